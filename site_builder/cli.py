@@ -1,0 +1,45 @@
+"""Command line: parses arguments and hands them to one command module. No work is done here.
+
+Each command lives in site_builder/commands/<name>.py and exposes HELP (one Chinese-free line for
+--help), add_arguments(parser) and run(args) -> exit status. Errors of the project's own kind
+(SiteBuilderError) are printed without a traceback and exit with status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from site_builder import __version__
+from site_builder.errors import SiteBuilderError
+
+# name -> module under site_builder.commands; order is the order of `site-builder --help`.
+COMMANDS = ["build", "serve", "check", "new", "ingest", "codes", "ledger", "report"]
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="site-builder", description="三送三促: build the public site, ingest returned records, write private reports.")
+    top.add_argument("--version", action="version", version=f"site-builder {__version__}")
+    sub = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        module = importlib.import_module(f"site_builder.commands.{name}")
+        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(p)
+        p.set_defaults(run=module.run)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except SiteBuilderError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

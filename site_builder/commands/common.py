@@ -1,0 +1,40 @@
+"""Arguments shared by the commands that read content."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+from site_builder.build import Options
+from site_builder.errors import UsageError
+
+
+def add_content_arguments(p: argparse.ArgumentParser, out_default: str | None = "build/site") -> None:
+    p.add_argument("--content", default="content", metavar="DIR", help="content folder (default: content)")
+    if out_default:
+        p.add_argument("--out", default=out_default, metavar="DIR", help=f"output folder (default: {out_default})")
+    p.add_argument("--drafts", action="store_true", help="include drafts and stories with a future publish date")
+    p.add_argument("--base-url", metavar="URL", help="override site.yaml's base_url (e.g. /sansong/ to live under a sub-path)")
+    p.add_argument("--today", metavar="YYYY-MM-DD", help="the date the build is for (default: SITE_BUILDER_TODAY or today)")
+    p.add_argument("--ledger", metavar="FILE", help="ledger for public figures (default: site.yaml's ledger, data/records.sqlite)")
+
+
+def options_from(args: argparse.Namespace) -> Options:
+    content_dir = Path(args.content)
+    if not content_dir.is_dir():
+        raise UsageError(f"{args.content}: content folder not found; expected a folder with site.yaml")
+    today = None
+    if args.today:
+        try:
+            today = dt.date.fromisoformat(args.today)
+        except ValueError:
+            raise UsageError(f"--today {args.today}: not a date; expected YYYY-MM-DD") from None
+    return Options(
+        content_dir=content_dir,
+        out_dir=Path(getattr(args, "out", None) or "build/site"),
+        drafts=args.drafts,
+        today=today,
+        base_url=args.base_url,
+        ledger=Path(args.ledger) if args.ledger else None,
+    )

@@ -1,0 +1,13 @@
+"""STUB: being written."""
+
+HELP = "ingest (not yet available)"
+
+
+def add_arguments(p) -> None:
+    pass
+
+
+def run(args) -> int:
+    from site_builder.errors import SiteBuilderError
+
+    raise SiteBuilderError("ingest: not yet available")

@@ -1,0 +1,1 @@
+"""The ledger of returned records: schema.sql (tables), snapshot.py (read side), ingest (write side)."""
