@@ -7,6 +7,6 @@ def pages(content, today) -> list:
     return []
 
 
-def outputs(content, rendered: dict[str, bytes], theme_dir, assets) -> dict[str, bytes]:
+def outputs(content, pages, rendered: dict[str, bytes], theme_dir, assets) -> dict[str, bytes]:
     """Files derived from the rendered site: manifest.webmanifest, sw.js (precache list with revisions)."""
     return {}

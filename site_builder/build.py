@@ -70,7 +70,7 @@ def render_site(options: Options) -> dict[str, bytes]:
     outputs.update(theme_assets.outputs)
     outputs.update(feeds.outputs(site_content, all_pages, today))
     outputs.update(content.copied_files(site_content))
-    outputs.update(app.outputs(site_content, outputs, options.theme_dir, theme_assets))
+    outputs.update(app.outputs(site_content, all_pages, outputs, options.theme_dir, theme_assets))
     problems = links.check(outputs, site_content.site.base_path)
     if problems:
         raise ContentErrors(problems)
