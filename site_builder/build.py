@@ -66,7 +66,7 @@ def render_site(options: Options) -> dict[str, bytes]:
     problems = validate.check_story_links(site_content, {p.url for p in all_pages})
     if problems:
         raise ContentErrors(problems)
-    outputs = render.render_all(all_pages, site_content, options.theme_dir, theme_assets, today)
+    outputs = render.render_all(all_pages, site_content, options.theme_dir, theme_assets, today, figures)
     outputs.update(theme_assets.outputs)
     outputs.update(feeds.outputs(site_content, all_pages, today))
     outputs.update(content.copied_files(site_content))

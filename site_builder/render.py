@@ -1,7 +1,126 @@
-"""Renders pages with Jinja2 (owner: rendering stage). STUB: being written."""
+"""Renders pages with Jinja2 (owner: rendering stage).
+
+`environment()` builds the one Jinja environment every template sees (its globals and filters are the
+contract written in docs/design.md, "Templates"); `render_page()` is a pure function page -> bytes so
+pages can later be rendered in parallel; `render_all()` renders every page in a stable order.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+from typing import Any, Iterable
+from urllib.parse import urljoin
 
-def render_all(pages, content, theme_dir, assets, today) -> dict[str, bytes]:
-    return {}
+import jinja2
+
+from site_builder.assets import Assets
+from site_builder.errors import Problem, ContentErrors
+from site_builder.model import Content
+
+WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
+
+
+def site_url(base_path: str, path: str) -> str:
+    """"/x/" -> base_path + "x/"; absolute URLs, "#frag", "mailto:" and relative paths unchanged."""
+    if not path.startswith("/") or path.startswith("//"):
+        return path
+    return base_path + path.lstrip("/")
+
+
+def cn_date(day: dt.date | dt.datetime | None) -> str:
+    """2026年5月15日"""
+    if day is None:
+        return ""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def cn_month(day: dt.date) -> str:
+    """2026年5月"""
+    return f"{day.year}年{day.month}月"
+
+
+def cn_weekday(day: dt.date) -> str:
+    """星期五"""
+    return WEEKDAYS[day.weekday()]
+
+
+def hhmm(value: dt.time | dt.datetime) -> str:
+    return f"{value.hour:02d}:{value.minute:02d}"
+
+
+def hours(value: float | int | None, min_group: int = 5) -> str:
+    """12.5 -> "12.5小时"; 12.0 -> "12小时"; None (suppressed) -> "不足N人"."""
+    if value is None:
+        return f"不足{min_group}人"
+    text = f"{float(value):.1f}".removesuffix(".0")
+    return f"{text}小时"
+
+
+def count(value: int | None, min_group: int = 5, unit: str = "") -> str:
+    """A public count: None means the group is smaller than the privacy minimum ("不足5人"), never 0."""
+    if value is None:
+        return f"不足{min_group}人"
+    return f"{value}{unit}"
+
+
+def environment(theme_dir: Path, content: Content, assets: Assets, today: dt.date,
+                figures: dict | None = None) -> jinja2.Environment:
+    """The Jinja environment: autoescape, StrictUndefined, the globals and filters of docs/design.md."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(Path(theme_dir) / "templates")),
+        autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    site = content.site
+    base_path = site.base_path
+    env.globals.update(
+        site=site,
+        content=content,
+        today=today,
+        figures=figures,
+        url=lambda path: site_url(base_path, path),
+        absolute_url=lambda path: urljoin(site.base_url, site_url(base_path, path)),
+        asset=lambda name: site_url(base_path, assets.url(name)),
+    )
+    env.filters.update(
+        cn_date=cn_date,
+        cn_month=cn_month,
+        weekday=cn_weekday,
+        hhmm=hhmm,
+        hours=lambda v: hours(v, site.min_group),
+        count=lambda v, unit="": count(v, site.min_group, unit),
+    )
+    return env
+
+
+def render_page(env: jinja2.Environment, page: Any) -> bytes:
+    """One page -> UTF-8 bytes. Template errors become located problems."""
+    try:
+        template = env.get_template(page.template)
+        html = template.render(page=page, **page.context)
+    except jinja2.TemplateSyntaxError as error:
+        where = f"theme/templates/{error.name or page.template}"
+        raise ContentErrors([Problem(where, error.lineno, f"template syntax: {error.message}",
+                                     "valid Jinja2")]) from None
+    except jinja2.TemplateNotFound as error:
+        raise ContentErrors([Problem(f"theme/templates/{error.name}", None,
+                                     f"template not found for page {page.url}", "a file under theme/templates/")]) from None
+    except jinja2.UndefinedError as error:
+        raise ContentErrors([Problem(f"theme/templates/{page.template}", None,
+                                     f"rendering {page.url}: {error.message}",
+                                     "only the variables listed in docs/design.md, Templates")]) from None
+    return html.encode("utf-8")
+
+
+def render_all(pages: Iterable[Any], content: Content, theme_dir: Path, assets: Assets, today: dt.date,
+               figures: dict | None = None) -> dict[str, bytes]:
+    """Every page rendered, keyed by output path ("communities/yangguang/index.html")."""
+    env = environment(theme_dir, content, assets, today, figures)
+    outputs: dict[str, bytes] = {}
+    for page in sorted(pages, key=lambda p: p.url):
+        outputs[page.output_path] = render_page(env, page)
+    return outputs
