@@ -54,6 +54,12 @@ class Snapshot:
     files: int  # files ingested (not quarantined)
     records: dict[str, list[Record]] = field(default_factory=dict)  # by type, oldest first
     checkins: list[CheckIn] = field(default_factory=list)
+    # effective record id -> created_at of the first record in its `replaces` chain (only for corrections)
+    origins: dict[str, dt.datetime] = field(default_factory=dict)
+
+    def first_created(self, record: Record) -> dt.datetime:
+        """When the thing this record states was first recorded (a correction keeps the original's time)."""
+        return self.origins.get(record.id, record.created_at)
 
     def of(self, type_: str) -> list[Record]:
         return self.records.get(type_, [])
@@ -104,4 +110,22 @@ def _read(conn: sqlite3.Connection) -> Snapshot:
         if record_id in by_id:
             snap.checkins.append(CheckIn(by_id[record_id], activity, community, team, dt.date.fromisoformat(day),
                                          float(hours), verification))
+    snap.origins = _origins(conn, by_id)
     return snap
+
+
+def _origins(conn: sqlite3.Connection, effective: dict[str, Record]) -> dict[str, dt.datetime]:
+    """For each effective correction, the created_at of the oldest record it (transitively) replaces."""
+    chain = {rid: (replaces, created_at) for rid, replaces, created_at in
+             conn.execute("SELECT id, replaces, created_at FROM records")}
+    origins: dict[str, dt.datetime] = {}
+    for record_id in effective:
+        seen, current = {record_id}, chain[record_id][0]
+        first = None
+        while current in chain and current not in seen:
+            seen.add(current)
+            first = chain[current][1]
+            current = chain[current][0]
+        if first is not None:
+            origins[record_id] = dt.datetime.fromisoformat(first)
+    return origins
