@@ -1,12 +1,190 @@
-"""The offline app: form pages, web app manifest, service worker (owner: offline app). STUB: being written."""
+"""The offline app: its form pages, then the files derived from the rendered site (owner: offline app).
+
+`pages()` adds the member's forms (报到, 认领岗位与服务承诺, 签到签退, 民情日记), 我的记录 and the offline
+fallback. `outputs()` runs after rendering and writes what the phone needs offline: the form catalogue
+(`app/catalogue.json`, public data only), the web app manifest and the service worker `sw.js` whose
+precache list carries a revision computed from every listed file's bytes. See docs/offline-app.md.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
 
-def pages(content, today) -> list:
-    return []
+from site_builder.errors import SiteBuilderError
+from site_builder.model import ROLES, Content
+from site_builder.pages import Page
+
+APP_NAME = "三送三促·在职党员到社区"
+SHORT_NAME = "三送三促"
+THEME_COLOUR = "#b71c1c"
+BACKGROUND_COLOUR = "#ffffff"
+CATALOGUE = "app/catalogue.json"
+MANIFEST = "manifest.webmanifest"
+SERVICE_WORKER = "sw.js"
+SW_TEMPLATE = "sw.js"  # under the theme folder, not under static/: it must stay at the site root
+PRECACHE_PLACEHOLDER = "/*__PRECACHE__*/[]"
+VERSION_PLACEHOLDER = "__VERSION__"
+BASE_PLACEHOLDER = "__BASE__"
+OFFLINE_URL = "/offline/"
+# Theme files the app needs offline; story images and other large files are cached only when visited.
+PRECACHED_ASSET_TYPES = (".css", ".js", ".png", ".svg", ".woff2")
+ICONS = (
+    ("icons/icon-192.png", "192x192", "any"),
+    ("icons/icon-512.png", "512x512", "any"),
+    ("icons/icon-maskable-512.png", "512x512", "maskable"),
+)
+
+# (url, template, title, description) of the app's pages; every one is precached and left out of the sitemap.
+APP_PAGES = (
+    ("/register/", "app/register.html", "报到登记", "在职党员到社区报到，填写基本情况登记卡。"),
+    ("/claim/", "app/claim.html", "认领岗位与服务承诺", "选择社区服务岗位，选定角色，填写服务承诺。"),
+    ("/checkin/", "app/checkin.html", "签到签退", "凭组织者提供的6位签到码参加活动签到、签退。"),
+    ("/diary/", "app/diary.html", "民情日记", "记录社区民情、所办事项和后续跟进。"),
+    ("/me/", "app/me.html", "我的记录", "本机保存的全部记录、本年度活动次数与服务时长，导出并发送记录。"),
+    (OFFLINE_URL, "app/offline.html", "暂时无法联网", "网络不可用时显示的页面。"),
+)
 
 
-def outputs(content, pages, rendered: dict[str, bytes], theme_dir, assets) -> dict[str, bytes]:
-    """Files derived from the rendered site: manifest.webmanifest, sw.js (precache list with revisions)."""
-    return {}
+def pages(content: Content, today: dt.date) -> list[Page]:
+    """The app's pages: the four forms, 我的记录 and the offline fallback."""
+    context = {"app": app_context(content)}
+    return [Page(url=url, template=template, title=title, description=description, context=context,
+                 in_sitemap=False, precache=True)
+            for url, template, title, description in APP_PAGES]
+
+
+def app_context(content: Content) -> dict[str, Any]:
+    """What every app template needs besides the Jinja globals: choices for selects and the targets."""
+    return {
+        "roles": list(ROLES),
+        "communities": list(content.communities.values()),
+        "departments": sorted(content.departments.values(), key=lambda d: d.code),
+        "categories": sorted(content.categories.values(), key=lambda c: c.code),
+        "catalogue_url": "/" + CATALOGUE,
+    }
+
+
+def outputs(content: Content, pages: list[Page], rendered: dict[str, bytes], theme_dir: Path,
+            assets) -> dict[str, bytes]:
+    """catalogue.json, manifest.webmanifest and sw.js, derived from the rendered site."""
+    base = content.site.base_path
+    files = {CATALOGUE: canonical_json(catalogue(content)),
+             MANIFEST: canonical_json(manifest(base, assets))}
+    entries = precache_entries(pages, {**rendered, **files}, assets, base)
+    files[SERVICE_WORKER] = service_worker(Path(theme_dir) / SW_TEMPLATE, entries, base)
+    return files
+
+
+def canonical_json(value: Any) -> bytes:
+    return (json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode("utf-8")
+
+
+def catalogue(content: Content) -> dict[str, Any]:
+    """Public data the forms need offline. Nothing personal: no names, phones or figures."""
+    site = content.site
+    return {
+        "year": site.year,
+        "targets": {"activities_per_member": site.targets.activities_per_member,
+                    "registration_deadline": f"{site.year}-{site.targets.registration_deadline}"},
+        "activity_days": list(site.activity_days),
+        "roles": list(ROLES),
+        "communities": [{"id": c.id, "code": c.code, "name": c.name, "key": c.key, "street": c.street}
+                        for c in content.communities.values()],
+        "departments": [{"code": d.code, "name": d.name}
+                        for d in sorted(content.departments.values(), key=lambda d: d.code)],
+        "categories": [{"code": c.code, "name": c.name}
+                       for c in sorted(content.categories.values(), key=lambda c: c.code)],
+        "teams": [{"id": t.id, "name": t.name, "communities": list(t.communities)} for t in content.teams.values()],
+        "posts": [post_entry(p) for p in sorted(content.posts.values(), key=lambda p: p.code)],
+        "activities": [activity_entry(a) for a in content.activities.values()],
+    }
+
+
+def post_entry(post) -> dict[str, Any]:
+    return {"code": post.code, "community": post.community, "category": post.category, "title": post.title,
+            "duties": post.duties, "capacity": post.capacity, "schedule": post.schedule, "place": post.place,
+            "role": post.role}
+
+
+def activity_entry(activity) -> dict[str, Any]:
+    return {"id": activity.id, "title": activity.title, "date": activity.date.isoformat(),
+            "start": activity.start.strftime("%H:%M"), "end": activity.end.strftime("%H:%M"),
+            "place": activity.place, "category": activity.category, "occasion": activity.occasion,
+            "community": activity.community, "team": activity.team, "hours": planned_hours(activity)}
+
+
+def planned_hours(activity) -> float:
+    if activity.hours:
+        return round(float(activity.hours), 2)
+    minutes = (activity.ends_at - activity.starts_at).total_seconds() / 60
+    return round(max(minutes, 0) / 60, 2)
+
+
+def manifest(base: str, assets) -> dict[str, Any]:
+    return {
+        "id": base,
+        "name": APP_NAME,
+        "short_name": SHORT_NAME,
+        "description": "在职党员到社区报到、认领岗位、签到签退、民情日记，离线也能填写。",
+        "lang": "zh-CN",
+        "dir": "ltr",
+        "start_url": base,
+        "scope": base,
+        "display": "standalone",
+        "orientation": "portrait",
+        "theme_color": THEME_COLOUR,
+        "background_color": BACKGROUND_COLOUR,
+        "icons": [{"src": base + asset_path(assets, name), "sizes": sizes, "type": "image/png", "purpose": purpose}
+                  for name, sizes, purpose in ICONS],
+    }
+
+
+def asset_path(assets, name: str) -> str:
+    """Hashed output path of a theme file, without a leading slash."""
+    return assets.url(name).lstrip("/")
+
+
+def precache_entries(pages: list[Page], files: dict[str, bytes], assets, base: str) -> list[dict[str, str]]:
+    """[{url, revision}] for every precached page, the catalogue, the manifest and the app's theme files."""
+    paths = {p.output_path: page_url(p, base) for p in pages if p.precache}
+    paths[CATALOGUE] = base + CATALOGUE
+    paths[MANIFEST] = base + MANIFEST
+    for name in sorted(assets.names):
+        if name.endswith(PRECACHED_ASSET_TYPES):
+            paths[asset_path(assets, name)] = base + asset_path(assets, name)
+    missing = sorted(path for path in paths if path not in files)
+    if missing:
+        raise SiteBuilderError(f"{missing[0]}: precached file was not produced by the build; "
+                               "expected every page with precache=True to be rendered")
+    return sorted(({"url": url, "revision": revision(files[path])} for path, url in paths.items()),
+                  key=lambda e: e["url"])
+
+
+def page_url(page: Page, base: str) -> str:
+    return base + page.url.lstrip("/")
+
+
+def revision(data: bytes) -> str:
+    """The first 16 hex digits of the sha256 of a file's bytes: changes whenever the file does."""
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def service_worker(template: Path, entries: list[dict[str, str]], base: str) -> bytes:
+    """sw.js from the theme's template: the precache list, a version derived from it, the base path."""
+    try:
+        source = template.read_text(encoding="utf-8")
+    except OSError as error:
+        raise SiteBuilderError(f"{template}: cannot read the service worker template ({error.strerror}); "
+                               "expected theme/sw.js") from None
+    if PRECACHE_PLACEHOLDER not in source:
+        raise SiteBuilderError(f"{template}: no precache placeholder; expected {PRECACHE_PLACEHOLDER}")
+    listing = json.dumps(entries, ensure_ascii=False, indent=1)
+    version = revision(listing.encode("utf-8") + source.encode("utf-8"))
+    text = (source.replace(PRECACHE_PLACEHOLDER, listing)
+            .replace(VERSION_PLACEHOLDER, version)
+            .replace(BASE_PLACEHOLDER, base))
+    return text.encode("utf-8")
