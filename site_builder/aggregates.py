@@ -1,13 +1,115 @@
-"""Public, anonymous figures from the ledger (owner: figures and reports). STUB: being written."""
+"""Public, anonymous figures from the ledger, in the shape docs/design.md "Public figures" describes.
+
+Counts of people in a group smaller than site.yaml privacy.min_group are None (shown as “不足N人”),
+and so are that group's activities and hours, which would otherwise describe the few people in it.
+The honour roll names only members whose registration recorded consent.honour_roll = true.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
 
+from site_builder.ledger import snapshot as ledger_snapshot
 from site_builder.model import Content
+from site_builder.reports import facts as year_facts
+from site_builder.reports import stars
+from site_builder.reports.facts import MemberFacts, YearFacts
 
 
-def public_figures(content: Content, ledger: Path, today: dt.date):
-    """Figures for the public site, or None when there is no ledger. See docs/design.md for the shape."""
-    return None
+def public_figures(content: Content, ledger: Path, today: dt.date) -> dict | None:
+    """Figures for the public site, or None when there is no ledger file."""
+    if not Path(ledger).exists():
+        return None
+    snap = ledger_snapshot.read(Path(ledger))
+    return figures_from(content, year_facts.year_facts(content, snap, today), snap.as_of)
+
+
+def figures_from(content: Content, facts: YearFacts, as_of: str | None) -> dict:
+    least = content.site.min_group
+    reported = facts.reported()
+    return {
+        "as_of": as_of,
+        "min_group": least,
+        "totals": _totals(facts, reported, least),
+        "communities": {cid: _community(cid, content, facts, reported, least) for cid in content.communities},
+        "teams": {tid: _team(tid, facts, least) for tid in content.teams},
+        "stars": _stars(reported, content.site.targets.star_hours, least),
+        "star_hours": list(content.site.targets.star_hours),
+        "honour_roll": honour_roll(content, reported),
+    }
+
+
+def shown(count: int, least: int) -> int | None:
+    """A count of people, or None when the group is smaller than the minimum shown."""
+    return count if count >= least else None
+
+
+def _group(members: int, activities: int, hours: float, least: int) -> dict:
+    visible = members >= least
+    return {
+        "members": members if visible else None,
+        "activities": activities if visible else None,
+        "hours": round(hours, 1) if visible else None,
+    }
+
+
+def _totals(facts: YearFacts, reported: list[MemberFacts], least: int) -> dict:
+    group = _group(len(reported), len({c.activity for c in facts.checkins}),
+                   sum(c.hours for c in facts.checkins), least)
+    places = sum(len(m.posts) for m in facts.members.values())
+    group["claims"] = places if len(reported) >= least else None
+    return group
+
+
+def _community(cid: str, content: Content, facts: YearFacts, reported: list[MemberFacts], least: int) -> dict:
+    here = [c for c in facts.checkins if c.community == cid]
+    members = sum(1 for m in reported if m.community == cid)
+    group = _group(members, len({c.activity for c in here}), sum(c.hours for c in here), least)
+    group["posts"] = {p.code: shown(_claimed(p.code, facts), least) for p in content.posts_of(cid)}
+    return group
+
+
+def _claimed(post: str, facts: YearFacts) -> int:
+    return sum(1 for m in facts.members.values() if post in m.posts)
+
+
+def _team(tid: str, facts: YearFacts, least: int) -> dict:
+    here = [c for c in facts.checkins if c.team == tid]
+    return _group(len({c.card for c in here}), len({c.activity for c in here}), sum(c.hours for c in here), least)
+
+
+def _stars(reported: list[MemberFacts], thresholds: tuple[int, ...], least: int) -> list[dict]:
+    counts = [0] * (len(thresholds) + 1)
+    for m in reported:
+        counts[m.star] += 1
+    return [{"level": lv, "label": stars.label(lv), "count": shown(n, least)} for lv, n in enumerate(counts)]
+
+
+def honour_roll(content: Content, reported: list[MemberFacts]) -> list[dict]:
+    """Consenting members with at least one deed (a claimed post or an activity): name, department, community, deeds."""
+    roll = []
+    order = {code: i for i, code in enumerate(content.departments)}
+    for m in sorted(reported, key=lambda m: (order.get(m.department, len(order)), m.department, m.name, m.card)):
+        if not m.consents_honour_roll or not (m.posts or m.activities):
+            continue
+        department = content.departments.get(m.department)
+        community = content.communities.get(m.community or "")
+        roll.append({
+            "name": m.name,
+            "department": department.name if department else "",
+            "community": community.name if community else "",
+            "deeds": deeds(content, m),
+        })
+    return roll  # departments in departments.yaml order, then names
+
+
+def deeds(content: Content, member: MemberFacts) -> str:
+    """认领岗位 and number of activities joined; never hours or grades."""
+    parts = []
+    titles = [content.posts[code].title for code in member.posts if code in content.posts]
+    if titles:
+        parts.append("认领" + "、".join(titles))
+    if member.activities:
+        parts.append(f"参加志愿服务活动{member.activities}次")
+    return "；".join(parts)

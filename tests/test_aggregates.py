@@ -1,0 +1,73 @@
+"""Public figures for the small hand-computed case (tests/fixtures/ledgers/kit.py says what it holds)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "ledgers"))
+import kit  # noqa: E402
+
+from site_builder.aggregates import public_figures  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory) -> Path:
+    return kit.write_ledger_sql(tmp_path_factory.mktemp("small") / "records.sqlite", kit.small_records(), kit.SMALL_CHECKINS)
+
+
+def test_no_ledger_file_means_no_figures(tmp_path):
+    assert public_figures(kit.small_content(), tmp_path / "missing.sqlite", kit.TODAY) is None
+
+
+def test_totals_count_only_verified_or_confirmed_checkins_of_the_year(ledger):
+    f = public_figures(kit.small_content(), ledger, kit.TODAY)
+    # 7 members reported; 3 activities with a counted check-in; 3+2.5+3+2+2+2.5+2.5 hours; 5 claimed places
+    assert f["totals"] == {"members": 7, "activities": 3, "hours": 17.5, "claims": 5}
+    assert f["as_of"] == "2026-11-19T18:00:00+08:00"
+
+
+def test_groups_below_min_group_are_suppressed(ledger):
+    f = public_figures(kit.small_content(min_group=5), ledger, kit.TODAY)
+    assert f["communities"]["yangguang"] == {"members": None, "activities": None, "hours": None,
+                                             "posts": {"YG-ZC-01": None, "YG-HJ-01": None}}
+    assert [s["count"] for s in f["stars"]] == [None, None, None, None]
+    assert f["teams"]["jiaoyu-wenti"]["hours"] is None
+
+
+def test_groups_at_the_minimum_are_shown(ledger):
+    f = public_figures(kit.small_content(min_group=1), ledger, kit.TODAY)
+    assert f["communities"]["yangguang"] == {"members": 4, "activities": 2, "hours": 12.5,
+                                             "posts": {"YG-ZC-01": 2, "YG-HJ-01": 2}}
+    # D01-0005 corrected the registration to jingyuan
+    assert f["communities"]["jingyuan"] == {"members": 3, "activities": 1, "hours": 5.0, "posts": {"JY-WH-01": 1}}
+    assert f["teams"]["jiaoyu-wenti"] == {"members": 3, "activities": 1, "hours": 8.5}
+    assert f["min_group"] == 1
+
+
+def test_star_distribution_uses_cumulative_hours_and_the_configured_table(ledger):
+    f = public_figures(kit.small_content(min_group=1, star_hours=(2, 5, 10)), ledger, kit.TODAY)
+    # D01-0001: 7.5 h this year + 4 h last year = 11.5 -> 3 stars; 4.5, 3.0, 2.5 -> 1 star; three with 0
+    assert [(s["level"], s["label"], s["count"]) for s in f["stars"]] == [
+        (0, "未达星级", 3), (1, "一星", 3), (2, "二星", None), (3, "三星", 1)]
+    assert f["star_hours"] == [2, 5, 10]
+    f = public_figures(kit.small_content(min_group=1, star_hours=(100, 300, 600, 1000, 1500)), ledger, kit.TODAY)
+    assert f["stars"][0]["count"] == 7 and len(f["stars"]) == 6
+
+
+def test_honour_roll_names_only_consenting_members_with_deeds(ledger):
+    f = public_figures(kit.small_content(), ledger, kit.TODAY)
+    assert f["honour_roll"] == [
+        {"name": "王建华", "department": "区教育局", "community": "阳光社区",
+         "deeds": "认领环境整治岗、政策宣传岗；参加志愿服务活动3次"},
+        {"name": "郑芳", "department": "区民政局", "community": "景苑社区", "deeds": "认领文化活动岗；参加志愿服务活动1次"},
+    ]
+
+
+def test_today_limits_what_is_counted(ledger):
+    f = public_figures(kit.small_content(min_group=1), ledger, kit.dt.date(2026, 5, 31))
+    # registrations up to 05-31: D01-0001..0005 (0005's first record 05-05) and D02-0001; one activity held
+    assert f["totals"]["members"] == 6
+    assert f["totals"]["activities"] == 1
