@@ -1,18 +1,358 @@
-"""Loads content/ into the Content model (owner: content stage). STUB: being written."""
+"""Loads content/ into the Content model, collecting every problem in one pass.
+
+Each file is read on its own: a problem in one entry is reported and the entry skipped, and loading
+goes on, so `site-builder check` lists everything at once. Only an unusable site.yaml stops loading
+(load returns None). Cross-references between files are checked afterwards by validate.py.
+
+Unknown keys are reported (a mistyped optional key such as `draf: true` would otherwise be silently
+ignored). Problems name files as the user passed the content folder: `content/posts/yangguang.yaml:14`.
+See docs/content-format.md for the format.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Callable, TypeVar
 
-from site_builder.errors import Problem
-from site_builder.model import Content
+from site_builder.errors import Problem, rel
+from site_builder.fields import Fields, type_name
+from site_builder.model import (Activity, Category, Community, Content, Department, Post, Service, Site,
+                                Story, Targets, Team)
+from site_builder.stories import Renderer, load_story, read_document
+from site_builder.yamlload import LineDict, LineList, load as load_yaml
+
+T = TypeVar("T")
+
+
+class _Reader:
+    """The content folder, the problems found so far, and how paths are shown."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.problems: list[Problem] = []
+
+    def shown(self, relative: str) -> str:
+        return rel(self.root / relative)
+
+    def mapping_file(self, relative: str) -> LineDict | None:
+        data, problems = load_yaml(self.root / relative, self.shown(relative))
+        self.problems += problems
+        if problems:
+            return None
+        if not isinstance(data, LineDict):
+            self.problems.append(Problem(self.shown(relative), 1, f"the file holds {type_name(data)}",
+                                         "'key: value' fields"))
+            return None
+        return data
+
+    def entries(self, relative: str) -> list[LineDict]:
+        """The mappings of a YAML file that holds a list of entries; an empty file is an empty list."""
+        shown = self.shown(relative)
+        data, problems = load_yaml(self.root / relative, shown)
+        self.problems += problems
+        if problems or data is None:
+            return []
+        if not isinstance(data, LineList):
+            self.problems.append(Problem(shown, getattr(data, "line", 1) or 1, f"the file holds {type_name(data)}",
+                                         "a list of entries, each starting with '- '"))
+            return []
+        result = []
+        for index, item in enumerate(data):
+            if isinstance(item, LineDict):
+                result.append(item)
+            else:
+                self.problems.append(Problem(shown, data.line_of(index), f"entry {index + 1} is {type_name(item)}",
+                                             "an entry with named fields (key: value)"))
+        return result
+
+    def add_unique(self, into: dict[str, T], key: str, value: T, shown: str, line: int, what: str,
+                   where: Callable[[T], str]) -> None:
+        if not key:
+            return
+        if key in into:
+            self.problems.append(Problem(shown, line, f"{what} '{key}' is defined twice",
+                                         f"each {what} once (first at {where(into[key])})"))
+        else:
+            into[key] = value
 
 
 def load(content_dir: Path, drafts: bool, today: dt.date, base_url: str | None = None) -> tuple[Content | None, list[Problem]]:
-    raise NotImplementedError
+    """Read everything in content/; returns (Content or None if site.yaml is unusable, problems)."""
+    reader = _Reader(Path(content_dir))
+    if not (reader.root / "site.yaml").is_file():
+        return None, [Problem(reader.shown("site.yaml"), None, "not found", "the content folder to hold site.yaml")]
+    site = _site(reader, base_url)
+    if site is None:
+        return None, reader.problems
+    content = Content(root=str(content_dir), site=site)
+    content.categories = _keyed(reader, "categories.yaml", _category, lambda c: c.code, "category")
+    content.departments = _keyed(reader, "departments.yaml", _department, lambda d: d.code, "department")
+    content.communities = _keyed(reader, "communities.yaml", _community, lambda c: c.id, "community")
+    renderer = Renderer(reader.root, site.base_path)
+    content.teams = _teams(reader, renderer)
+    content.posts = _posts(reader)
+    content.activities = _activities(reader)
+    content.stories = _stories(reader, renderer, drafts, today)
+    return content, reader.problems
 
 
 def copied_files(content: Content) -> dict[str, bytes]:
-    """Files copied verbatim from content/ into the site (story images), as output path -> bytes."""
-    return {}
+    """Files copied verbatim from content/ into the site (story images), as output path -> bytes.
+
+    Image.src is both the path under content/ and the output path under the site.
+    """
+    root = Path(content.root)
+    sources = sorted({image.src for story in content.stories.values() for image in story.images})
+    return {src: (root / src).read_bytes() for src in sources}
+
+
+# --- site.yaml ---------------------------------------------------------------------------------
+
+def _site(reader: _Reader, base_url: str | None) -> Site | None:
+    data = reader.mapping_file("site.yaml")
+    if data is None:
+        return None
+    shown, problems = reader.shown("site.yaml"), reader.problems
+    before = len(problems)
+    f = Fields(data, shown, "", problems)
+    values = dict(
+        title=f.text("title", required=True), subtitle=f.text("subtitle", required=True),
+        description=f.text("description"), district=f.text("district", required=True),
+        base_url=_base_url(f, base_url), language=f.text("language", required=True),
+        year=f.integer("year", required=True, minimum=2000), recording_unit=f.text("recording_unit"),
+        targets=_targets(Fields(f.mapping("targets"), shown, "targets", problems)),
+        activity_days=_days(f),
+    )
+    values.update(_site_sections(f, shown, problems))
+    f.finish()
+    if len(problems) > before:
+        return None
+    return Site(**values, source="site.yaml")
+
+
+def _base_url(f: Fields, override: str | None) -> str:
+    value = override if override is not None else f.text("base_url", required=True)
+    if override is not None:
+        f.asked.add("base_url")
+    if value and not (value.startswith("/") or value.startswith(("http://", "https://"))):
+        where = "--base-url" if override is not None else "'base_url'"
+        f.problem("base_url", f"{where} '{value}' is neither a URL nor a path", "https://host/path/ or /path/")
+    return value if value.endswith("/") else value + "/"
+
+
+def _targets(f: Fields) -> Targets:
+    default = Targets()
+    deadline = f.code("registration_deadline", r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])", 'a month and day "MM-DD"',
+                      required=False) or default.registration_deadline
+    star_hours = tuple(f.integer_list("star_hours")) if "star_hours" in f.data else default.star_hours
+    targets = Targets(
+        registration_deadline=deadline,
+        registration_rate=f.number("registration_rate", default=default.registration_rate),
+        activities_per_member=f.integer("activities_per_member", default=default.activities_per_member, minimum=1),
+        star_hours=star_hours,
+        three_star_share=f.number("three_star_share", default=default.three_star_share),
+    )
+    f.finish()
+    return targets
+
+
+def _days(f: Fields) -> tuple[int, ...]:
+    days = f.integer_list("activity_days") if "activity_days" in f.data else [15, 16]
+    for day in days:
+        if not 1 <= day <= 31:
+            f.problem("activity_days", f"'activity_days' holds {day}", "days of the month, 1 to 31")
+    return tuple(days)
+
+
+def _site_sections(f: Fields, shown: str, problems: list[Problem]) -> dict:
+    privacy = Fields(f.mapping("privacy"), shown, "privacy", problems)
+    evaluation = Fields(f.mapping("evaluation"), shown, "evaluation", problems)
+    records = Fields(f.mapping("records"), shown, "records", problems)
+    sync = Fields(f.mapping("sync"), shown, "sync", problems)
+    values = dict(
+        min_group=privacy.integer("min_group", default=5, minimum=1),
+        evaluation_grades=evaluation.texts("grades") or ("优秀", "合格", "基本合格", "不合格"),
+        correction_working_days=records.integer("correction_working_days", default=10, minimum=1),
+        ledger=records.text("ledger") or "data/records.sqlite",
+        sync_endpoint=sync.text("endpoint") or None,
+        export_public_key=sync.text("public_key") or None,
+    )
+    for section in (privacy, evaluation, records, sync):
+        section.finish()
+    return values
+
+
+# --- list files --------------------------------------------------------------------------------
+
+def _keyed(reader: _Reader, relative: str, make: Callable[[Fields], T | None], key: Callable[[T], str],
+           what: str) -> dict[str, T]:
+    """Entries of one list file, keyed and in file order; duplicates reported."""
+    shown = reader.shown(relative)
+    result: dict[str, T] = {}
+    if not (reader.root / relative).is_file():
+        reader.problems.append(Problem(shown, None, "not found", f"a list of {what} entries"))
+        return result
+    for entry in reader.entries(relative):
+        f = Fields(entry, shown, "", reader.problems)
+        f.label = f"{what} '{_label(entry)}'"
+        item = make(f)
+        f.finish()
+        if item is not None:
+            reader.add_unique(result, key(item), item, shown, entry.line, what, lambda x: f"line {x.line}")
+    return result
+
+
+def _label(entry: LineDict) -> str:
+    for key in ("id", "code", "name"):
+        if isinstance(entry.get(key), (str, int)):
+            return str(entry[key])
+    return f"at line {entry.line}"
+
+
+def _category(f: Fields) -> Category | None:
+    code = f.code("code", r"[A-Z]{2}", "two capital letters such as ZC")
+    name, description = f.text("name", required=True), f.text("description")
+    return Category(code, name, description, source="categories.yaml", line=f.data.line) if code and name else None
+
+
+def _department(f: Fields) -> Department | None:
+    code = f.code("code", r"D\d{2}", "'D' and two digits such as D03")
+    name = f.text("name", required=True)
+    headcount = f.integer("headcount", required=True, minimum=1)
+    kind = f.text("kind")
+    if not (code and name and headcount):
+        return None
+    return Department(code, name, headcount, kind, source="departments.yaml", line=f.data.line)
+
+
+def _community(f: Fields) -> Community | None:
+    id_, code = f.slug("id"), f.code("code", r"[A-Z]{2,3}", "two or three capital letters such as YG")
+    name, key = f.text("name", required=True), f.flag("key", required=True)
+    values = dict(street=f.text("street"), address=f.text("address"), phone=f.text("phone"),
+                  liaison=f.texts("liaison"), description=f.text("description"))
+    if not (id_ and code and name):
+        return None
+    return Community(id_, code, name, key, **values, source="communities.yaml", line=f.data.line)
+
+
+# --- teams -------------------------------------------------------------------------------------
+
+def _teams(reader: _Reader, renderer: Renderer) -> dict[str, Team]:
+    teams: dict[str, Team] = {}
+    for path in _files(reader.root / "teams", ".md"):
+        team = _team(reader, renderer, path)
+        if team is not None:
+            teams[team.id] = team
+    return teams
+
+
+def _team(reader: _Reader, renderer: Renderer, path: Path) -> Team | None:
+    relative = f"teams/{path.name}"
+    shown = reader.shown(relative)
+    document = read_document(path, shown, reader.problems)
+    if document is None:
+        return None
+    f = Fields(document.front, shown, f"team '{path.stem}'", reader.problems)
+    _check_stem(f, path)
+    name, leads = f.text("name", required=True), f.texts("lead_departments", required=True)
+    summary, communities = f.text("summary", required=True), f.texts("communities")
+    services = tuple(s for s in (_service(Fields(e, shown, f.label, reader.problems)) for e in f.mappings("services", required=True)) if s)
+    f.finish()
+    body = renderer.render(document.body, path.parent, shown, document.body_line, reader.problems)
+    return Team(id=path.stem, name=name, lead_departments=leads, services=services, communities=communities,
+                summary=summary, body_html=body.html, source=relative, line=1)
+
+
+def _service(f: Fields) -> Service | None:
+    name = f.text("name", required=True)
+    service = Service(name=name, description=f.text("description"), category=f.text("category") or None)
+    f.finish()
+    return service if name else None
+
+
+def _check_stem(f: Fields, path: Path) -> None:
+    from site_builder.fields import SLUG
+
+    if not SLUG.match(path.stem):
+        f.problem(None, f"file name '{path.name}' is not a slug", "a lower-case ASCII name such as jiaoyu-wenti.md")
+
+
+def _files(folder: Path, suffix: str) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix == suffix and not p.name.startswith((".", "_")))
+
+
+# --- posts and activities ------------------------------------------------------------------------
+
+def _posts(reader: _Reader) -> dict[str, Post]:
+    posts: dict[str, Post] = {}
+    for path in _files(reader.root / "posts", ".yaml"):
+        relative = f"posts/{path.name}"
+        shown = reader.shown(relative)
+        for entry in reader.entries(relative):
+            f = Fields(entry, shown, f"post '{_label(entry)}'", reader.problems)
+            post = _post(f, path.stem, relative)
+            f.finish()
+            if post is not None:
+                reader.add_unique(posts, post.code, post, shown, entry.line, "post code",
+                                  lambda p: f"{reader.shown(p.source)}:{p.line}")
+    return posts
+
+
+def _post(f: Fields, community: str, relative: str) -> Post | None:
+    code = f.code("code", r"[A-Z]{2,3}-[A-Z]{2}-\d{2}", "<community code>-<category code>-<two digits> such as YG-ZC-01")
+    category = f.text("category", required=True)
+    title, duties = f.text("title", required=True), f.text("duties", required=True)
+    capacity = f.integer("capacity", required=True, minimum=1)
+    values = dict(schedule=f.text("schedule"), place=f.text("place"), role=f.text("role") or None)
+    if not (code and title and capacity):
+        return None
+    return Post(code, community, category, title, duties, capacity, **values, source=relative, line=f.data.line)
+
+
+def _activities(reader: _Reader) -> dict[str, Activity]:
+    found: dict[str, Activity] = {}
+    for path in _files(reader.root / "activities", ".yaml"):
+        relative = f"activities/{path.name}"
+        shown = reader.shown(relative)
+        for entry in reader.entries(relative):
+            f = Fields(entry, shown, f"activity '{_label(entry)}'", reader.problems)
+            activity = _activity(f, relative)
+            f.finish()
+            if activity is not None:
+                reader.add_unique(found, activity.id, activity, shown, entry.line, "activity",
+                                  lambda a: f"{reader.shown(a.source)}:{a.line}")
+    ordered = sorted(found.values(), key=lambda a: (a.date, a.start, a.id))
+    return {a.id: a for a in ordered}
+
+
+def _activity(f: Fields, relative: str) -> Activity | None:
+    id_, title = f.slug("id"), f.text("title", required=True)
+    date, start, end = f.date("date", required=True), f.time("start", required=True), f.time("end", required=True)
+    values = dict(
+        place=f.text("place", required=True), category=f.text("category", required=True),
+        occasion=f.text("occasion", required=True), organiser=f.text("organiser", required=True),
+        community=f.slug("community", required=False) or None, team=f.slug("team", required=False) or None,
+        capacity=f.integer("capacity", minimum=1), posts=f.texts("posts"), description=f.text("description"),
+    )
+    hours = f.number("hours")
+    if not (id_ and title and date and start and end):
+        return None
+    if hours is None:
+        minutes = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+        hours = round(max(minutes, 0) / 60, 2)
+    return Activity(id_, title, date, start, end, hours=hours, **values, source=relative, line=f.data.line)
+
+
+# --- stories -----------------------------------------------------------------------------------
+
+def _stories(reader: _Reader, renderer: Renderer, drafts: bool, today: dt.date) -> dict[str, Story]:
+    stories = []
+    for path in _files(reader.root / "stories", ".md"):
+        story = load_story(path, reader.shown(f"stories/{path.name}"), renderer, reader.problems)
+        if story is not None and (drafts or story.is_published(today)):
+            stories.append(story)
+    stories.sort(key=lambda s: (-s.date.toordinal(), s.slug))
+    return {s.slug: s for s in stories}
