@@ -1,13 +1,53 @@
-"""STUB: being written."""
+"""site-builder ingest PATH...: export files and 民主测评 CSVs -> the ledger, with a Chinese summary.
 
-HELP = "ingest (not yet available)"
+Exit status: 0 when nothing needs attention; 2 when any file was quarantined or any record was
+rejected, conflicting or flagged for attention; 1 for usage errors (printed without a traceback).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from site_builder.build import Options, load_checked
+from site_builder.errors import UsageError
+from site_builder.ledger import codes, db, roster, summary
+from site_builder.ledger.accept import Settings
+from site_builder.ledger.catalogue import from_content
+from site_builder.ledger.clock import now_iso
+from site_builder.ledger.ingest import ingest_paths
+
+HELP = "merge returned export files (and 民主测评 CSVs) into the ledger; exit 2 when anything needs attention"
+ATTENTION = 2
+
+
+def add_data_arguments(p) -> None:
+    p.add_argument("--data", default="data", metavar="DIR", help="private data folder (default: data)")
+    p.add_argument("--ledger", metavar="FILE", help="ledger file (default: <data>/records.sqlite)")
+
+
+def ledger_file(args) -> Path:
+    return Path(args.ledger) if args.ledger else Path(args.data) / "records.sqlite"
 
 
 def add_arguments(p) -> None:
-    pass
+    p.add_argument("paths", nargs="+", metavar="PATH", help="export files or folders (searched recursively for *.json, *.csv)")
+    p.add_argument("--content", default="content", metavar="DIR", help="content folder (default: content)")
+    add_data_arguments(p)
 
 
 def run(args) -> int:
-    from site_builder.errors import SiteBuilderError
-
-    raise SiteBuilderError("ingest: not yet available")
+    content_dir = Path(args.content)
+    if not content_dir.is_dir():
+        raise UsageError(f"{args.content}: content folder not found; expected a folder with site.yaml")
+    data_dir = Path(args.data)
+    catalogue = from_content(load_checked(Options(content_dir=content_dir)))
+    members = roster.load(data_dir / roster.ROSTER_FILE)
+    key = codes.load_key(data_dir)
+    settings = Settings(catalogue, key, members, now_iso())
+    conn = db.connect(ledger_file(args))
+    try:
+        reports = ingest_paths(conn, [Path(p) for p in args.paths], data_dir, settings)
+    finally:
+        conn.close()
+    print(summary.render(reports, members is not None, key is not None))
+    return ATTENTION if any(r.needs_attention for r in reports) else 0

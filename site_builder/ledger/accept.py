@@ -1,0 +1,170 @@
+"""Offering one record to the ledger inside the file's transaction: known, conflict, rejected or accepted.
+
+Accepted records are stored with their flags, a derived check-in row (hours, verification) and the
+correction links (`replaces` -> superseded_by), in either arrival order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import uuid
+from dataclasses import dataclass, field
+
+from site_builder.ledger import codes, hours, semantic
+from site_builder.ledger.catalogue import Catalogue
+from site_builder.ledger.roster import Member
+
+KNOWN, CONFLICT, REJECTED, ACCEPTED = "known", "conflict", "rejected", "accepted"
+
+
+@dataclass(frozen=True)
+class Settings:
+    catalogue: Catalogue
+    key: bytes | None  # None: no check-in key yet, codes cannot be checked
+    roster: dict[str, Member] | None  # None: no roster file, cards are not checked
+    now: str  # ledger clock, ISO 8601
+
+
+@dataclass
+class Outcome:
+    status: str
+    record_id: str | None = None
+    reasons: list[str] = field(default_factory=list)
+    flags: dict[str, str] = field(default_factory=dict)
+
+
+def canonical(record: dict) -> str:
+    return json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def digest_of(body: str) -> str:
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def offer(conn: sqlite3.Connection, record: dict, file_sha: str, device: str | None, settings: Settings,
+          correctable: bool = False) -> Outcome:
+    """Store one schema-valid record; `correctable` turns a changed record into a correction (民主测评 CSV)."""
+    body = canonical(record)
+    digest = digest_of(body)
+    row = conn.execute("SELECT digest FROM records WHERE id = ?", (record["id"],)).fetchone()
+    if row and row[0] != digest:
+        if correctable:
+            return offer(conn, _correction(record, digest), file_sha, device, settings)
+        conn.execute("INSERT OR IGNORE INTO conflicts(record_id, digest, body, file_sha256, found_at) VALUES (?,?,?,?,?)",
+                     (record["id"], digest, body, file_sha, settings.now))
+        return Outcome(CONFLICT, record["id"], ["同一编号的记录内容不同（已另存，未覆盖原记录）"])
+    if row:
+        return Outcome(KNOWN, record["id"])
+    reasons = semantic.problems(record, settings.catalogue) + _replaces_problems(conn, record)
+    if reasons:
+        return Outcome(REJECTED, record["id"], reasons)
+    flags = _flags(record, settings)
+    _insert(conn, record, body, digest, file_sha, device, settings, flags)
+    return Outcome(ACCEPTED, record["id"], flags=flags)
+
+
+def _correction(record: dict, digest: str) -> dict:
+    corrected = dict(record)
+    corrected["id"] = str(uuid.uuid5(uuid.UUID(record["id"]), digest))
+    corrected["replaces"] = record["id"]
+    return corrected
+
+
+def _replaces_problems(conn: sqlite3.Connection, record: dict) -> list[str]:
+    if not record.get("replaces"):
+        return []
+    target = conn.execute("SELECT type, card FROM records WHERE id = ?", (record["replaces"],)).fetchone()
+    if target and tuple(target) != (record["type"], record["card"]):
+        return [f"更正的记录 {record['replaces']} 类型或报到卡号不同（应为同一人同一类记录）"]
+    return []
+
+
+def _flags(record: dict, settings: Settings) -> dict[str, str]:
+    flags: dict[str, str] = {}
+    if settings.roster is not None and record["card"] not in settings.roster:
+        flags["unknown_card"] = f"报到卡号 {record['card']} 不在花名册中"
+    if record["type"] == "registration" and record["department"] != record["card"][:3]:
+        flags["department_mismatch"] = f"报到卡号 {record['card']} 与单位 {record['department']} 不符"
+    return flags
+
+
+def _insert(conn, record, body, digest, file_sha, device, settings: Settings, flags: dict[str, str]) -> None:
+    conn.execute(
+        "INSERT INTO records(id, type, card, created_at, schema, replaces, body, digest, file_sha256, device, ingested_at)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        (record["id"], record["type"], record["card"], record["created_at"], record["schema"], record.get("replaces"),
+         body, digest, file_sha, device, settings.now))
+    if record["type"] == "checkin":
+        flags.update(_checkin(conn, record, settings))
+    flags.update(_link_corrections(conn, record))
+    conn.executemany("INSERT OR REPLACE INTO flags(record_id, flag, detail) VALUES (?,?,?)",
+                     [(record["id"], flag, detail) for flag, detail in sorted(flags.items())])
+
+
+def _checkin(conn: sqlite3.Connection, record: dict, settings: Settings) -> dict[str, str]:
+    activity = settings.catalogue.activities.get(record["activity"])
+    if activity is None:
+        return {"unknown_activity": f"活动 {record['activity']} 不在 content/activities 中，未计时长"}
+    credit = hours.credit(record["checked_in_at"], record.get("checked_out_at"), activity.hours)
+    flags = dict(credit.flags)
+    if settings.key is None:
+        verification = "unverified"
+        flags["code_unchecked"] = "没有签到密钥 checkin.key，无法核对签到码"
+    elif codes.matches(settings.key, activity.id, record["code"]):
+        verification = "verified"
+    else:
+        verification = "unverified"
+        flags["code_mismatch"] = f"签到码 {record['code']} 与活动签到码不符，待组织者确认"
+    late = hours.late(activity.date, record["created_at"], settings.catalogue.correction_working_days)
+    if late:
+        flags["late"] = late
+    if hours.parse_time(record["checked_in_at"]).date() != activity.date:
+        flags["date_mismatch"] = f"签到日期与活动日期 {activity.date} 不同"
+    conn.execute(
+        "INSERT INTO checkins(record_id, activity, community, team, activity_date, checked_in_at, checked_out_at, hours, verification)"
+        " VALUES (?,?,?,?,?,?,?,?,?)",
+        (record["id"], activity.id, activity.community, activity.team, activity.date.isoformat(),
+         record["checked_in_at"], record.get("checked_out_at"), credit.hours, verification))
+    return flags
+
+
+def _link_corrections(conn: sqlite3.Connection, record: dict) -> dict[str, str]:
+    """Supersede what this record replaces (at the head of its chain) and, if a correction of this
+    record arrived earlier, let that correction supersede it now."""
+    flags: dict[str, str] = {}
+    if record.get("replaces"):
+        head = _head(conn, record["replaces"])
+        if head is None:
+            flags["replaces_pending"] = f"被更正的记录 {record['replaces']} 尚未收到；收到后自动生效"
+        elif head != record["id"]:
+            conn.execute("UPDATE records SET superseded_by = ? WHERE id = ?", (record["id"], head))
+    later = conn.execute("SELECT id, type, card FROM records WHERE replaces = ? AND id != ? ORDER BY created_at DESC, rowid DESC",
+                         (record["id"], record["id"])).fetchall()
+    matching = [r[0] for r in later if (r[1], r[2]) == (record["type"], record["card"])]
+    for other in later:
+        if other[0] not in matching:
+            conn.execute("INSERT OR REPLACE INTO flags(record_id, flag, detail) VALUES (?,?,?)",
+                         (other[0], "replaces_mismatch", f"更正的记录 {record['id']} 类型或报到卡号不同，未生效"))
+    if matching:
+        conn.execute("UPDATE records SET superseded_by = ? WHERE id = ?", (matching[0], record["id"]))
+        conn.executemany("UPDATE records SET superseded_by = ? WHERE id = ? AND superseded_by IS NULL",
+                         [(matching[0], older) for older in matching[1:]])
+        conn.executemany("DELETE FROM flags WHERE record_id = ? AND flag = 'replaces_pending'", [(m,) for m in matching])
+    return flags
+
+
+def _head(conn: sqlite3.Connection, record_id: str) -> str | None:
+    """The record that currently stands for record_id: follow superseded_by to the end."""
+    seen = set()
+    current = record_id
+    while current not in seen:
+        seen.add(current)
+        row = conn.execute("SELECT superseded_by FROM records WHERE id = ?", (current,)).fetchone()
+        if row is None:
+            return None if current == record_id else current
+        if row[0] is None:
+            return current
+        current = row[0]
+    return current

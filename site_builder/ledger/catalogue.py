@@ -1,0 +1,56 @@
+"""What ingest needs to know from content/: a small, plain view of the Content model.
+
+Ingest checks records against this (known community, its post codes, known activity, grades) and
+derives hours from the activities' planned hours. Tests can build one directly without YAML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from site_builder.model import Content
+
+
+@dataclass(frozen=True)
+class ActivityRef:
+    id: str
+    date: dt.date
+    hours: float  # planned hours: the cap on credited hours
+    community: str | None = None
+    team: str | None = None
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    departments: frozenset[str]
+    communities: dict[str, frozenset[str]]  # community id -> its post codes
+    activities: dict[str, ActivityRef]
+    grades: tuple[str, ...] = ("优秀", "合格", "基本合格", "不合格")
+    correction_working_days: int = 10
+    names: dict[str, str] = field(default_factory=dict)  # community id -> 阳光社区
+
+
+def planned_hours(start: dt.time, end: dt.time, hours: float) -> float:
+    if hours and hours > 0:
+        return float(hours)
+    minutes = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+    return max(minutes, 0) / 60
+
+
+def from_content(content: Content) -> Catalogue:
+    posts: dict[str, set[str]] = {cid: set() for cid in content.communities}
+    for post in content.posts.values():
+        posts.setdefault(post.community, set()).add(post.code)
+    activities = {
+        a.id: ActivityRef(a.id, a.date, planned_hours(a.start, a.end, a.hours), a.community, a.team)
+        for a in content.activities.values()
+    }
+    return Catalogue(
+        departments=frozenset(content.departments),
+        communities={cid: frozenset(codes) for cid, codes in posts.items()},
+        activities=activities,
+        grades=tuple(content.site.evaluation_grades),
+        correction_working_days=content.site.correction_working_days,
+        names={cid: c.name for cid, c in content.communities.items()},
+    )

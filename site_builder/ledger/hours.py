@@ -1,0 +1,56 @@
+"""Credited hours of a check-in and the 10-working-day rule (志愿服务记录与证明出具办法 2021).
+
+Hours run from check-in to check-out, capped at the activity's planned hours. A missing check-out
+credits the planned hours (flag missing_checkout). Working days are Monday to Friday: statutory
+holidays and their swapped weekend working days (调休) are NOT modelled, so a record near a holiday
+may be flagged late a day or two early. Registration, claim, diary and evaluation never carry hours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Credit:
+    hours: float
+    flags: dict[str, str]  # flag -> detail (Chinese)
+
+
+def parse_time(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def credit(checked_in_at: str, checked_out_at: str | None, planned: float) -> Credit:
+    """Hours to credit for one check-in; raises ValueError when check-out precedes check-in."""
+    if not checked_out_at:
+        return Credit(round(planned, 2), {"missing_checkout": f"未签退，按计划时长 {planned:g} 小时计"})
+    spent = (parse_time(checked_out_at) - parse_time(checked_in_at)).total_seconds() / 3600
+    if spent < 0:
+        raise ValueError("签退时间早于签到时间")
+    if spent > planned:
+        return Credit(round(planned, 2), {"capped": f"实际 {spent:.1f} 小时，按计划时长 {planned:g} 小时封顶"})
+    return Credit(round(spent, 2), {})
+
+
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """Mon–Fri days after start up to and including end (0 when end <= start)."""
+    if end <= start:
+        return 0
+    days = (end - start).days
+    weeks, rest = divmod(days, 7)
+    count = weeks * 5
+    for offset in range(1, rest + 1):
+        if (start + dt.timedelta(days=weeks * 7 + offset)).weekday() < 5:
+            count += 1
+    return count
+
+
+def late(activity_date: dt.date, created_at: str, limit: int) -> str | None:
+    """Chinese detail when the record was made more than `limit` working days after the activity."""
+    made = parse_time(created_at).date()
+    days = working_days_between(activity_date, made)
+    if days > limit:
+        return f"活动后第 {days} 个工作日才记录（规定 {limit} 个工作日内）"
+    return None

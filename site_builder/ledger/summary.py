@@ -1,0 +1,71 @@
+"""The Chinese summary of one ingest run, for a community secretary."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from site_builder.ledger.ingest import FileReport
+
+FLAG_NAMES = {
+    "unknown_card": "报到卡号不在花名册",
+    "late": "超过规定工作日才记录",
+    "missing_checkout": "未签退（按计划时长计）",
+    "code_mismatch": "签到码不符（待确认）",
+    "code_unchecked": "未核对签到码（无密钥）",
+    "unknown_activity": "活动不在活动表中（未计时长）",
+    "capped": "时长超过计划（按计划封顶）",
+    "date_mismatch": "签到日期与活动日期不同",
+    "department_mismatch": "卡号与单位不符",
+    "replaces_pending": "更正的原记录尚未收到",
+    "replaces_mismatch": "更正的原记录类型或卡号不同",
+}
+
+
+def flag_name(flag: str) -> str:
+    return FLAG_NAMES.get(flag, flag)
+
+
+def file_lines(report: FileReport) -> list[str]:
+    if report.status == "seen":
+        return [f"【{report.name}】此文件已处理过（{report.earlier}），跳过"]
+    if report.status == "quarantined":
+        return [f"【{report.name}】无法读取，已隔离：{report.reason}"]
+    lines = [f"【{report.name}】新接收 {report.accepted} 条，已存在 {report.known} 条，"
+             f"冲突 {report.conflicting} 条，退回 {report.rejected} 条"]
+    for rejection in report.rejections:
+        lines.append(f"    退回 {rejection.where}{_id(rejection.record_id)}：{'；'.join(rejection.reasons)}")
+    for record_id in report.conflicts:
+        lines.append(f"    冲突 {record_id}：同一编号的记录内容不同，已另存待核实，原记录未改动")
+    for flag, count in sorted(report.flags.items()):
+        lines.append(f"    标记 {flag_name(flag)}：{count} 条")
+    return lines
+
+
+def _id(record_id: str | None) -> str:
+    return f"（{record_id}）" if record_id else ""
+
+
+def render(reports: list[FileReport], roster_found: bool, key_found: bool) -> str:
+    lines: list[str] = []
+    for report in reports:
+        lines += file_lines(report)
+    totals = Counter()
+    for report in reports:
+        totals.update({"accepted": report.accepted, "known": report.known, "conflicting": report.conflicting,
+                       "rejected": report.rejected, "quarantined": report.status == "quarantined",
+                       "seen": report.status == "seen"})
+    lines.append("")
+    lines.append(f"合计：{len(reports)} 个文件（其中已处理过 {totals['seen']} 个，隔离 {totals['quarantined']} 个）；"
+                 f"新接收 {totals['accepted']} 条，已存在 {totals['known']} 条，冲突 {totals['conflicting']} 条，"
+                 f"退回 {totals['rejected']} 条")
+    if not roster_found:
+        lines.append("提示：没有花名册 data/roster.csv，本次未核对报到卡号。")
+    if not key_found:
+        lines.append("提示：没有签到密钥 data/checkin.key，本次签到码无法核对，签到记录均待确认。")
+    attention = [r for r in reports if r.needs_attention]
+    if attention:
+        lines.append(f"需要处理：{len(attention)} 个文件有隔离、退回、冲突或标记的记录，请查看上面的说明"
+                     "（site-builder ledger files / ledger conflicts / ledger list --flag …）。")
+    else:
+        lines.append("全部正常，无需处理。")
+    return "\n".join(lines)
