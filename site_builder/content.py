@@ -153,8 +153,24 @@ def _targets(f: Fields) -> Targets:
         star_hours=star_hours,
         three_star_share=f.number("three_star_share", default=default.three_star_share),
     )
+    _check_targets(f, targets)
     f.finish()
     return targets
+
+
+def _check_targets(f: Fields, targets: Targets) -> None:
+    hours = targets.star_hours
+    if len(hours) != 5 or any(h <= 0 for h in hours) or any(a >= b for a, b in zip(hours, hours[1:])):
+        f.problem("star_hours", f"'star_hours' is {list(hours)}",
+                  "five increasing whole numbers of hours for one to five stars, such as [100, 300, 600, 1000, 1500]")
+    for key in ("registration_rate", "three_star_share"):
+        value = getattr(targets, key)
+        if not 0 < value <= 1:
+            f.problem(key, f"'{key}' is {value:g}", "a share above 0 and at most 1, such as 0.9")
+    month, day = (int(part) for part in targets.registration_deadline.split("-"))
+    if day > (29 if month == 2 else 30 if month in (4, 6, 9, 11) else 31):
+        f.problem("registration_deadline", f"'registration_deadline' {targets.registration_deadline} is not a day",
+                  'a month and day "MM-DD" such as "05-10"')
 
 
 def _days(f: Fields) -> tuple[int, ...]:

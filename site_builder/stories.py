@@ -24,7 +24,7 @@ import markdown
 import nh3
 from PIL import Image as PILImage, UnidentifiedImageError
 
-from site_builder.errors import Problem
+from site_builder.errors import Problem, rel
 from site_builder.fields import Fields
 from site_builder.model import Image, NamedMember, Story
 from site_builder.yamlload import LineDict, parse
@@ -150,7 +150,8 @@ class Renderer:
             return None
         size = self._size(path)
         if size is None:
-            problems.append(Problem(shown, line, f"image '{src}' is missing or not a readable image", expected))
+            what = "is not a readable image" if path.is_file() else f"not found (looked for {rel(path)})"
+            problems.append(Problem(shown, line, f"image '{src}' {what}", expected))
             return None
         return Image(PurePosixPath(path.relative_to(self.content_root)).as_posix(), *size)
 

@@ -1,15 +1,186 @@
-"""Cross-reference validation of the loaded content (owner: content stage). STUB: being written."""
+"""Cross-reference validation of the loaded content: every reference resolves, codes are consistent,
+dates and rules make sense. Runs after content.load (which reports problems within one entry) and
+returns every problem found; nothing is raised here.
+
+Each problem is located at the entry it concerns: `content/posts/yangguang.yaml:14: post 'YG-ZC-01': …`.
+"""
 
 from __future__ import annotations
 
-from site_builder.errors import Problem
-from site_builder.model import Content
+from pathlib import Path
+from typing import Iterable
+from urllib.parse import unquote, urlsplit
+
+from site_builder.errors import Problem, rel
+from site_builder.fields import shorten
+from site_builder.model import OCCASIONS, ROLES, Activity, Community, Content, Post, Story, Team
+
+# The 实施方案 names 13 key communities (重点社区) where reporting is concentrated.
+KEY_COMMUNITIES = 13
+# Story slugs that would collide with list pages under /stories/.
+RESERVED_STORY_SLUGS = ("page", "tag", "community", "team", "images")
+# Site files that are not pages but may be linked from a story.
+NON_PAGE_FILES = ("/feed.xml", "/activities.ics", "/sitemap.xml", "/robots.txt")
+
+
+class _Checker:
+    def __init__(self, content: Content):
+        self.content = content
+        self.problems: list[Problem] = []
+
+    def shown(self, source: str) -> str:
+        return rel(Path(self.content.root) / source)
+
+    def add(self, source: str, line: int, message: str, expected: str | None = None) -> None:
+        self.problems.append(Problem(self.shown(source), line or None, message, expected))
+
+    def ref(self, source: str, line: int, label: str, what: str, value: str | None, valid: Iterable[str]) -> None:
+        """Report `value` if it is given and not among `valid`."""
+        valid = list(valid)
+        if value and value not in valid:
+            self.add(source, line, f"{label}: unknown {what} '{value}'", f"one of {shorten(valid)}")
 
 
 def validate(content: Content) -> list[Problem]:
-    return []
+    checker = _Checker(content)
+    _communities(checker)
+    for team in content.teams.values():
+        _team(checker, team)
+    for post in content.posts.values():
+        _post(checker, post)
+    for activity in content.activities.values():
+        _activity(checker, activity)
+    for story in content.stories.values():
+        _story(checker, story)
+    return checker.problems
+
+
+def _communities(c: _Checker) -> None:
+    key = [community for community in c.content.communities.values() if community.key]
+    if len(key) > KEY_COMMUNITIES:
+        c.add("communities.yaml", key[KEY_COMMUNITIES].line,
+              f"{len(key)} communities are marked key: true", f"at most the {KEY_COMMUNITIES} key communities the 实施方案 names")
+    codes: dict[str, Community] = {}
+    for community in c.content.communities.values():
+        label = f"community '{community.id}'"
+        for code in community.liaison:
+            c.ref(community.source, community.line, label, "liaison department", code, c.content.departments)
+        if not community.key and not community.liaison:
+            c.add(community.source, community.line, f"{label}: not a key community and no liaison departments",
+                  "'liaison: [D05, …]' naming the departments that 包抓 it")
+        if community.code in codes:
+            c.add(community.source, community.line, f"{label}: code '{community.code}' is also used by "
+                  f"'{codes[community.code].id}'", "a code unique to each community (it prefixes post codes)")
+        codes.setdefault(community.code, community)
+    _stem_collisions(c)
+
+
+def _stem_collisions(c: _Checker) -> None:
+    for source in sorted({post.source for post in c.content.posts.values()}):
+        stem = Path(source).stem
+        if stem not in c.content.communities:
+            c.add(source, 1, f"file name '{Path(source).name}' is not a community id",
+                  f"posts/<community id>.yaml, one of {shorten(list(c.content.communities))}")
+
+
+def _team(c: _Checker, team: Team) -> None:
+    label = f"team '{team.id}'"
+    for code in team.lead_departments:
+        c.ref(team.source, team.line, label, "lead department", code, c.content.departments)
+    for community in team.communities:
+        c.ref(team.source, team.line, label, "community", community, c.content.communities)
+    for service in team.services:
+        c.ref(team.source, team.line, f"{label}: service {service.name}", "category", service.category,
+              c.content.categories)
+    if not team.services:
+        c.add(team.source, team.line, f"{label}: no services", "at least one entry under 'services'")
+
+
+def _post(c: _Checker, post: Post) -> None:
+    label = f"post '{post.code}'"
+    c.ref(post.source, post.line, label, "category", post.category, c.content.categories)
+    community = c.content.communities.get(post.community)
+    prefix, middle, _ = post.code.split("-")
+    if community and prefix != community.code:
+        c.add(post.source, post.line, f"{label}: code starts with '{prefix}' but the file is {community.name}'s",
+              f"codes starting with '{community.code}-' in posts/{post.community}.yaml")
+    if post.category and middle != post.category:
+        c.add(post.source, post.line, f"{label}: code names category '{middle}' but 'category' is '{post.category}'",
+              f"code {prefix}-{post.category}-nn or category {middle}")
+    if post.role and post.role not in ROLES:
+        c.add(post.source, post.line, f"{label}: unknown role '{post.role}'", f"one of {', '.join(ROLES)}")
+
+
+def _activity(c: _Checker, activity: Activity) -> None:
+    label, src, line = f"activity '{activity.id}'", activity.source, activity.line
+    content = c.content
+    if not activity.community and not activity.team:
+        c.add(src, line, f"{label}: neither 'community' nor 'team' is given", "a community id, a team id or both")
+    c.ref(src, line, label, "community", activity.community, content.communities)
+    c.ref(src, line, label, "team", activity.team, content.teams)
+    c.ref(src, line, label, "category", activity.category, content.categories)
+    if activity.occasion and activity.occasion not in OCCASIONS:
+        c.add(src, line, f"{label}: unknown occasion '{activity.occasion}'", f"one of {', '.join(OCCASIONS)}")
+    if activity.end <= activity.start:
+        c.add(src, line, f"{label}: ends at {activity.end:%H:%M}, not after it starts at {activity.start:%H:%M}",
+              "an end time later than the start on the same day")
+    year = content.site.year
+    if not year - 1 <= activity.date.year <= year + 1:
+        c.add(src, line, f"{label}: date {activity.date} is far from the programme year {year}",
+              f"a date in {year - 1}–{year + 1}")
+    if not 0 < activity.hours <= 24:
+        c.add(src, line, f"{label}: 'hours' is {activity.hours:g}", "planned hours above 0 and at most 24")
+    for code in activity.posts:
+        c.ref(src, line, label, "post", code, content.posts)
+
+
+def _story(c: _Checker, story: Story) -> None:
+    label, src, line = f"story '{story.slug}'", story.source, story.line
+    content = c.content
+    c.ref(src, line, label, "community", story.community, content.communities)
+    c.ref(src, line, label, "team", story.team, content.teams)
+    if story.slug in RESERVED_STORY_SLUGS:
+        c.add(src, line, f"{label}: the file name '{story.slug}.md' is reserved", "another file name")
+    for tag in story.tags:
+        if not tag or "/" in tag or tag != tag.strip():
+            c.add(src, line, f"{label}: tag '{tag}' cannot be part of an address", "tags without '/' or spaces at the ends")
+    for member in story.members:
+        who = f"{label}: member {member.name}"
+        c.ref(src, line, who, "department", member.department, content.departments)
+        if member.consent > (story.publish_date or story.date):
+            c.add(src, line, f"{who}: consent recorded {member.consent}, after the story is published",
+                  "consent recorded before the story's date or publish_date")
 
 
 def check_story_links(content: Content, urls: set[str]) -> list[Problem]:
     """A story linking to a page that does not exist: one Problem per broken link, at its line."""
-    return []
+    images = {"/" + image.src for story in content.stories.values() for image in story.images}
+    known = set(urls) | images | set(NON_PAGE_FILES)
+    known |= {f"/communities/{cid}/activities.ics" for cid in content.communities}
+    problems = []
+    for story in content.stories.values():
+        for target, line in story.links:
+            path = unquote(urlsplit(target).path)
+            if path in known or path + "/" in known or (path.endswith("/") and path + "index.html" in known):
+                continue
+            problems.append(Problem(rel(Path(content.root) / story.source), line,
+                                    f"story '{story.slug}': link to '{target}', a page that does not exist",
+                                    f"a site path such as {_suggest(path, urls)}"))
+    return problems
+
+
+def _suggest(path: str, urls: set[str]) -> str:
+    """The existing page whose url shares the longest prefix with the broken one."""
+    if not urls:
+        return "/communities/"
+    best = max(sorted(urls), key=lambda url: (_common(url, path), -len(url)))
+    return best
+
+
+def _common(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
