@@ -1,13 +1,37 @@
-"""STUB: being written."""
+"""`site-builder new story "标题"`: scaffold a draft story and print its path."""
 
-HELP = "new (not yet available)"
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+from pathlib import Path
+
+from site_builder.errors import UsageError
+from site_builder.scaffold import new_story
+
+HELP = 'scaffold new content: `new story "标题"` writes a draft content/stories/<date>-<slug>.md and prints its path'
 
 
-def add_arguments(p) -> None:
-    pass
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("kind", choices=["story"], help="what to create (only: story)")
+    p.add_argument("title", help="the story's title, e.g. \"五点半课堂里的灯光\"")
+    p.add_argument("--slug", metavar="NAME", help="ASCII name for the file and address (default: a short hash of the title)")
+    p.add_argument("--content", default="content", metavar="DIR", help="content folder (default: content)")
+    p.add_argument("--today", metavar="YYYY-MM-DD", help="the story's date (default: SITE_BUILDER_TODAY or today)")
 
 
-def run(args) -> int:
-    from site_builder.errors import SiteBuilderError
+def run(args: argparse.Namespace) -> int:
+    path = new_story(Path(args.content), args.title, _today(args.today), args.slug)
+    print(path)
+    return 0
 
-    raise SiteBuilderError("new: not yet available")
+
+def _today(value: str | None) -> dt.date:
+    value = value or os.environ.get("SITE_BUILDER_TODAY")
+    if not value:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--today {value}: not a date; expected YYYY-MM-DD") from None
