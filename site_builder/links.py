@@ -1,7 +1,131 @@
-"""Checks that every internal link and asset reference in the output resolves (owner: rendering stage). STUB."""
+"""Checks that every internal link and asset reference in the output resolves (owner: rendering stage).
+
+Reads the rendered outputs only (no disk): every href/src/srcset/poster in .html files and every url()
+in .css files must name an output file once the base path is applied ("/x/" -> "x/index.html").
+Links to other sites are fine; loading a script, image or stylesheet from another host is not.
+"""
 
 from __future__ import annotations
 
+import posixpath
+import re
+from html.parser import HTMLParser
+from urllib.parse import unquote, urlsplit
 
-def check(outputs: dict[str, bytes], base_path: str) -> list:
-    return []
+from site_builder.errors import Problem
+
+LINK_ATTRIBUTES = {"href", "src", "poster"}
+LOADING_TAGS = {"script", "img", "source", "video", "audio", "iframe", "embed"}
+CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""")
+
+
+class References(HTMLParser):
+    """Collects (line, tag, attribute, value) for every reference in one HTML document."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[int, str, str, str, str]] = []  # line, tag, attribute, value, rel
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        line = self.getpos()[0]
+        rel = (dict(attrs).get("rel") or "").lower()
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name in LINK_ATTRIBUTES:
+                self.found.append((line, tag, name, value, rel))
+            elif name == "srcset":
+                for candidate in value.split(","):
+                    if candidate.strip():
+                        self.found.append((line, tag, name, candidate.split()[0], rel))
+
+
+def is_external(value: str) -> bool:
+    parts = urlsplit(value)
+    return bool(parts.scheme) or value.startswith("//")
+
+
+def loads_from_elsewhere(tag: str, attribute: str, value: str, rel: str) -> bool:
+    """A script, image, frame, stylesheet or icon fetched from another host (the site must work offline)."""
+    if urlsplit(value).scheme not in ("http", "https") and not value.startswith("//"):
+        return False
+    fetched_link = tag == "link" and any(r in rel.split() for r in ("stylesheet", "icon", "preload", "modulepreload", "manifest"))
+    return tag in LOADING_TAGS or attribute == "srcset" or fetched_link
+
+
+def target_of(value: str, page_url: str, base_path: str) -> str | None:
+    """The output path a same-site reference names; "" for the page itself; None outside the base path."""
+    path = unquote(urlsplit(value).path)
+    if not path:
+        return ""  # "#fragment" or "?query" on the page itself
+    if not path.startswith("/"):
+        path = posixpath.join(posixpath.dirname(page_url), path)
+    normalised = posixpath.normpath(path)
+    if path.endswith("/") and normalised != "/":
+        normalised += "/"
+    if not normalised.startswith(base_path):
+        return None
+    inside = normalised[len(base_path):]
+    return inside + "index.html" if inside == "" or inside.endswith("/") else inside
+
+
+def output_url(output_path: str, base_path: str) -> str:
+    """The URL at which an output file is served: "a/index.html" -> base_path + "a/index.html"."""
+    return base_path + output_path
+
+
+def check_reference(output: str, line: int, value: str, outputs: dict[str, bytes], base_path: str) -> Problem | None:
+    if is_external(value) or value.startswith(("mailto:", "tel:", "data:", "javascript:")):
+        return None
+    target = target_of(value, output_url(output, base_path), base_path)
+    if target == "":
+        return None
+    if target is None:
+        return Problem(output, line, f"link '{value}' leaves the site's base path {base_path}",
+                       f"a link built with url() that starts with {base_path}")
+    if target in outputs:
+        return None
+    return Problem(output, line, f"broken link '{value}': no output file {target}",
+                   "a page or file the build produces")
+
+
+def check_html(output: str, data: bytes, outputs: dict[str, bytes], base_path: str) -> list[Problem]:
+    parser = References()
+    parser.feed(data.decode("utf-8", errors="replace"))
+    parser.close()
+    problems = []
+    for line, tag, attribute, value, rel in parser.found:
+        if loads_from_elsewhere(tag, attribute, value, rel):
+            problems.append(Problem(output, line, f"<{tag} {attribute}='{value}'> loads from another host",
+                                    "every script, style and image served by this site"))
+            continue
+        problem = check_reference(output, line, value, outputs, base_path)
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def check_css(output: str, data: bytes, outputs: dict[str, bytes], base_path: str) -> list[Problem]:
+    problems = []
+    text = data.decode("utf-8", errors="replace")
+    for match in CSS_URL.finditer(text):
+        value = match.group(2).strip()
+        line = text.count("\n", 0, match.start()) + 1
+        if is_external(value) and not value.startswith("data:"):
+            problems.append(Problem(output, line, f"url({value}) loads from another host", "a file of this site"))
+            continue
+        problem = check_reference(output, line, value, outputs, base_path)
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def check(outputs: dict[str, bytes], base_path: str) -> list[Problem]:
+    """Problems naming the output file (and line) of every reference that does not resolve."""
+    problems: list[Problem] = []
+    for output in sorted(outputs):
+        if output.endswith(".html"):
+            problems += check_html(output, outputs[output], outputs, base_path)
+        elif output.endswith(".css"):
+            problems += check_css(output, outputs[output], outputs, base_path)
+    return problems

@@ -1,12 +1,23 @@
-"""Collects every page of the public site as Page values (owner: rendering stage). STUB: being written."""
+"""Collects every page of the public site as Page values (owner: rendering stage).
+
+One function per kind of page; each returns Page values whose `context` holds exactly what its template
+needs beyond the globals (docs/design.md, "Templates"). Nothing here renders or writes. The offline
+app's form pages come from app.py.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
-from typing import Any
+from itertools import groupby
+from typing import Any, Iterable, Sequence
 
-from site_builder.model import Content
+from site_builder.model import Activity, Community, Content, Post, Story, Team
+
+STORIES_PER_PAGE = 10
+HOME_ACTIVITIES = 6
+HOME_STORIES = 4
 
 
 @dataclass
@@ -25,5 +36,252 @@ class Page:
         return path + "index.html" if path == "" or path.endswith("/") else path
 
 
-def collect(content: Content, figures, today: dt.date) -> list[Page]:
-    return []
+@dataclass(frozen=True)
+class Month:
+    """Activities of one calendar month, for the calendar templates."""
+
+    first_day: dt.date
+    activities: tuple[Activity, ...]
+
+
+def collect(content: Content, figures: dict | None, today: dt.date) -> list[Page]:
+    """Every public page, in a stable order."""
+    return [
+        home(content, figures, today),
+        *community_pages(content, figures, today),
+        *post_pages(content, figures),
+        *team_pages(content, figures, today),
+        *activity_pages(content, today),
+        *story_pages(content),
+        honour(content, figures),
+        about(content),
+        not_found(),
+    ]
+
+
+# ---- helpers -------------------------------------------------------------------------------------
+
+def tag_slug(tag: str) -> str:
+    """A tag as a URL segment: the tag itself (Chinese stays), without slashes or blanks."""
+    return re.sub(r"[\s/\\?#%]+", "-", tag.strip()).strip("-") or "-"
+
+
+def upcoming(activities: Iterable[Activity], today: dt.date) -> list[Activity]:
+    return sorted((a for a in activities if a.date >= today), key=lambda a: (a.starts_at, a.id))
+
+
+def past(activities: Iterable[Activity], today: dt.date) -> list[Activity]:
+    return sorted((a for a in activities if a.date < today), key=lambda a: (a.starts_at, a.id), reverse=True)
+
+
+def by_month(activities: Sequence[Activity]) -> list[Month]:
+    """Consecutive activities grouped by month, keeping their order."""
+    return [Month(first_day=day, activities=tuple(group))
+            for day, group in groupby(activities, key=lambda a: a.date.replace(day=1))]
+
+
+def newest_first(stories: Iterable[Story]) -> list[Story]:
+    return sorted(stories, key=lambda s: (s.date, s.slug), reverse=True)
+
+
+def figures_part(figures: dict | None, part: str, key: str) -> dict | None:
+    """figures[part][key], or None when there are no figures or nothing for this key."""
+    if not figures:
+        return None
+    return (figures.get(part) or {}).get(key)
+
+
+def paginated(base: str, stories: Sequence[Story], template: str, title: str, description: str,
+              context: dict[str, Any]) -> list[Page]:
+    """A story list split into pages of STORIES_PER_PAGE: base, base + "page/2/", …"""
+    chunks = [stories[i:i + STORIES_PER_PAGE] for i in range(0, len(stories), STORIES_PER_PAGE)] or [[]]
+    urls = [base] + [f"{base}page/{n}/" for n in range(2, len(chunks) + 1)]
+    pages = []
+    for number, (url, chunk) in enumerate(zip(urls, chunks), start=1):
+        heading = title if number == 1 else f"{title}（第{number}页）"
+        pages.append(Page(url=url, template=template, title=heading, description=description, context={
+            **context, "stories": list(chunk), "heading": title,
+            "pagination": {"number": number, "count": len(chunks), "urls": urls},
+        }))
+    return pages
+
+
+# ---- pages ---------------------------------------------------------------------------------------
+
+def home(content: Content, figures: dict | None, today: dt.date) -> Page:
+    return Page(url="/", template="home.html", title=content.site.title,
+                description=content.site.description or content.site.subtitle, precache=True, context={
+                    "next_activities": upcoming(content.activities.values(), today)[:HOME_ACTIVITIES],
+                    "latest_stories": newest_first(content.stories.values())[:HOME_STORIES],
+                    "totals": (figures or {}).get("totals"),
+                })
+
+
+def community_pages(content: Content, figures: dict | None, today: dt.date) -> list[Page]:
+    communities = list(content.communities.values())
+    index = Page(url="/communities/", template="communities.html", title="社区",
+                 description=f"{content.site.district}{len(communities)}个社区：在职党员报到的重点社区和部门联系包抓的社区",
+                 precache=True, context={
+                     "key_communities": [c for c in communities if c.key],
+                     "liaison_communities": [c for c in communities if not c.key],
+                 })
+    return [index] + [community_page(content, figures, today, c) for c in communities]
+
+
+def community_page(content: Content, figures: dict | None, today: dt.date, community: Community) -> Page:
+    activities = [a for a in content.activities.values() if a.community == community.id]
+    posts = content.posts_of(community.id)
+    return Page(url=f"/communities/{community.id}/", template="community.html", title=community.name,
+                description=community.description or f"{community.name}的服务岗位、志愿服务活动和典型案例",
+                precache=True, context={
+                    "community": community,
+                    "posts_by_category": posts_by_category(content, posts),
+                    "post_count": len(posts),
+                    "upcoming": upcoming(activities, today),
+                    "past": past(activities, today),
+                    "stories": newest_first(s for s in content.stories.values() if s.community == community.id),
+                    "stats": figures_part(figures, "communities", community.id),
+                    "claimed": claimed_places(content, figures),
+                    "teams": [t for t in content.teams.values() if community.id in t.communities],
+                })
+
+
+def posts_by_category(content: Content, posts: Iterable[Post]) -> list[tuple[Any, list[Post]]]:
+    """[(Category, [Post, …]), …] in categories.yaml order, categories without posts left out."""
+    posts = list(posts)
+    groups = []
+    for category in content.categories.values():
+        members = sorted((p for p in posts if p.category == category.code), key=lambda p: p.code)
+        if members:
+            groups.append((category, members))
+    return groups
+
+
+def post_pages(content: Content, figures: dict | None) -> list[Page]:
+    posts = sorted(content.posts.values(), key=lambda p: p.code)
+    claimed = claimed_places(content, figures)
+    common = {"claimed": claimed}
+    pages = [Page(url="/posts/", template="posts.html", title="服务岗位",
+                  description=f"全区{len(posts)}个在职党员志愿服务岗位，可按类别和社区筛选", precache=True,
+                  context={**common, "posts": posts, "filter": None})]
+    for category in content.categories.values():
+        subset = [p for p in posts if p.category == category.code]
+        pages.append(Page(url=f"/posts/category/{category.code}/", template="posts.html",
+                          title=f"服务岗位：{category.name}", description=category.description or f"{category.name}类服务岗位",
+                          precache=True, context={**common, "posts": subset, "filter": ("category", category.code)}))
+    for community in content.communities.values():
+        subset = [p for p in posts if p.community == community.id]
+        pages.append(Page(url=f"/posts/community/{community.id}/", template="posts.html",
+                          title=f"服务岗位：{community.name}", description=f"{community.name}的服务岗位",
+                          precache=True, context={**common, "posts": subset, "filter": ("community", community.id)}))
+    for post in posts:
+        pages.append(post_page(content, post, claimed.get(post.code)))
+    return pages
+
+
+def claimed_places(content: Content, figures: dict | None) -> dict[str, int | None]:
+    """Post code -> places claimed (None: suppressed for privacy); only posts the figures mention."""
+    claimed: dict[str, int | None] = {}
+    for community in content.communities:
+        stats = figures_part(figures, "communities", community) or {}
+        claimed.update(stats.get("posts") or {})
+    return claimed
+
+
+def post_page(content: Content, post: Post, claimed: int | None) -> Page:
+    community = content.communities[post.community]
+    activities = [a for a in content.activities.values() if post.code in a.posts]
+    return Page(url=f"/posts/{post.code}/", template="post.html", title=f"{post.title}（{post.code}）",
+                description=f"{community.name} · {content.categories[post.category].name}：{post.duties}",
+                precache=True, context={"post": post, "community": community,
+                                        "category": content.categories[post.category],
+                                        "claimed": claimed, "activities": activities})
+
+
+def team_pages(content: Content, figures: dict | None, today: dt.date) -> list[Page]:
+    teams = list(content.teams.values())
+    pages = [Page(url="/teams/", template="teams.html", title="志愿服务队",
+                  description=f"{len(teams)}支党员志愿服务队及其牵头部门和服务项目", precache=True,
+                  context={"teams": teams})]
+    for team in teams:
+        activities = [a for a in content.activities.values() if a.team == team.id]
+        pages.append(Page(url=f"/teams/{team.id}/", template="team.html", title=team.name,
+                          description=team.summary, precache=True, context={
+                              "team": team,
+                              "upcoming": upcoming(activities, today),
+                              "past": past(activities, today),
+                              "stories": newest_first(s for s in content.stories.values() if s.team == team.id),
+                              "stats": figures_part(figures, "teams", team.id),
+                          }))
+    return pages
+
+
+def activity_pages(content: Content, today: dt.date) -> list[Page]:
+    activities = list(content.activities.values())
+    coming = upcoming(activities, today)
+    pages = [Page(url="/activities/", template="activities.html", title="活动日历",
+                  description=f"党员活动日（每月{'、'.join(str(d) for d in content.site.activity_days)}日）、传统节日和纪念日的志愿服务活动",
+                  precache=True, context={"upcoming_months": by_month(coming),
+                                          "past_months": by_month(past(activities, today))})]
+    for activity in activities:
+        pages.append(Page(url=f"/activities/{activity.id}/", template="activity.html", title=activity.title,
+                          description=f"{activity.date.year}年{activity.date.month}月{activity.date.day}日 {activity.place}：{activity.description or activity.title}",
+                          precache=True, context={"activity": activity, "is_past": activity.date < today}))
+    return pages
+
+
+def story_pages(content: Content) -> list[Page]:
+    stories = newest_first(content.stories.values())
+    pages = paginated("/stories/", stories, "stories.html", "典型案例",
+                      "在职党员到社区志愿服务的典型案例和感人事迹", {"kind": "all", "subject": None})
+    pages += [story_page(content, s) for s in stories]
+    for tag in sorted({t for s in stories for t in s.tags}):
+        tagged = [s for s in stories if tag in s.tags]
+        pages += paginated(f"/stories/tag/{tag_slug(tag)}/", tagged, "stories.html", f"典型案例：{tag}",
+                           f"标签“{tag}”下的典型案例", {"kind": "tag", "subject": tag})
+    for community in content.communities.values():
+        own = [s for s in stories if s.community == community.id]
+        if own:
+            pages += paginated(f"/stories/community/{community.id}/", own, "stories.html",
+                               f"典型案例：{community.name}", f"{community.name}的典型案例",
+                               {"kind": "community", "subject": community})
+    for team in content.teams.values():
+        own = [s for s in stories if s.team == team.id]
+        if own:
+            pages += paginated(f"/stories/team/{team.id}/", own, "stories.html", f"典型案例：{team.name}",
+                               f"{team.name}的典型案例", {"kind": "team", "subject": team})
+    return pages
+
+
+def story_page(content: Content, story: Story) -> Page:
+    return Page(url=f"/stories/{story.slug}/", template="story.html", title=story.title,
+                description=story.summary, context={"story": story})
+
+
+def honour(content: Content, figures: dict | None) -> Page:
+    """光荣榜: members who gave separate consent; from the ledger's figures, else from the stories."""
+    if figures is not None:
+        roll = list(figures.get("honour_roll") or [])
+    else:
+        roll = []
+        for story in newest_first(content.stories.values()):
+            for member in story.members:
+                department = content.departments.get(member.department)
+                roll.append({"name": member.name, "department": department.name if department else "",
+                             "community": content.communities[story.community].name if story.community else "",
+                             "deeds": member.deeds, "story": story})
+    return Page(url="/honour/", template="honour.html", title="光荣榜",
+                description="经本人书面同意公开的优秀在职党员志愿者", context={"roll": roll})
+
+
+def about(content: Content) -> Page:
+    site = content.site
+    month, day = (int(x) for x in site.targets.registration_deadline.split("-"))
+    return Page(url="/about/", template="about.html", title="活动规则",
+                description=f"{site.district}在职党员到社区开展志愿服务群众活动的规则、时间和目标", precache=True,
+                context={"deadline": dt.date(site.year, month, day),
+                         "stars": list(enumerate(site.targets.star_hours, start=1))})
+
+
+def not_found() -> Page:
+    return Page(url="/404.html", template="404.html", title="页面不存在", in_sitemap=False)

@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 from typing import Any, Iterable
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 
 import jinja2
 
 from site_builder.assets import Assets
 from site_builder.errors import Problem, ContentErrors
-from site_builder.model import Content
+from site_builder.model import Content, Site
+from site_builder.pages import tag_slug
 
 WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
 
@@ -26,6 +27,11 @@ def site_url(base_path: str, path: str) -> str:
     if not path.startswith("/") or path.startswith("//"):
         return path
     return base_path + path.lstrip("/")
+
+
+def absolute(site: Site, path: str) -> str:
+    """Site path ("/stories/x/") -> absolute, percent-encoded URL under site.base_url (feeds, Open Graph)."""
+    return urljoin(site.base_url, quote(site_url(site.base_path, path), safe="/:@!$&'()*+,;=-._~%"))
 
 
 def cn_date(day: dt.date | dt.datetime | None) -> str:
@@ -83,8 +89,9 @@ def environment(theme_dir: Path, content: Content, assets: Assets, today: dt.dat
         today=today,
         figures=figures,
         url=lambda path: site_url(base_path, path),
-        absolute_url=lambda path: urljoin(site.base_url, site_url(base_path, path)),
+        absolute_url=lambda path: absolute(site, path),
         asset=lambda name: site_url(base_path, assets.url(name)),
+        tag_url=lambda tag: f"/stories/tag/{tag_slug(tag)}/",
     )
     env.filters.update(
         cn_date=cn_date,
@@ -92,7 +99,7 @@ def environment(theme_dir: Path, content: Content, assets: Assets, today: dt.dat
         weekday=cn_weekday,
         hhmm=hhmm,
         hours=lambda v: hours(v, site.min_group),
-        count=lambda v, unit="": count(v, site.min_group, unit),
+        figure=lambda v, unit="": count(v, site.min_group, unit),
     )
     return env
 

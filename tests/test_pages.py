@@ -1,0 +1,193 @@
+"""pages.collect + render + links on a small hand-built Content (no loader needed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from site_builder import assets, feeds, links, pages, render
+from site_builder.model import (Activity, Category, Community, Content, Department, Image, NamedMember, Post, Service,
+                                Site, Story, Targets, Team)
+
+THEME = Path(__file__).resolve().parent.parent / "theme"
+TODAY = dt.date(2026, 11, 28)
+APP_URLS = ("/register/", "/claim/", "/checkin/", "/diary/", "/me/", "/offline/")
+
+
+def sample_content(base_url: str = "https://sansong.example.cn/", stories: int = 12) -> Content:
+    site = Site(title="杨陵区在职党员到社区志愿服务", subtitle="三送三促", district="杨陵区", base_url=base_url,
+                language="zh-CN", year=2026, targets=Targets(), description="送活力促提升，送温暖促和谐，送服务促发展")
+    c = Content(root="content", site=site)
+    c.categories = {"ZC": Category("ZC", "政策宣传"), "HJ": Category("HJ", "环境整治")}
+    c.departments = {"D03": Department("D03", "区教育局", 86), "D05": Department("D05", "区民政局", 40)}
+    c.communities = {
+        "yangguang": Community("yangguang", "YG", "阳光社区", True, street="杨陵街道", phone="029-87031216"),
+        "nongke": Community("nongke", "NK", "农科社区", False, liaison=("D05",)),
+    }
+    c.teams = {"jiaoyu-wenti": Team("jiaoyu-wenti", "教育文化体育志愿服务队", ("D03",),
+                                    (Service("五点半课堂", "辅导作业", "ZC"),), communities=("yangguang",),
+                                    summary="开设五点半课堂和周末兴趣班", body_html="<p>队伍介绍</p>")}
+    c.posts = {code: Post(code, "yangguang", code[3:5], title, "宣传政策，收集民意", 3)
+               for code, title in (("YG-ZC-01", "政策宣传岗"), ("YG-HJ-01", "楼院环境岗"), ("YG-HJ-02", "垃圾分类劝导岗"))}
+    c.activities = {a.id: a for a in (
+        Activity("2026-05-15-yangguang", "五月党员活动日：小区环境整治", dt.date(2026, 5, 15), dt.time(9), dt.time(11, 30),
+                 "阳光社区党群服务中心", "HJ", "党员活动日", "阳光社区党委", community="yangguang", posts=("YG-HJ-01",),
+                 description="清理楼道杂物；整治绿化带"),
+        Activity("2026-12-15-yangguang", "十二月党员活动日：政策宣讲", dt.date(2026, 12, 15), dt.time(9), dt.time(11),
+                 "阳光社区党群服务中心", "ZC", "党员活动日", "阳光社区党委", community="yangguang"),
+        Activity("2026-12-16-jiaoyu-wenti", "五点半课堂", dt.date(2026, 12, 16), dt.time(17, 30), dt.time(19),
+                 "农科社区书屋", "ZC", "其他", "区教育局", community="nongke", team="jiaoyu-wenti"),
+    )}
+    story_list = [Story(f"story-{n:02d}", f"典型案例第{n}篇", dt.date(2026, 3, 1) + dt.timedelta(days=n), f"摘要{n}",
+                        "正文", body_html=f"<p>正文{n} &amp; 更多</p>",
+                        community="yangguang" if n % 2 else None, team="jiaoyu-wenti" if n % 3 == 0 else None,
+                        tags=("五点半课堂", "教育") if n % 2 else ("环境",),
+                        members=(NamedMember("王建华", "D03", dt.date(2026, 3, 1), "坚持辅导作业"),) if n == 1 else ())
+                  for n in range(1, stories + 1)]
+    c.stories = {s.slug: s for s in sorted(story_list, key=lambda s: s.date, reverse=True)}
+    return c
+
+
+FIGURES = {
+    "as_of": "2026-11-20T10:00:00+08:00", "min_group": 5,
+    "totals": {"members": 312, "activities": 140, "hours": 1234.5, "claims": None},
+    "communities": {"yangguang": {"members": 40, "activities": 24, "hours": 210.0, "posts": {"YG-ZC-01": None, "YG-HJ-01": 7}}},
+    "teams": {"jiaoyu-wenti": {"members": None, "activities": 12, "hours": 90.0}},
+    "stars": [{"level": 0, "label": "未达星级", "count": 280}, {"level": 1, "label": "一星", "count": None}],
+    "star_hours": [100, 300, 600, 1000, 1500],
+    "honour_roll": [{"name": "王建华", "department": "区教育局", "community": "阳光社区", "deeds": "坚持辅导作业"}],
+}
+
+
+def app_placeholders() -> dict[str, bytes]:
+    """The offline app's pages are another stage's; stand-ins so links to them resolve here."""
+    return {pages.Page(url=u, template="", title="").output_path: b"" for u in APP_URLS} | {"manifest.webmanifest": b"{}"}
+
+
+def build_outputs(content: Content, figures=None) -> tuple[list[pages.Page], dict[str, bytes]]:
+    theme_assets = assets.collect(THEME)
+    all_pages = pages.collect(content, figures, TODAY)
+    outputs = render.render_all(all_pages, content, THEME, theme_assets, TODAY, figures)
+    outputs.update(theme_assets.outputs)
+    outputs.update(feeds.outputs(content, all_pages, TODAY))
+    outputs.update(app_placeholders())
+    return all_pages, outputs
+
+
+@pytest.fixture(scope="module")
+def built():
+    return build_outputs(sample_content(), FIGURES)
+
+
+def text(outputs, path: str) -> str:
+    return outputs[path].decode("utf-8")
+
+
+def test_every_page_kind_exists(built):
+    _, outputs = built
+    for path in ("index.html", "communities/index.html", "communities/yangguang/index.html", "communities/nongke/index.html",
+                 "posts/index.html", "posts/category/ZC/index.html", "posts/community/yangguang/index.html",
+                 "posts/YG-ZC-01/index.html", "teams/index.html", "teams/jiaoyu-wenti/index.html",
+                 "activities/index.html", "activities/2026-05-15-yangguang/index.html", "stories/index.html",
+                 "stories/page/2/index.html", "stories/story-01/index.html", "stories/tag/五点半课堂/index.html",
+                 "stories/community/yangguang/index.html", "stories/team/jiaoyu-wenti/index.html",
+                 "honour/index.html", "about/index.html", "404.html"):
+        assert path in outputs, path
+
+
+def test_every_internal_link_resolves(built):
+    _, outputs = built
+    assert links.check(outputs, "/") == []
+
+
+def test_stories_paginate_by_ten(built):
+    _, outputs = built
+    first, second = text(outputs, "stories/index.html"), text(outputs, "stories/page/2/index.html")
+    assert first.count('class="card"') == 10 and second.count('class="card"') == 2
+    assert 'rel="next"' in first and "stories/page/3/" not in first
+
+
+def test_suppressed_counts_show_as_fewer_than_five_never_zero(built):
+    _, outputs = built
+    home = text(outputs, "index.html")
+    assert "不足5人" in home and "1234.5小时" in home
+    community = text(outputs, "communities/yangguang/index.html")
+    assert "不足5人" in community and "7人" in community
+    assert "不足5人" in text(outputs, "teams/jiaoyu-wenti/index.html")
+
+
+def test_precache_marks_member_pages_but_not_stories(built):
+    all_pages, _ = built
+    flagged = {p.url for p in all_pages if p.precache}
+    assert {"/", "/communities/", "/communities/yangguang/", "/posts/", "/posts/YG-ZC-01/", "/teams/",
+            "/activities/", "/activities/2026-05-15-yangguang/", "/about/"} <= flagged
+    assert not any(u.startswith("/stories/") for u in flagged)
+
+
+def test_activity_page_links_checkin_and_calendar(built):
+    _, outputs = built
+    upcoming = text(outputs, "activities/2026-12-15-yangguang/index.html")
+    assert "/checkin/?a=2026-12-15-yangguang" in upcoming
+    assert "/activities/2026-12-15-yangguang/event.ics" in upcoming
+    assert "星期二" in upcoming and "2026年12月15日" in upcoming
+
+
+def test_calendar_groups_upcoming_and_past_by_month(built):
+    _, outputs = built
+    page = text(outputs, "activities/index.html")
+    assert page.index("即将开展") < page.index("2026年12月") < page.index("已开展") < page.index("2026年5月")
+
+
+def test_about_numbers_come_from_site_settings():
+    content = sample_content()
+    content.site = Site(**{**content.site.__dict__, "year": 2031, "min_group": 7,
+                           "targets": Targets(registration_deadline="05-20", registration_rate=0.95,
+                                              activities_per_member=6, star_hours=(50, 150, 300, 600, 900),
+                                              three_star_share=0.6)})
+    _, outputs = build_outputs(content)
+    about = text(outputs, "about/index.html")
+    for expected in ("2031年5月20日", "95%", "不少于6次", "150小时", "60%", "不足7人", "15日、16日"):
+        assert expected in about, expected
+
+
+def test_honour_roll_explains_consent(built):
+    _, outputs = built
+    honour = text(outputs, "honour/index.html")
+    assert "王建华" in honour and "同意" in honour
+
+
+def test_nothing_personal_on_any_page(built):
+    _, outputs = built
+    for name, data in outputs.items():
+        if name.endswith(".html"):
+            assert "D03-0042" not in data.decode()
+
+
+def test_post_catalogue_filters_are_plain_links_with_a_script(built):
+    _, outputs = built
+    catalogue = text(outputs, "posts/index.html")
+    assert 'href="/posts/category/HJ/"' in catalogue and 'href="/posts/community/yangguang/"' in catalogue
+    assert 'data-category="HJ"' in catalogue and "/static/js/post-filter." in catalogue
+    filtered = text(outputs, "posts/category/HJ/index.html")
+    assert "YG-HJ-02" in filtered and "YG-ZC-01</" not in filtered
+
+
+def test_sub_path_links_all_resolve():
+    _, outputs = build_outputs(sample_content(base_url="https://www.example.cn/sansong/"), FIGURES)
+    assert links.check(outputs, "/sansong/") == []
+    home = text(outputs, "index.html")
+    assert 'href="/sansong/posts/"' in home and 'href="/posts/"' not in home
+
+
+def test_without_figures_pages_say_not_yet_published():
+    _, outputs = build_outputs(sample_content(), None)
+    assert "统计数据尚未发布" in text(outputs, "communities/yangguang/index.html")
+    assert "王建华" in text(outputs, "honour/index.html")  # from the story with recorded consent
+
+
+def test_rendering_is_deterministic():
+    first = build_outputs(sample_content(), FIGURES)[1]
+    second = build_outputs(sample_content(), FIGURES)[1]
+    assert first == second
