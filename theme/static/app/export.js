@@ -1,0 +1,78 @@
+/* 三送三促 offline app: export. One file with every record of this phone (format 1, docs/export-format.md),
+   downloaded as sansong-<card>-<YYYYMMDD-HHMMSS>.json and offered to the share sheet where the browser
+   can share files. Records are marked exported only after the file exists. */
+(function (root) {
+  'use strict';
+
+  const S = root.Sansong;
+  const FORMAT = 'sansong-records';
+  const VERSION = 1;
+
+  function stamp(date) {
+    const p = S.time.pad;
+    return date.getFullYear() + p(date.getMonth() + 1) + p(date.getDate()) + '-' +
+      p(date.getHours()) + p(date.getMinutes()) + p(date.getSeconds());
+  }
+
+  // The card the file is named after: the remembered one, else the newest record's.
+  function cardOf(entries, profile) {
+    if (profile.card) return profile.card;
+    const last = entries[entries.length - 1];
+    return last ? last.record.card : 'unknown';
+  }
+
+  function build(entries, device, now) {
+    return {
+      format: FORMAT,
+      version: VERSION,
+      exported_at: S.time.isoLocal(now),
+      device: device,
+      app: document.documentElement.dataset.build || undefined,
+      records: entries.map(function (e) { return e.record; }),
+    };
+  }
+
+  function download(file) {
+    const url = URL.createObjectURL(file);
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = file.name;
+    link.hidden = true;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    root.setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
+  }
+
+  function canShare(file) {
+    try {
+      return !!(navigator.canShare && navigator.share && navigator.canShare({files: [file]}));
+    } catch (error) {
+      return false;
+    }
+  }
+
+  // Resolves {file, count, shareable}. Never writes a partial file: the whole JSON is built first.
+  function exportAll() {
+    const now = new Date();
+    return Promise.all([S.storage.allEntries(), S.storage.deviceId(), S.storage.profile()]).then(function (values) {
+      const entries = values[0];
+      if (!entries.length) throw new Error('本手机上还没有记录，无需导出。');
+      const text = JSON.stringify(build(entries, values[1], now), null, 1);
+      const name = 'sansong-' + cardOf(entries, values[2]) + '-' + stamp(now) + '.json';
+      const file = new File([text], name, {type: 'application/json'});
+      download(file);
+      const exportedAt = S.time.isoLocal(now);
+      const ids = entries.map(function (e) { return e.id; });
+      return S.storage.markExported(ids, exportedAt)
+        .then(function () { return S.storage.logExport({id: S.uuid(), exported_at: exportedAt, file: name, count: ids.length, ids: ids}); })
+        .then(function () { return {file: file, count: ids.length, shareable: canShare(file)}; });
+    });
+  }
+
+  function share(file) {
+    return navigator.share({files: [file], title: file.name, text: '三送三促 记录导出文件'});
+  }
+
+  root.Sansong.exporter = {FORMAT: FORMAT, VERSION: VERSION, build: build, exportAll: exportAll, share: share, stamp: stamp};
+})(self);

@@ -1,0 +1,211 @@
+/* 三送三促 offline app: what every form shares. Inline validation in Chinese (aria-live), the remembered
+   card number and name, "dirty" tracking (the update prompt never reloads a half-filled form), the
+   catalogue, and the save flow: validate -> build record -> IndexedDB -> confirmation. */
+(function (root) {
+  'use strict';
+
+  const S = root.Sansong;
+  const MESSAGES = {
+    valueMissing: '请填写此项。',
+    patternMismatch: '格式不对。',
+    tooLong: '内容太长。',
+    rangeUnderflow: '数值太小。',
+    rangeOverflow: '数值太大。',
+    typeMismatch: '格式不对。',
+    badInput: '格式不对。',
+  };
+  let catalogueLoading = null;
+
+  function $(selector, scope) { return (scope || document).querySelector(selector); }
+  function $all(selector, scope) { return Array.from((scope || document).querySelectorAll(selector)); }
+
+  function params() { return new URLSearchParams(root.location.search); }
+
+  function loadCatalogue() {
+    if (!catalogueLoading) {
+      const url = document.documentElement.dataset.catalogue || $('[data-catalogue]').dataset.catalogue;
+      catalogueLoading = fetch(url, {credentials: 'same-origin'}).then(function (response) {
+        if (!response.ok) throw new Error('catalogue HTTP ' + response.status);
+        return response.json();
+      });
+    }
+    return catalogueLoading;
+  }
+
+  /* ---- dirty tracking ---- */
+
+  function setDirty(form, dirty) { form.dataset.dirty = dirty ? 'true' : 'false'; }
+  function anyDirty() { return !!$('form[data-dirty="true"]'); }
+
+  /* ---- validation ---- */
+
+  function errorBox(field) {
+    const key = field.dataset.errorFor || field.id || field.name;
+    return document.getElementById(key + '-error');
+  }
+
+  function showError(field, message) {
+    const box = errorBox(field);
+    if (box) box.textContent = message || '';
+    const targets = field.matches('fieldset') ? $all('input', field) : [field];
+    targets.forEach(function (t) { if (message) t.setAttribute('aria-invalid', 'true'); else t.removeAttribute('aria-invalid'); });
+  }
+
+  function messageFor(field) {
+    const v = field.validity;
+    for (const key in MESSAGES) {
+      if (v[key]) return field.dataset[key] || MESSAGES[key];
+    }
+    return '';
+  }
+
+  // Checks every field; `extra(form)` returns {fieldId: message} for rules a field cannot state itself.
+  function validate(form, extra) {
+    const errors = [];
+    $all('input, select, textarea', form).forEach(function (field) {
+      if (field.type === 'checkbox' || field.type === 'radio' || field.disabled) return;
+      const message = messageFor(field);
+      showError(field, message);
+      if (message) errors.push(field);
+    });
+    $all('fieldset[data-required]', form).forEach(function (group) {
+      const none = !$all('input:checked', group).length;
+      const message = none ? group.dataset.valueMissing || '请至少选择一项。' : '';
+      showError(group, message);
+      if (message) errors.push(group);
+    });
+    const more = extra ? extra(form) || {} : {};
+    Object.keys(more).forEach(function (id) {
+      const field = document.getElementById(id);
+      if (!field) return;
+      showError(field, more[id]);
+      if (more[id] && errors.indexOf(field) < 0) errors.push(field);
+    });
+    return errors;
+  }
+
+  function focusFirst(errors) {
+    const first = errors[0];
+    const target = first.matches('fieldset') ? $('input', first) : first;
+    if (target) target.focus();
+  }
+
+  function status(form, message, kind) {
+    const box = $('.form-status', form.parentNode) || $('.form-status');
+    box.textContent = '';
+    box.className = 'form-status' + (kind ? ' is-' + kind : '');
+    // Written after clearing so screen readers announce the same message again.
+    root.setTimeout(function () { box.textContent = message; }, 30);
+    box.hidden = !message;
+  }
+
+  /* ---- values ---- */
+
+  function value(form, name) {
+    const field = form.elements[name];
+    return field ? String(field.value || '').trim() : '';
+  }
+
+  function optional(form, name) { return value(form, name) || undefined; }
+
+  function checked(form, name) {
+    return $all('input[name="' + name + '"]:checked', form).map(function (input) { return input.value; });
+  }
+
+  function normaliseCard(input) {
+    input.value = input.value.trim().toUpperCase().replace(/[—–_\s]/g, '-').replace(/^D(\d{2})(\d{4})$/, 'D$1-$2');
+  }
+
+  /* ---- the remembered profile: card number and name ---- */
+
+  function prefill(form, profile) {
+    const card = params().get('card');
+    const values = {card: card || profile.card, name: profile.name, community: profile.community};
+    Object.keys(values).forEach(function (name) {
+      const field = form.elements[name];
+      if (field && !field.value && values[name]) field.value = values[name];
+    });
+    if (form.elements.card) normaliseCard(form.elements.card);
+  }
+
+  function remember(record, form) {
+    const changes = {card: record.card};
+    if (form.elements.name && value(form, 'name')) changes.name = value(form, 'name');
+    // The member's community is the one reported to (报到) or claimed in, not one a diary mentions.
+    const keys = record.type === 'registration' ? ['community', 'department', 'branch'] : record.type === 'claim' ? ['community'] : [];
+    keys.forEach(function (key) { if (record[key]) changes[key] = record[key]; });
+    return S.storage.rememberProfile(changes);
+  }
+
+  /* ---- the save flow ---- */
+
+  // options: {check(form) -> {id: message}, build(form) -> Promise<record|null> | record, saved(record, form)}
+  function attach(form, options) {
+    const submit = $('button[type="submit"]', form);
+    if (submit) submit.disabled = false;
+    setDirty(form, false);
+    form.addEventListener('input', function () { setDirty(form, true); });
+    form.addEventListener('change', function () { setDirty(form, true); });
+    if (form.elements.card) form.elements.card.addEventListener('blur', function () { normaliseCard(form.elements.card); });
+    form.addEventListener('submit', function (event) {
+      event.preventDefault();
+      if (form.elements.card) normaliseCard(form.elements.card);
+      const errors = validate(form, options.check);
+      if (errors.length) {
+        status(form, '有' + errors.length + '处需要修改，请查看标红的说明。', 'error');
+        focusFirst(errors);
+        return;
+      }
+      save(form, options);
+    });
+    return S.storage.profile().then(function (profile) { prefill(form, profile); return profile; });
+  }
+
+  function save(form, options) {
+    Promise.resolve(options.build(form)).then(function (record) {
+      if (!record) return null;
+      return S.storage.addRecord(record).then(function () { return remember(record, form); }).then(function () { return record; });
+    }).then(function (record) {
+      if (!record) return;
+      setDirty(form, false);
+      status(form, options.savedMessage || '已保存在本手机上。请记得在“我的记录”中导出并发送给社区。', 'ok');
+      if (options.saved) options.saved(record, form);
+    }).catch(function (error) {
+      status(form, '保存失败：' + (error && error.message ? error.message : error) + '。填写的内容仍在页面上，请稍后再试。', 'error');
+    });
+  }
+
+  // Clears the fields a member fills anew each time; keeps card, name, community.
+  function clearFields(form, keep) {
+    $all('input, select, textarea', form).forEach(function (field) {
+      if ((keep || ['card', 'name', 'community']).indexOf(field.name) >= 0) return;
+      if (field.type === 'checkbox' || field.type === 'radio') field.checked = field.defaultChecked;
+      else if (field.tagName === 'SELECT') field.selectedIndex = 0;
+      else field.value = field.defaultValue;
+    });
+    setDirty(form, false);
+  }
+
+  function text(tag, content, className) {
+    const node = document.createElement(tag);
+    if (content !== undefined) node.textContent = content;
+    if (className) node.className = className;
+    return node;
+  }
+
+  function ready(fn) {
+    if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', fn);
+    else fn();
+  }
+
+  function failed(form, error) {
+    status(form, '无法读取本机存储（' + (error && error.message ? error.message : error) +
+      '）。请不要使用无痕模式，或换用手机自带浏览器。', 'error');
+  }
+
+  root.Sansong.forms = {
+    $: $, $all: $all, params: params, loadCatalogue: loadCatalogue, anyDirty: anyDirty, setDirty: setDirty,
+    validate: validate, showError: showError, status: status, value: value, optional: optional,
+    checked: checked, attach: attach, clearFields: clearFields, text: text, ready: ready, failed: failed,
+  };
+})(self);

@@ -1,0 +1,91 @@
+/* 三送三促 offline app: records. Builds records exactly as docs/export-format.md (format 1) describes,
+   and derives what 我的记录 shows: effective check-ins, hours, activities this programme year. */
+(function (root) {
+  'use strict';
+
+  const S = root.Sansong;
+  const SCHEMA = 1;
+  const CARD = /^D[0-9]{2}-[0-9]{4}$/;
+  const HOUR = 3600 * 1000;
+
+  function newRecord(type, card, fields) {
+    return Object.assign({id: S.uuid(), type: type, schema: SCHEMA, created_at: S.time.isoLocal(), card: card}, fields);
+  }
+
+  // Entries whose record no later record replaces (the ledger counts the newest of a chain).
+  function effective(entries) {
+    const replaced = new Set(entries.map(function (e) { return e.record.replaces; }).filter(Boolean));
+    return entries.filter(function (e) { return !replaced.has(e.id); });
+  }
+
+  function checkins(entries) {
+    return effective(entries).filter(function (e) { return e.type === 'checkin'; });
+  }
+
+  function openCheckins(entries) {
+    return checkins(entries).filter(function (e) { return !e.record.checked_out_at; });
+  }
+
+  function findCheckin(entries, card, activityId) {
+    return checkins(entries).find(function (e) { return e.record.card === card && e.record.activity === activityId; });
+  }
+
+  // Check-out: in place while the check-in is unexported, else a new record that replaces it.
+  function checkOut(entry, when) {
+    const time = S.time.isoLocal(when);
+    return S.storage.updateRecord(entry.id, {checked_out_at: time}).then(function (changed) {
+      if (changed) return entry.record;
+      const r = entry.record;
+      return S.storage.addRecord(newRecord('checkin', r.card, {
+        activity: r.activity, code: r.code, checked_in_at: r.checked_in_at, checked_out_at: time, replaces: r.id}));
+    });
+  }
+
+  // Hours of one check-in: check-in to check-out capped at the planned hours; planned hours (预计) without a check-out.
+  function hoursOf(record, activity) {
+    const planned = activity ? activity.hours : 0;
+    if (!record.checked_out_at) return {hours: planned, estimated: true};
+    const spent = (Date.parse(record.checked_out_at) - Date.parse(record.checked_in_at)) / HOUR;
+    const hours = Math.max(0, planned ? Math.min(spent, planned) : spent);
+    return {hours: Math.round(hours * 10) / 10, estimated: false};
+  }
+
+  function activityById(catalogue) {
+    const map = new Map();
+    (catalogue ? catalogue.activities : []).forEach(function (a) { map.set(a.id, a); });
+    return map;
+  }
+
+  // This programme year's activities (one per activity id) with hours; year from site.yaml via the catalogue.
+  function yearSummary(entries, catalogue) {
+    const activities = activityById(catalogue);
+    const year = String(catalogue.year);
+    const seen = new Map();
+    checkins(entries).forEach(function (e) {
+      const activity = activities.get(e.record.activity);
+      if (!activity || activity.date.slice(0, 4) !== year || seen.has(activity.id)) return;
+      seen.set(activity.id, Object.assign({activity: activity, entry: e}, hoursOf(e.record, activity)));
+    });
+    const rows = Array.from(seen.values()).sort(function (a, b) { return a.activity.date < b.activity.date ? -1 : 1; });
+    const total = rows.reduce(function (sum, row) { return sum + row.hours; }, 0);
+    const estimated = rows.some(function (row) { return row.estimated; });
+    return {year: catalogue.year, target: catalogue.targets.activities_per_member, rows: rows,
+            count: rows.length, hours: Math.round(total * 10) / 10, estimated: estimated};
+  }
+
+  function unexported(entries) { return entries.filter(function (e) { return !e.exported_at; }); }
+
+  // Whole days the oldest unexported record has waited (0 when none).
+  function daysWaiting(entries, now) {
+    const waiting = unexported(entries);
+    if (!waiting.length) return 0;
+    const oldest = Math.min.apply(null, waiting.map(function (e) { return Date.parse(e.created_at); }));
+    return Math.floor(((now || new Date()).getTime() - oldest) / (24 * HOUR));
+  }
+
+  root.Sansong.records = {
+    SCHEMA: SCHEMA, CARD: CARD, newRecord: newRecord, effective: effective, checkins: checkins,
+    openCheckins: openCheckins, findCheckin: findCheckin, checkOut: checkOut, hoursOf: hoursOf,
+    activityById: activityById, yearSummary: yearSummary, unexported: unexported, daysWaiting: daysWaiting,
+  };
+})(self);
