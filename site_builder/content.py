@@ -71,8 +71,10 @@ class _Reader:
         if not key:
             return
         if key in into:
+            first = where(into[key]).removeprefix(shown + ":")
+            first = f"line {first}" if first.isdigit() else first
             self.problems.append(Problem(shown, line, f"{what} '{key}' is defined twice",
-                                         f"each {what} once (first at {where(into[key])})"))
+                                         f"each {what} once (first at {first})"))
         else:
             into[key] = value
 
@@ -203,19 +205,26 @@ def _site_sections(f: Fields, shown: str, problems: list[Problem]) -> dict:
 
 def _keyed(reader: _Reader, relative: str, make: Callable[[Fields], T | None], key: Callable[[T], str],
            what: str) -> dict[str, T]:
-    """Entries of one list file, keyed and in file order; duplicates reported."""
+    """Entries of one list file, keyed and in file order; duplicates reported.
+
+    An entry whose key is usable is kept even when other fields are wrong (those are reported), so
+    references to it do not produce a second, misleading problem.
+    """
     shown = reader.shown(relative)
     result: dict[str, T] = {}
     if not (reader.root / relative).is_file():
         reader.problems.append(Problem(shown, None, "not found", f"a list of {what} entries"))
         return result
-    for entry in reader.entries(relative):
+    entries = reader.entries(relative)
+    if not entries and not any(p.path == shown for p in reader.problems):
+        reader.problems.append(Problem(shown, 1, f"holds no {what} entries", f"at least one {what}"))
+    for entry in entries:
         f = Fields(entry, shown, "", reader.problems)
         f.label = f"{what} '{_label(entry)}'"
         item = make(f)
         f.finish()
         if item is not None:
-            reader.add_unique(result, key(item), item, shown, entry.line, what, lambda x: f"line {x.line}")
+            reader.add_unique(result, key(item), item, shown, entry.line, what, lambda x: f"{shown}:{x.line}")
     return result
 
 
@@ -229,7 +238,7 @@ def _label(entry: LineDict) -> str:
 def _category(f: Fields) -> Category | None:
     code = f.code("code", r"[A-Z]{2}", "two capital letters such as ZC")
     name, description = f.text("name", required=True), f.text("description")
-    return Category(code, name, description, source="categories.yaml", line=f.data.line) if code and name else None
+    return Category(code, name, description, source="categories.yaml", line=f.data.line) if code else None
 
 
 def _department(f: Fields) -> Department | None:
@@ -237,9 +246,9 @@ def _department(f: Fields) -> Department | None:
     name = f.text("name", required=True)
     headcount = f.integer("headcount", required=True, minimum=1)
     kind = f.text("kind")
-    if not (code and name and headcount):
+    if not code:
         return None
-    return Department(code, name, headcount, kind, source="departments.yaml", line=f.data.line)
+    return Department(code, name, headcount or 0, kind, source="departments.yaml", line=f.data.line)
 
 
 def _community(f: Fields) -> Community | None:
@@ -247,7 +256,7 @@ def _community(f: Fields) -> Community | None:
     name, key = f.text("name", required=True), f.flag("key", required=True)
     values = dict(street=f.text("street"), address=f.text("address"), phone=f.text("phone"),
                   liaison=f.texts("liaison"), description=f.text("description"))
-    if not (id_ and code and name):
+    if not id_:
         return None
     return Community(id_, code, name, key, **values, source="communities.yaml", line=f.data.line)
 
@@ -323,9 +332,9 @@ def _post(f: Fields, community: str, relative: str) -> Post | None:
     title, duties = f.text("title", required=True), f.text("duties", required=True)
     capacity = f.integer("capacity", required=True, minimum=1)
     values = dict(schedule=f.text("schedule"), place=f.text("place"), role=f.text("role") or None)
-    if not (code and title and capacity):
+    if not code:
         return None
-    return Post(code, community, category, title, duties, capacity, **values, source=relative, line=f.data.line)
+    return Post(code, community, category, title, duties, capacity or 0, **values, source=relative, line=f.data.line)
 
 
 def _activities(reader: _Reader) -> dict[str, Activity]:

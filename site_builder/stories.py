@@ -18,7 +18,7 @@ import html
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import markdown
 import nh3
@@ -130,7 +130,7 @@ class Renderer:
         attrs["loading"] = "lazy"
         if image is None:
             return
-        attrs.update(src=self.base_path + image.src, width=str(image.width), height=str(image.height))
+        attrs.update(src=self.base_path + quote(image.src), width=str(image.width), height=str(image.height))
         if image not in body.images:
             body.images.append(image)
 

@@ -35,9 +35,13 @@ class _Checker:
         self.problems.append(Problem(self.shown(source), line or None, message, expected))
 
     def ref(self, source: str, line: int, label: str, what: str, value: str | None, valid: Iterable[str]) -> None:
-        """Report `value` if it is given and not among `valid`."""
+        """Report `value` if it is given and not among `valid`.
+
+        Nothing is reported when there are no valid values at all: the file defining them is missing,
+        empty or unreadable, and that has been reported once already.
+        """
         valid = list(valid)
-        if value and value not in valid:
+        if value and valid and value not in valid:
             self.add(source, line, f"{label}: unknown {what} '{value}'", f"one of {shorten(valid)}")
 
 
@@ -78,7 +82,7 @@ def _communities(c: _Checker) -> None:
 def _stem_collisions(c: _Checker) -> None:
     for source in sorted({post.source for post in c.content.posts.values()}):
         stem = Path(source).stem
-        if stem not in c.content.communities:
+        if c.content.communities and stem not in c.content.communities:
             c.add(source, 1, f"file name '{Path(source).name}' is not a community id",
                   f"posts/<community id>.yaml, one of {shorten(list(c.content.communities))}")
 
@@ -128,7 +132,7 @@ def _activity(c: _Checker, activity: Activity) -> None:
     if not year - 1 <= activity.date.year <= year + 1:
         c.add(src, line, f"{label}: date {activity.date} is far from the programme year {year}",
               f"a date in {year - 1}–{year + 1}")
-    if not 0 < activity.hours <= 24:
+    if activity.end > activity.start and not 0 < activity.hours <= 24:
         c.add(src, line, f"{label}: 'hours' is {activity.hours:g}", "planned hours above 0 and at most 24")
     for code in activity.posts:
         c.ref(src, line, label, "post", code, content.posts)
