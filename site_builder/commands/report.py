@@ -1,13 +1,57 @@
-"""STUB: being written."""
+"""site-builder report: private reports (registration, activities and stars, 民主测评, 台账, cards,
+certificates) from content, the ledger and the roster, written to build/reports/ (never build/site/)."""
 
-HELP = "report (not yet available)"
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import time
+from pathlib import Path
+
+from site_builder.build import Options, ledger_path, load_checked
+from site_builder.errors import UsageError, rel
+from site_builder.ledger.roster import ROSTER_FILE
+from site_builder.reports import build as reports
+from site_builder.reports import context
+
+HELP = "write private reports, ledgers, cards and certificates (default build/reports/)"
 
 
-def add_arguments(p) -> None:
-    pass
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--content", default="content", metavar="DIR", help="content folder (default: content)")
+    p.add_argument("--out", default="build/reports", metavar="DIR", help="output folder (default: build/reports; never inside build/site)")
+    p.add_argument("--ledger", metavar="FILE", help="ledger (default: site.yaml's ledger, data/records.sqlite)")
+    p.add_argument("--roster", metavar="FILE", help="roster of issued 报到卡 (default: data/roster.csv)")
+    p.add_argument("--today", metavar="YYYY-MM-DD", help="the date the reports are for (default: SITE_BUILDER_TODAY or today)")
 
 
-def run(args) -> int:
-    from site_builder.errors import SiteBuilderError
+def run(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    options = _options(args)
+    project = options.content_dir.resolve().parent
+    out = Path(args.out)
+    reports.check_out_dir(out, project)
+    content = load_checked(options)
+    ledger = ledger_path(options, content.site.ledger)
+    roster = Path(args.roster) if args.roster else project / "data" / ROSTER_FILE
+    ctx = context.load(content, ledger, roster, options.the_day())
+    outputs = reports.render_reports(ctx)
+    reports.write(out, outputs)
+    print(f"报表已写入 {rel(out)}（{len(outputs) - 1} 个文件，用时 {time.perf_counter() - started:.2f} 秒）；"
+          f"台账 {rel(ledger)}，数据截至 {ctx.basis.as_of or '（台账为空）'}")
+    if ctx.basis.roster is None:
+        print(f"注意：未找到花名册 {rel(roster)}，无法列出未报到人员。")
+    return 0
 
-    raise SiteBuilderError("report: not yet available")
+
+def _options(args: argparse.Namespace) -> Options:
+    content_dir = Path(args.content)
+    if not content_dir.is_dir():
+        raise UsageError(f"{args.content}: content folder not found; expected a folder with site.yaml")
+    today = None
+    if args.today:
+        try:
+            today = dt.date.fromisoformat(args.today)
+        except ValueError:
+            raise UsageError(f"--today {args.today}: not a date; expected YYYY-MM-DD") from None
+    return Options(content_dir=content_dir, today=today, ledger=Path(args.ledger) if args.ledger else None)

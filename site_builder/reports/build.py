@@ -1,0 +1,119 @@
+"""Every private report as output path -> bytes, then written to build/reports/ (never inside build/site/)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from site_builder.errors import SiteBuilderError, rel
+from site_builder.reports import cards, certificates, evaluation, ledger_book, members, registration
+from site_builder.reports.context import ReportContext
+from site_builder.reports.render import THEME, environment, page
+from site_builder.reports.sheets import basis_rows, csv_bytes, xlsx_bytes
+
+MARKER = ".sansong-reports"  # marks a folder this command wrote, so it may be replaced
+
+
+def render_reports(ctx: ReportContext, theme_dir: Path = THEME) -> dict[str, bytes]:
+    env = environment(theme_dir)
+    common = {"site": ctx.content.site, "basis": ctx.basis, "basis_rows": basis_rows(ctx.basis), "ctx": ctx}
+    out: dict[str, bytes] = {"report.css": (theme_dir / "report.css").read_bytes()}
+    index: dict[str, list[tuple[str, str]]] = {}
+
+    def add(section: str, title: str, path: str, data: bytes) -> None:
+        out[path] = data
+        index.setdefault(section, []).append((title, path))
+
+    def html(section: str, title: str, path: str, template: str, **context) -> None:
+        root = "../" * path.count("/")
+        add(section, title, path, page(env, template, title=title, root=root, **common, **context))
+
+    def sheet(section: str, title: str, stem: str, table) -> None:
+        add(section, f"{title}（Excel）", f"{stem}.xlsx", xlsx_bytes(table, ctx.basis))
+        add(section, f"{title}（CSV）", f"{stem}.csv", csv_bytes(table))
+
+    _registration(ctx, html, sheet)
+    _members(ctx, html, sheet)
+    _evaluation(ctx, html)
+    _ledgers(ctx, sheet)
+    _cards(ctx, html)
+    out["index.html"] = page(env, "index.html", title=f"{ctx.year}年在职党员到社区志愿服务工作报表", root="",
+                             index=index, **common)
+    out[MARKER] = b"written by site-builder report; private: never publish\n"
+    return out
+
+
+def _registration(ctx, html, sheet) -> None:
+    rows = registration.rates(ctx)
+    html("报到", "各部门报到率", "registration.html", "registration.html", rows=rows)
+    sheet("报到", "各部门报到率", "registration", registration.table(ctx, rows))
+
+
+def _members(ctx, html, sheet) -> None:
+    rows = members.departments(ctx)
+    html("活动、时长与星级", "党员活动次数、时长与星级", "members.html", "members.html", rows=rows,
+         reach=members.reachability(ctx))
+    sheet("活动、时长与星级", "党员活动次数、时长与星级", "members", members.table(ctx, rows))
+
+
+def _evaluation(ctx, html) -> None:
+    for period in evaluation.periods(ctx):
+        results = evaluation.results(ctx, period)
+        name = f"{period[:4]}年{'上' if period.endswith('1') else '下'}半年"
+        html("民主测评", f"{name}民主测评结果", f"evaluation-{period}.html", "evaluation.html",
+             period=period, results=results)
+        for code, department in ctx.content.departments.items():
+            rows = evaluation.feedback(ctx, period, code, results)
+            html("民主测评", f"{name}反馈表：{department.name}", f"feedback/{period}-{code}.html", "feedback.html",
+                 period=period, department=department, rows=rows, counts=evaluation.grade_counts(ctx, rows))
+
+
+def _ledgers(ctx, sheet) -> None:
+    for code, department in ctx.content.departments.items():
+        sheet("台账（部门）", f"{department.name}台账", f"ledger/department-{code}", ledger_book.department_table(ctx, code))
+    for cid, community in ctx.content.communities.items():
+        sheet("台账（社区）", f"{community.name}台账", f"ledger/community-{cid}", ledger_book.community_table(ctx, cid))
+
+
+def _cards(ctx, html) -> None:
+    for code, department in ctx.content.departments.items():
+        issued = cards.cards(ctx, code)
+        html("卡片", f"{department.name}：报到卡", f"cards/report-{code}.html", "card-report.html", cards=issued,
+             department=department)
+        html("卡片", f"{department.name}：基本情况登记卡", f"cards/profile-{code}.html", "card-profile.html",
+             cards=issued, department=department, intentions=lambda codes: cards.intentions(ctx, codes))
+        html("卡片", f"{department.name}：服务承诺卡", f"cards/pledge-{code}.html", "card-pledge.html",
+             cards=[c for c in issued if c.registration], department=department)
+        html("志愿服务记录证明", f"{department.name}：志愿服务记录证明", f"certificates/{code}.html",
+             "certificate.html", certificates=certificates.certificates(ctx, code), department=department)
+
+
+def check_out_dir(out: Path, project: Path) -> None:
+    """Refuse an output folder inside build/site/ (the public site) or a folder this command did not write."""
+    out = out.resolve()
+    for site in {(project / "build" / "site").resolve(), (Path.cwd() / "build" / "site").resolve()}:
+        if out == site or site in out.parents or out in site.parents:
+            raise SiteBuilderError(f"{rel(out)}: reports are private and never go inside {rel(site)}; "
+                                   "expected --out outside the public site, e.g. build/reports")
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
+        raise SiteBuilderError(f"{rel(out)}: exists and was not written by site-builder report; "
+                               "expected an empty or new folder, or one this command wrote before")
+
+
+def write(out: Path, outputs: dict[str, bytes]) -> None:
+    """Write into a temporary sibling, then swap it in, so a failed run leaves the old reports whole."""
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".reports-", dir=out.parent))
+    try:
+        for path, data in sorted(outputs.items()):
+            target = staging / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        if out.exists():
+            shutil.rmtree(out)
+        staging.rename(out)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)

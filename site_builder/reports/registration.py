@@ -1,0 +1,61 @@
+"""Per department: registration rate against the target, as of the deadline and as of today."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from site_builder.reports.context import ReportContext
+from site_builder.reports.sheets import Table
+
+
+@dataclass(frozen=True)
+class DepartmentRate:
+    code: str
+    name: str
+    headcount: int
+    by_deadline: int  # members reported on or before the deadline
+    by_today: int
+    not_reported: list[tuple[str, str, str]]  # (card, name, branch) from the roster, not reported by today
+    late: list[tuple[str, str, str]]  # reported after the deadline: (card, name, registered on)
+
+    def rate(self, reported: int) -> float:
+        return reported / self.headcount if self.headcount else 0.0
+
+    @property
+    def rate_deadline(self) -> float:
+        return self.rate(self.by_deadline)
+
+    @property
+    def rate_today(self) -> float:
+        return self.rate(self.by_today)
+
+
+def rates(ctx: ReportContext) -> list[DepartmentRate]:
+    return [_rate(ctx, code) for code in ctx.content.departments]
+
+
+def _rate(ctx: ReportContext, code: str) -> DepartmentRate:
+    department = ctx.content.departments[code]
+    members = ctx.members_of(code)
+    deadline = min(ctx.deadline, ctx.today)
+    reported = {m.card for m in members if m.reported_by(ctx.today)}
+    missing = [(r.card, r.name, r.branch) for r in ctx.roster.values()
+               if _department_of(r) == code and r.card not in reported]
+    late = [(m.card, m.name, m.registered_on.isoformat()) for m in members
+            if m.reported_by(ctx.today) and not m.reported_by(ctx.deadline)]
+    return DepartmentRate(code, department.name, department.headcount,
+                          sum(1 for m in members if m.reported_by(deadline)), len(reported),
+                          sorted(missing), sorted(late))
+
+
+def _department_of(entry) -> str:
+    return entry.card.split("-", 1)[0]
+
+
+def table(ctx: ReportContext, rows: list[DepartmentRate]) -> Table:
+    target = ctx.content.site.targets.registration_rate
+    columns = ("部门编码", "部门", "在职党员数", f"截至{ctx.deadline.isoformat()}已报到", "截止日报到率",
+               f"截至{ctx.today.isoformat()}已报到", "当前报到率", f"是否达到{target:.0%}", "未报到人数（花名册）")
+    return Table(f"{ctx.year}年在职党员到社区报到率", columns, [
+        (r.code, r.name, r.headcount, r.by_deadline, round(r.rate_deadline, 4), r.by_today, round(r.rate_today, 4),
+         "是" if r.rate_today >= target else "否", len(r.not_reported)) for r in rows])

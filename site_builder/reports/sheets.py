@@ -1,0 +1,71 @@
+"""Spreadsheets: XLSX (openpyxl) and CSV as UTF-8 with a BOM, so Excel opens the Chinese correctly."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from site_builder.reports.context import Basis
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str  # the sheet's title row, e.g. 区教育局 在职党员到社区报到工作台账
+    columns: tuple[str, ...]
+    rows: list[tuple]
+
+
+def csv_bytes(table: Table) -> bytes:
+    """Header row then data rows; UTF-8 with BOM."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(table.columns)
+    writer.writerows(["" if v is None else v for v in row] for row in table.rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def xlsx_bytes(table: Table, basis: Basis) -> bytes:
+    """Sheet 台账: a title row, the header, the rows; sheet 统计口径: what was counted, as of when."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "台账"
+    sheet.append([table.title])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append(list(table.columns))
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    for row in table.rows:
+        sheet.append(list(row))
+    sheet.freeze_panes = "A3"
+    for i, name in enumerate(table.columns, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = max(8, min(40, len(name) * 2 + 4))
+    _basis_sheet(book.create_sheet("统计口径"), basis)
+    data = io.BytesIO()
+    book.save(data)
+    return data.getvalue()
+
+
+def basis_rows(basis: Basis) -> list[tuple[str, str]]:
+    rows = [("台账数据库", basis.ledger), ("花名册", basis.roster or "未提供"),
+            ("数据截至（最近一次导入）", basis.as_of or "台账为空"), ("统计日", basis.today.isoformat()),
+            ("已导入文件数", str(basis.files))]
+    rows += [(f"有效{name}记录", str(n)) for name, n in basis.counts]
+    rows.append(("计入的签到记录", str(basis.checkins_counted)))
+    rows += [(f"未计入的签到记录：{name}", str(n)) for name, n in basis.checkins_skipped]
+    rows.append(("星级标准（累计小时，一星至最高星）", basis.star_table))
+    rows += [(f"规则{i}", rule) for i, rule in enumerate(basis.rules, start=1)]
+    return rows
+
+
+def _basis_sheet(sheet, basis: Basis) -> None:
+    sheet.append(["项目", "内容"])
+    for row in basis_rows(basis):
+        sheet.append(list(row))
+    sheet.column_dimensions["A"].width = 34
+    sheet.column_dimensions["B"].width = 90
