@@ -1,0 +1,90 @@
+"""writer.write: the only writer; atomic swap, no escape, no wiping folders it did not write."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from site_builder import writer
+from site_builder.errors import SiteBuilderError
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_writes_exactly_the_outputs_and_a_marker(tmp_path):
+    writer.write(tmp_path / "site", {"index.html": b"home", "posts/index.html": b"posts"})
+    assert tree(tmp_path / "site") == {"index.html": b"home", "posts/index.html": b"posts",
+                                       writer.MARKER: writer.MARKER_TEXT}
+
+
+def test_second_build_replaces_the_first_and_leaves_no_temporary_folders(tmp_path):
+    writer.write(tmp_path / "site", {"old.html": b"1", "index.html": b"1"})
+    writer.write(tmp_path / "site", {"index.html": b"2"})
+    assert tree(tmp_path / "site") == {"index.html": b"2", writer.MARKER: writer.MARKER_TEXT}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+@pytest.mark.parametrize("name", ["../outside.html", "/etc/passwd", "a/../../x", "a//b", "", "a\\..\\b", writer.MARKER])
+def test_refuses_names_that_escape_the_folder(tmp_path, name):
+    with pytest.raises(SiteBuilderError, match="escapes the site folder"):
+        writer.write(tmp_path / "site", {"index.html": b"x", name: b"x"})
+    assert not (tmp_path / "outside.html").exists() and not (tmp_path / "site").exists()
+
+
+def test_refuses_to_replace_a_folder_it_did_not_write(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "thesis.docx").write_bytes(b"years of work")
+    with pytest.raises(SiteBuilderError, match="not written by site-builder"):
+        writer.write(home, {"index.html": b"x"})
+    assert (home / "thesis.docx").read_bytes() == b"years of work"
+
+
+def test_refuses_the_home_folder_and_a_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with pytest.raises(SiteBuilderError):
+        writer.write(tmp_path, {"index.html": b"x"})
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(SiteBuilderError, match="is a file"):
+        writer.write(tmp_path / "file", {"index.html": b"x"})
+
+
+def test_an_empty_existing_folder_is_fine(tmp_path):
+    (tmp_path / "site").mkdir()
+    writer.write(tmp_path / "site", {"index.html": b"x"})
+    assert (tmp_path / "site" / "index.html").read_bytes() == b"x"
+
+
+def test_a_failed_write_leaves_the_old_site_whole(tmp_path, monkeypatch):
+    writer.write(tmp_path / "site", {"index.html": b"old", "a.html": b"old"})
+
+    def broken_fill(staging, names, outputs):
+        staging.mkdir()
+        (staging / "index.html").write_bytes(b"half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(writer, "fill", broken_fill)
+    with pytest.raises(OSError):
+        writer.write(tmp_path / "site", {"index.html": b"new", "a.html": b"new"})
+    assert tree(tmp_path / "site")["index.html"] == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_swap_without_atomic_exchange_still_replaces(tmp_path, monkeypatch):
+    monkeypatch.setattr(writer, "exchange", lambda a, b: False)
+    writer.write(tmp_path / "site", {"index.html": b"1"})
+    writer.write(tmp_path / "site", {"index.html": b"2"})
+    assert tree(tmp_path / "site")["index.html"] == b"2"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_atomic_exchange_keeps_the_folder_inode_path_valid(tmp_path):
+    writer.write(tmp_path / "site", {"index.html": b"1"})
+    before = os.stat(tmp_path / "site").st_ino
+    writer.write(tmp_path / "site", {"index.html": b"2"})
+    assert (tmp_path / "site" / "index.html").read_bytes() == b"2"
+    assert os.stat(tmp_path / "site").st_ino != before  # a new folder took the old one's place
