@@ -6,13 +6,14 @@ rejected, conflicting or flagged for attention; 1 for usage errors (printed with
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from pathlib import Path
 
-from site_builder.build import Options, load_checked
 from site_builder.errors import UsageError
 from site_builder.ledger import codes, db, roster, summary
 from site_builder.ledger.accept import Settings
-from site_builder.ledger.catalogue import from_content
+from site_builder.ledger import catalogue as catalogue_
 from site_builder.ledger.clock import now_iso
 from site_builder.ledger.ingest import ingest_paths
 
@@ -23,6 +24,11 @@ ATTENTION = 2
 def add_data_arguments(p) -> None:
     p.add_argument("--data", default="data", metavar="DIR", help="private data folder (default: data)")
     p.add_argument("--ledger", metavar="FILE", help="ledger file (default: <data>/records.sqlite)")
+
+
+def today_of(args) -> dt.date:
+    env = os.environ.get("SITE_BUILDER_TODAY")
+    return dt.date.fromisoformat(env) if env else dt.date.today()
 
 
 def ledger_file(args) -> Path:
@@ -40,7 +46,7 @@ def run(args) -> int:
     if not content_dir.is_dir():
         raise UsageError(f"{args.content}: content folder not found; expected a folder with site.yaml")
     data_dir = Path(args.data)
-    catalogue = from_content(load_checked(Options(content_dir=content_dir)))
+    catalogue = catalogue_.load(content_dir, today_of(args))
     members = roster.load(data_dir / roster.ROSTER_FILE)
     key = codes.load_key(data_dir)
     settings = Settings(catalogue, key, members, now_iso())

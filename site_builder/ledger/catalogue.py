@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from site_builder.errors import ContentErrors
 from site_builder.model import Content
 
 
@@ -54,3 +56,17 @@ def from_content(content: Content) -> Catalogue:
         correction_working_days=content.site.correction_working_days,
         names={cid: c.name for cid, c in content.communities.items()},
     )
+
+
+def load(content_dir: Path, today: dt.date) -> Catalogue:
+    """The catalogue of content_dir. Problems in stories (e.g. a missing image) do not block ingest;
+    any problem in what records refer to (site, departments, communities, posts, activities) does."""
+    from site_builder import content, validate
+
+    loaded, problems = content.load(content_dir, drafts=True, today=today)
+    if loaded is not None:
+        problems += validate.validate(loaded)
+    blocking = [p for p in problems if "stories" not in Path(p.path).parts]
+    if blocking or loaded is None:
+        raise ContentErrors(blocking or problems)
+    return from_content(loaded)
