@@ -1,0 +1,147 @@
+"""content.load on the fixture trees: values, types, order, drafts, base URL, copied files."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from content_trees import TREES, all_problems, copy_tree, load
+from site_builder import content
+from site_builder.model import Activity, Image, Post, Story
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_minimal_tree_loads_without_problems():
+    loaded, problems = load(TREES / "minimal")
+    assert problems == []
+    assert loaded.site.year == 2026 and loaded.site.base_path == "/"
+    assert list(loaded.communities) == ["yangguang", "xinyuan"]  # file order
+    assert loaded.communities["xinyuan"].liaison == ("D03",)
+    assert loaded.departments["D03"].headcount == 12
+    post = loaded.posts["YG-ZC-01"]
+    assert post == Post("YG-ZC-01", "yangguang", "ZC", "政策宣传岗", "宣讲惠民政策。", 3, role="宣传员",
+                        source="posts/yangguang.yaml", line=1)
+    activity = loaded.activities["2026-05-15-yangguang"]
+    assert (activity.start, activity.end, activity.hours) == (dt.time(9), dt.time(11, 30), 2.5)
+    assert activity.posts == ("YG-ZC-01",) and activity.team == "jiaoyu-wenti"
+    team = loaded.teams["jiaoyu-wenti"]
+    assert team.lead_departments == ("D03",) and team.services[0].category == "ZC"
+    assert team.body_html == "<p>放学后辅导作业。</p>"
+
+
+def test_site_defaults_fill_what_site_yaml_leaves_out():
+    site = load(TREES / "minimal")[0].site
+    assert site.targets.star_hours == (100, 300, 600, 1000, 1500)
+    assert site.targets.registration_deadline == "05-10"
+    assert (site.activity_days, site.min_group, site.ledger) == ((15, 16), 5, "data/records.sqlite")
+
+
+def test_model_values_are_frozen_and_use_tuples():
+    loaded, _ = load(TREES / "minimal")
+    story = next(iter(loaded.stories.values()))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        story.title = "x"  # type: ignore[misc]
+    for value in (story.tags, story.images, story.links, story.members, loaded.teams["jiaoyu-wenti"].services):
+        assert isinstance(value, tuple)
+
+
+def test_base_url_override_sets_the_base_path():
+    loaded, problems = load(TREES / "minimal", base_url="/sansong")
+    assert problems == []
+    assert loaded.site.base_url == "/sansong/" and loaded.site.base_path == "/sansong/"
+
+
+def test_bad_base_url_override_is_reported():
+    _, problems = load(TREES / "minimal", base_url="sansong")
+    assert any("--base-url 'sansong'" in p.message for p in problems)
+
+
+def _story(root: Path, name: str, front: str, body: str = "正文。") -> None:
+    (root / "stories" / f"{name}.md").write_text(f"---\n{front}\n---\n{body}\n", encoding="utf-8")
+
+
+def test_drafts_and_future_stories_are_left_out_unless_drafts(tmp_path):
+    root = copy_tree("minimal", tmp_path)
+    _story(root, "draft", "title: 草稿\ndate: 2026-04-01\nsummary: 未完成。\ndraft: true")
+    _story(root, "later", "title: 定时\ndate: 2026-04-02\nsummary: 以后发布。\npublish_date: 2026-07-01")
+    _story(root, "newest", "title: 最新\ndate: 2026-05-20\nsummary: 已发布。")
+    published, problems = load(root)
+    assert problems == []
+    assert list(published.stories) == ["newest", "2026-03-12-dengguang"]  # newest first
+    everything, _ = load(root, drafts=True)
+    assert list(everything.stories) == ["newest", "later", "draft", "2026-03-12-dengguang"]
+    on_the_day, _ = load(root, today=dt.date(2026, 7, 1))
+    assert "later" in on_the_day.stories and "draft" not in on_the_day.stories
+
+
+def test_activities_are_sorted_by_start_across_files(tmp_path):
+    root = copy_tree("minimal", tmp_path)
+    (root / "activities" / "2026-04.yaml").write_text(
+        "- id: late\n  title: 晚\n  date: 2026-04-15\n  start: '15:00'\n  end: '16:00'\n  place: 中心\n"
+        "  category: ZC\n  occasion: 其他\n  organiser: 社区\n  community: yangguang\n"
+        "- id: early\n  title: 早\n  date: 2026-04-15\n  start: '08:00'\n  end: '09:30'\n  place: 中心\n"
+        "  category: ZC\n  occasion: 其他\n  organiser: 社区\n  community: yangguang\n  hours: 1\n",
+        encoding="utf-8")
+    loaded, problems = load(root)
+    assert problems == []
+    assert list(loaded.activities) == ["early", "late", "2026-05-15-yangguang"]
+    assert loaded.activities["early"].hours == 1.0 and loaded.activities["late"].hours == 1.0
+
+
+def test_copied_files_are_the_story_images_at_their_output_paths():
+    loaded, _ = load(TREES / "minimal")
+    files = content.copied_files(loaded)
+    assert list(files) == ["stories/images/cover.png"]
+    assert files["stories/images/cover.png"] == (TREES / "minimal/stories/images/cover.png").read_bytes()
+    story = loaded.stories["2026-03-12-dengguang"]
+    assert story.cover == Image("stories/images/cover.png", 8, 6)
+    assert story.images == (story.cover,)  # the cover and the body's image are one file
+
+
+def test_unicode_tree_loads_chinese_names_bom_and_emoji():
+    loaded, problems = load(TREES / "unicode")
+    assert problems == []
+    story = loaded.stories["2026-03-12-dengguang"]
+    assert story.title == "灯光🌟：五点半课堂"
+    assert story.tags == ("五点半课堂", "教育·文化")
+    assert story.cover.src == "stories/images/封面 图.png"
+    assert story.members[0].consent == dt.date(2026, 3, 1)
+    assert "<是>" in loaded.communities["yangguang"].description
+    assert content.copied_files(loaded).keys() == {"stories/images/封面 图.png"}
+
+
+def test_missing_site_yaml_means_no_content(tmp_path):
+    loaded, problems = load(tmp_path)
+    assert loaded is None
+    assert str(problems[0]).endswith("site.yaml: not found; expected the content folder to hold site.yaml")
+
+
+def test_unusable_site_yaml_means_no_content_but_every_site_problem(tmp_path):
+    root = copy_tree("minimal", tmp_path)
+    (root / "site.yaml").write_text(
+        "title: 标题\nsubtitle: 三送三促\ndistrict: 测试区\nbase_url: https://x.test/\nlanguage: zh-CN\n"
+        "year: 明年\ntargets:\n  star_hours: [100, 50, 600, 1000, 1500]\n  registration_rate: 90\n", encoding="utf-8")
+    loaded, problems = load(root)
+    assert loaded is None
+    assert [(p.line, p.message.split(":")[0]) for p in problems] == [
+        (6, "'year' is '明年'"), (8, "targets"), (9, "targets")]
+
+
+def test_problem_paths_are_relative_to_the_working_directory(tmp_path, monkeypatch):
+    copy_tree("several-mistakes", tmp_path)
+    monkeypatch.chdir(tmp_path)
+    problems = all_problems(Path("content"))
+    assert problems and all(p.path.startswith("content/") for p in problems)
+
+
+def test_sample_content_loads_without_problems():
+    """The real content/ (written by another engineer): every file loads and validates."""
+    problems = all_problems(REPO / "content", drafts=True)
+    assert [str(p) for p in problems] == []
+    loaded, _ = load(REPO / "content")
+    assert len(loaded.communities) == 23 and sum(c.key for c in loaded.communities.values()) == 13
+    assert len(loaded.categories) == 8 and len(loaded.teams) == 5
