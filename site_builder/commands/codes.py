@@ -1,13 +1,51 @@
-"""STUB: being written."""
+"""site-builder codes: the check-in codes of upcoming activities, printed and as a printable sheet
+with a QR code per activity (build/reports/codes/, private). Creates data/checkin.key on first use."""
 
-HELP = "codes (not yet available)"
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from site_builder.commands.ingest import today_of
+from site_builder.errors import UsageError
+from site_builder.ledger import catalogue, codes, codesheet
+from site_builder.ledger.archive import atomic_write
+
+HELP = "print the check-in codes of upcoming activities and write a printable sheet with QR codes"
 
 
 def add_arguments(p) -> None:
-    pass
+    p.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="first day (default: today or SITE_BUILDER_TODAY)")
+    p.add_argument("--days", type=int, default=31, metavar="N", help="how many days from --from (default 31)")
+    p.add_argument("--content", default="content", metavar="DIR", help="content folder (default: content)")
+    p.add_argument("--data", default="data", metavar="DIR", help="private data folder holding checkin.key (default: data)")
+    p.add_argument("--out", default="build/reports", metavar="DIR", help="private reports folder (default: build/reports)")
+
+
+def _start(args) -> dt.date:
+    if not args.start:
+        return today_of(args)
+    try:
+        return dt.date.fromisoformat(args.start)
+    except ValueError:
+        raise UsageError(f"--from {args.start}: not a date; expected YYYY-MM-DD") from None
 
 
 def run(args) -> int:
-    from site_builder.errors import SiteBuilderError
-
-    raise SiteBuilderError("codes: not yet available")
+    if args.days < 1:
+        raise UsageError(f"--days {args.days}: expected a whole number of days ≥ 1")
+    start = _start(args)
+    end = start + dt.timedelta(days=args.days - 1)
+    content = catalogue.load_content(Path(args.content), start)
+    key = codes.ensure_key(Path(args.data))
+    upcoming = [a for a in content.activities.values() if start <= a.date <= end]
+    print(f"{start} 至 {end} 的活动签到码（{len(upcoming)} 项）")
+    print(f"{'日期':<10}  {'时间':<11}  {'签到码':<6}  活动")
+    for activity in upcoming:
+        print(f"{activity.date}  {activity.start:%H:%M}–{activity.end:%H:%M}  {codes.code_for(key, activity.id)}  "
+              f"{activity.title}（{activity.id}）")
+    title = f"签到码 {start} 至 {end}"
+    path = Path(args.out) / "codes" / f"codes-{start}-{args.days}d.html"
+    atomic_write(path, codesheet.sheet(content, upcoming, key, title).encode("utf-8"))
+    print(f"打印用签到码表：{path}")
+    return 0

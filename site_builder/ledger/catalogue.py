@@ -58,9 +58,9 @@ def from_content(content: Content) -> Catalogue:
     )
 
 
-def load(content_dir: Path, today: dt.date) -> Catalogue:
-    """The catalogue of content_dir. Problems in stories (e.g. a missing image) do not block ingest;
-    any problem in what records refer to (site, departments, communities, posts, activities) does."""
+def load_content(content_dir: Path, today: dt.date) -> Content:
+    """Content as ingest needs it. Problems in stories (e.g. a missing image) do not block ingest; any
+    problem in what records refer to (site, departments, communities, posts, activities) does."""
     from site_builder import content, validate
 
     loaded, problems = content.load(content_dir, drafts=True, today=today)
@@ -69,4 +69,8 @@ def load(content_dir: Path, today: dt.date) -> Catalogue:
     blocking = [p for p in problems if "stories" not in Path(p.path).parts]
     if blocking or loaded is None:
         raise ContentErrors(blocking or problems)
-    return from_content(loaded)
+    return loaded
+
+
+def load(content_dir: Path, today: dt.date) -> Catalogue:
+    return from_content(load_content(content_dir, today))
