@@ -1,0 +1,174 @@
+"""The dev loop: build into a temporary folder, serve it on 127.0.0.1, rebuild on change, reload pages.
+
+livereload (tornado) runs one event loop: the watcher polls content/ and theme/, a change schedules a
+debounced rebuild on that loop, and requests wait while it runs, so no page is ever served from a
+half-built site (the writer also swaps the whole folder at once). A failed build is printed in the
+terminal and shown in the browser instead of every page, with the last good site kept for assets;
+the next good build replaces it. livereload's own script is served by this same local server.
+"""
+
+from __future__ import annotations
+
+import html
+import mimetypes
+import posixpath
+import signal
+import sys
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable, Iterable
+
+from site_builder import build, writer
+from site_builder.errors import SiteBuilderError, UsageError
+
+DEBOUNCE_SECONDS = 0.2
+TYPES = {".webmanifest": "application/manifest+json", ".ics": "text/calendar; charset=utf-8",
+         ".js": "text/javascript; charset=utf-8", ".json": "application/json", ".xml": "application/xml",
+         ".css": "text/css; charset=utf-8", ".html": "text/html; charset=utf-8", ".txt": "text/plain; charset=utf-8"}
+
+
+@dataclass
+class State:
+    """What the server serves: the site folder, its base path, and the last build error (or None)."""
+
+    site_dir: Path
+    base_path: str = "/"
+    error: str | None = None
+    builds: int = 0
+
+
+def run_build(options: build.Options, state: State, log: Callable[[str], None]) -> None:
+    """Build into state.site_dir; on failure keep the last good site and remember the error."""
+    started = time.perf_counter()
+    try:
+        outputs = build.render_site(replace(options, out_dir=state.site_dir))
+        writer.write(state.site_dir, outputs)
+    except SiteBuilderError as error:
+        state.error = str(error)
+        log(f"build failed; the browser shows these errors until they are fixed:\n{error}")
+        return
+    except Exception:  # a bug in a stage must not stop the dev server
+        state.error = traceback.format_exc()
+        log(f"build crashed:\n{state.error}")
+        return
+    state.error = None
+    state.builds += 1
+    log(f"built {len(outputs)} files in {time.perf_counter() - started:.2f} s")
+
+
+def error_page(message: str) -> bytes:
+    return (
+        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1"><title>构建失败</title>'
+        "<style>body{font:16px/1.6 system-ui,sans-serif;margin:2rem;color:#1a1a1a}"
+        "h1{color:#b71c1c}pre{white-space:pre-wrap;background:#fff3f3;padding:1rem;border-left:4px solid #b71c1c}</style>"
+        "</head><body><h1>构建失败 · build failed</h1>"
+        "<p>修改内容后会自动重新构建并刷新本页。Fix the problems below; this page reloads after the next build.</p>"
+        f"<pre>{html.escape(message)}</pre></body></html>"
+    ).encode("utf-8")
+
+
+def content_type(name: str) -> str:
+    suffix = Path(name).suffix.lower()
+    return TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+def wsgi_app(state: State):
+    """A WSGI app serving state.site_dir under state.base_path, or the error page after a failed build."""
+
+    def app(environ, start_response) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "/").encode("latin-1").decode("utf-8", "replace")
+        status, headers, body = respond(state, path)
+        start_response(status, headers + [("Cache-Control", "no-store"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    return app
+
+
+def respond(state: State, path: str) -> tuple[str, list[tuple[str, str]], bytes]:
+    base = state.base_path
+    if not path.startswith(base):
+        if base.startswith(path.rstrip("/") + "/") or path == base.rstrip("/"):
+            return "302 Found", [("Location", base)], b""
+        return "404 Not Found", [("Content-Type", "text/plain; charset=utf-8")], f"not under {base}".encode()
+    inside = posixpath.normpath("/" + path[len(base):]).lstrip("/")
+    if path.endswith("/") and inside:
+        inside += "/"
+    if inside == "" or inside.endswith("/"):
+        inside += "index.html"
+    if state.error is not None and inside.endswith(".html"):
+        return "500 Build Failed", [("Content-Type", "text/html; charset=utf-8")], error_page(state.error)
+    target = state.site_dir / inside
+    if target.is_dir():
+        return "301 Moved Permanently", [("Location", path + "/")], b""
+    if target.is_file():
+        return "200 OK", [("Content-Type", content_type(inside))], target.read_bytes()
+    missing = state.site_dir / "404.html"
+    body = missing.read_bytes() if missing.is_file() else b"<!doctype html><title>404</title></head><p>404</p>"
+    return "404 Not Found", [("Content-Type", "text/html; charset=utf-8")], body
+
+
+class Rebuilder:
+    """Coalesces file-change events into one build shortly after the last, then reloads open pages."""
+
+    def __init__(self, options: build.Options, state: State, log: Callable[[str], None]):
+        self.options, self.state, self.log = options, state, log
+        self.pending = None
+
+    def changed(self, *_paths) -> None:
+        from tornado.ioloop import IOLoop
+
+        loop = IOLoop.current()
+        if self.pending is not None:
+            loop.remove_timeout(self.pending)
+        self.pending = loop.call_later(DEBOUNCE_SECONDS, self.rebuild)
+
+    def rebuild(self) -> None:
+        from livereload.handlers import LiveReloadHandler
+
+        self.pending = None
+        self.log("change detected; rebuilding")
+        run_build(self.options, self.state, self.log)
+        LiveReloadHandler.reload_waiters("*")
+
+
+def serve(options: build.Options, host: str, port: int) -> None:
+    """Build, then serve until interrupted. Prints the URL; errors never stop it."""
+    from livereload import Server
+
+    log = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
+    signal.signal(signal.SIGTERM, stop)
+    with tempfile.TemporaryDirectory(prefix="site-builder-serve-") as folder:
+        state = State(site_dir=Path(folder) / "site")
+        state.base_path = initial_base_path(options)
+        run_build(options, state, log)
+        server = Server(app=wsgi_app(state))
+        rebuilder = Rebuilder(options, state, log)
+        for watched in (options.content_dir, options.theme_dir):
+            server.watch(str(watched), rebuilder.changed, delay="forever")
+        print(f"serving http://{host}:{port}{state.base_path}  (Ctrl+C to stop)", flush=True)
+        try:
+            server.serve(host=host, port=port, debug=False, restart_delay=0)
+        except OSError as error:
+            raise UsageError(f"--port {port}: cannot listen on {host}:{port} ({error.strerror}); "
+                             "expected a free port, e.g. --port 8001") from None
+
+
+def stop(_signum, _frame) -> None:
+    """SIGTERM stops the server like Ctrl+C, so the temporary folder is removed."""
+    raise KeyboardInterrupt
+
+
+def initial_base_path(options: build.Options) -> str:
+    """The base path to serve under, read once at start (restart after changing base_url); "/" or
+    --base-url's path when the content cannot be loaded yet."""
+    try:
+        return build.load_checked(options).site.base_path
+    except Exception:
+        from urllib.parse import urlsplit
+
+        path = urlsplit(options.base_url or "/").path or "/"
+        return path if path.endswith("/") else path + "/"
