@@ -1,0 +1,76 @@
+"""An organiser's decisions on check-ins: confirm (hours count) or reject (they do not; never deleted).
+
+Each decision is a new row in `decisions` (history kept, latest wins) and sets checkins.verification,
+all in one transaction. Decisions come from `site-builder ledger confirm|reject RECORD_ID...` or from a
+confirmation CSV with columns record_id,decision,by,note.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from site_builder.errors import ContentErrors, Problem
+from site_builder.ledger.db import transaction
+from site_builder.ledger.roster import decode
+
+WORDS = {"confirmed": "confirmed", "confirm": "confirmed", "确认": "confirmed", "通过": "confirmed",
+         "rejected": "rejected", "reject": "rejected", "退回": "rejected", "不予认定": "rejected"}
+COLUMNS = ("record_id", "decision")
+
+
+@dataclass(frozen=True)
+class Decision:
+    record_id: str
+    decision: str  # confirmed | rejected
+    by: str | None = None
+    note: str | None = None
+
+
+def check(conn: sqlite3.Connection, wanted: list[tuple[Decision, str, int | None]]) -> list[Problem]:
+    """Problems with the decisions (unknown record, not a check-in), each located at (source, line)."""
+    problems = []
+    for decision, source, line in wanted:
+        row = conn.execute("SELECT r.type, c.record_id FROM records r LEFT JOIN checkins c ON c.record_id = r.id WHERE r.id = ?",
+                           (decision.record_id,)).fetchone()
+        if row is None:
+            problems.append(Problem(source, line, f"record {decision.record_id} is not in the ledger", "a record id from `site-builder ledger list`"))
+        elif row[1] is None:
+            problems.append(Problem(source, line, f"record {decision.record_id} is a {row[0]}, not a check-in of a known activity",
+                                    "the id of a check-in (`site-builder ledger list --type checkin`)"))
+    return problems
+
+
+def apply(conn: sqlite3.Connection, wanted: list[tuple[Decision, str, int | None]], now: str) -> int:
+    problems = check(conn, wanted)
+    if problems:
+        raise ContentErrors(problems)
+    with transaction(conn):
+        for decision, _, _ in wanted:
+            conn.execute("INSERT INTO decisions(record_id, decision, decided_at, decided_by, note) VALUES (?,?,?,?,?)",
+                         (decision.record_id, decision.decision, now, decision.by, decision.note))
+            conn.execute("UPDATE checkins SET verification = ? WHERE record_id = ?", (decision.decision, decision.record_id))
+    return len(wanted)
+
+
+def from_csv(path: Path) -> list[tuple[Decision, str, int | None]]:
+    """Read a confirmation CSV; every problem is reported at once, located by line."""
+    rows = csv.DictReader(io.StringIO(decode(Path(path).read_bytes())))
+    header = [h.strip() for h in rows.fieldnames or []]
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        raise ContentErrors([Problem(str(path), 1, f"missing column(s) {', '.join(missing)}", "a header record_id,decision,by,note")])
+    found, problems = [], []
+    for line, row in enumerate(rows, start=2):
+        cells = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k}
+        decision = WORDS.get(cells.get("decision", "").lower())
+        if decision is None:
+            problems.append(Problem(str(path), line, f"decision {cells.get('decision')!r} is not understood", "确认 or 退回 (confirmed / rejected)"))
+            continue
+        found.append((Decision(cells["record_id"], decision, cells.get("by") or None, cells.get("note") or None), str(path), line))
+    if problems:
+        raise ContentErrors(problems)
+    return found

@@ -1,0 +1,129 @@
+"""Read-only questions to the ledger for `site-builder ledger` (list, search, history, conflicts, files, export)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from site_builder.errors import LedgerError
+
+TYPE_NAMES = {"registration": "报到", "claim": "认领承诺", "checkin": "签到", "diary": "民情日记", "evaluation": "民主测评"}
+VERIFICATION_NAMES = {"verified": "签到码正确", "unverified": "待确认", "confirmed": "已确认", "rejected": "已退回"}
+
+
+@dataclass(frozen=True)
+class Filters:
+    type: str | None = None
+    card: str | None = None
+    community: str | None = None
+    flag: str | None = None
+    text: str | None = None
+    include_superseded: bool = False
+
+
+def open_read(path: Path) -> sqlite3.Connection:
+    if not Path(path).exists():
+        raise LedgerError(f"{path}: no ledger yet; expected one written by `site-builder ingest` (or pass --ledger FILE)")
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+
+
+SELECT = """SELECT r.id, r.type, r.card, r.created_at, r.replaces, r.superseded_by, r.body,
+  (SELECT group_concat(flag, ',') FROM (SELECT flag FROM flags f WHERE f.record_id = r.id ORDER BY flag)),
+  c.activity, c.community, c.hours, c.verification
+FROM records r LEFT JOIN checkins c ON c.record_id = r.id"""
+
+
+def records(conn: sqlite3.Connection, filters: Filters) -> list[tuple]:
+    where, params = [], []
+    if not filters.include_superseded:
+        where.append("r.superseded_by IS NULL")
+    if filters.type:
+        where.append("r.type = ?"), params.append(filters.type)
+    if filters.card:
+        where.append("r.card = ?"), params.append(filters.card)
+    if filters.community:
+        where.append("(json_extract(r.body, '$.community') = ? OR c.community = ?)"), params.extend([filters.community] * 2)
+    if filters.flag:
+        where.append("EXISTS (SELECT 1 FROM flags f WHERE f.record_id = r.id AND f.flag = ?)"), params.append(filters.flag)
+    if filters.text:
+        where.append("(r.body LIKE ? OR r.id LIKE ?)"), params.extend([f"%{filters.text}%"] * 2)
+    sql = SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY r.created_at, r.id"
+    return conn.execute(sql, params).fetchall()
+
+
+def summary_of(type_: str, body: dict, hours: float | None, verification: str | None) -> str:
+    if type_ == "registration":
+        return f"{body.get('name', '')} {body.get('department', '')} → {body.get('community', '')}"
+    if type_ == "claim":
+        return f"{body.get('community', '')} {','.join(body.get('posts', []))}"
+    if type_ == "checkin":
+        done = f" {hours:g}小时 {VERIFICATION_NAMES.get(verification, verification)}" if hours is not None else ""
+        return f"{body.get('activity', '')}{done}"
+    if type_ == "diary":
+        return f"{body.get('community', '')} {body.get('date', '')} {body.get('topic', '')}"
+    if type_ == "evaluation":
+        return f"{body.get('period', '')} {body.get('community', '')} {body.get('grade', '')}"
+    return ""
+
+
+def record_rows(rows: list[tuple]) -> list[list[str]]:
+    out = []
+    for rid, type_, card, created, replaces, superseded, body, flags, _act, _com, hours, verification in rows:
+        state = f"已被 {superseded[:8]} 更正" if superseded else ("更正 " + replaces[:8] if replaces else "有效")
+        out.append([rid, TYPE_NAMES.get(type_, type_), card, created[:16].replace("T", " "),
+                    summary_of(type_, json.loads(body), hours, verification), flags or "", state])
+    return out
+
+
+RECORD_HEADERS = ["记录编号", "类型", "报到卡号", "记录时间", "内容", "标记", "状态"]
+
+
+def conflicts(conn: sqlite3.Connection, card: str | None = None) -> list[tuple]:
+    sql = """SELECT k.record_id, r.card, k.found_at, f.name, r.body, k.body FROM conflicts k
+             JOIN records r ON r.id = k.record_id LEFT JOIN files f ON f.sha256 = k.file_sha256"""
+    params: list = []
+    if card:
+        sql += " WHERE r.card = ?"
+        params.append(card)
+    return conn.execute(sql + " ORDER BY k.found_at, k.record_id", params).fetchall()
+
+
+def differences(stored: str, other: str) -> str:
+    a, b = json.loads(stored), json.loads(other)
+    keys = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+    return "，".join(f"{k}: {a.get(k)!r} → {b.get(k)!r}" for k in keys)
+
+
+def files(conn: sqlite3.Connection) -> list[tuple]:
+    return conn.execute("""SELECT name, status, received_at, accepted, known, conflicting, rejected, reason, sha256
+                           FROM files ORDER BY received_at, name""").fetchall()
+
+
+def rejections(conn: sqlite3.Connection) -> list[tuple]:
+    return conn.execute("""SELECT f.name, j.position, j.record_id, j.reason FROM rejections j
+                           JOIN files f ON f.sha256 = j.file_sha256 ORDER BY f.received_at, f.name, j.position""").fetchall()
+
+
+def decisions(conn: sqlite3.Connection, card: str) -> list[tuple]:
+    return conn.execute("""SELECT d.record_id, d.decision, d.decided_at, d.decided_by, d.note FROM decisions d
+                           JOIN records r ON r.id = d.record_id WHERE r.card = ? ORDER BY d.decided_at""", (card,)).fetchall()
+
+
+EXPORT_COLUMNS = ["id", "type", "card", "created_at", "replaces", "superseded_by", "flags", "activity",
+                  "activity_community", "hours", "verification", "body"]
+
+
+def export_csv(conn: sqlite3.Connection, filters: Filters) -> bytes:
+    """Every matching record as CSV (UTF-8 with BOM so Excel shows Chinese), body as canonical JSON."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(EXPORT_COLUMNS)
+    for row in records(conn, filters):
+        rid, type_, card, created, replaces, superseded, body, flags, activity, community, hours, verification = row
+        writer.writerow([rid, type_, card, created, replaces or "", superseded or "", flags or "", activity or "",
+                         community or "", "" if hours is None else f"{hours:g}", verification or "", body])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
