@@ -106,7 +106,9 @@ def _read(conn: sqlite3.Connection) -> Snapshot:
     rows = conn.execute(
         "SELECT record_id, activity, community, team, activity_date, hours, verification FROM checkins ORDER BY activity_date, record_id"
     )
+    decided = _decisions(conn)
     for record_id, activity, community, team, day, hours, verification in rows:
+        verification = decided.get(record_id, verification)
         if record_id in by_id:
             snap.checkins.append(CheckIn(by_id[record_id], activity, community, team, dt.date.fromisoformat(day),
                                          float(hours), verification))
@@ -129,3 +131,11 @@ def _origins(conn: sqlite3.Connection, effective: dict[str, Record]) -> dict[str
         if first is not None:
             origins[record_id] = dt.datetime.fromisoformat(first)
     return origins
+
+
+def _decisions(conn: sqlite3.Connection) -> dict[str, str]:
+    """The latest organiser's decision (confirmed | rejected) per check-in; it overrides the verification."""
+    latest: dict[str, str] = {}
+    for record_id, decision in conn.execute("SELECT record_id, decision FROM decisions ORDER BY decided_at, rowid"):
+        latest[record_id] = decision
+    return latest
