@@ -130,7 +130,7 @@ def parse(text: str, shown: str, line_offset: int = 0) -> tuple[Any, list[Proble
     try:
         data = loader.get_single_data()
     except yaml.MarkedYAMLError as error:
-        return None, [_syntax_problem(error, shown, line_offset)]
+        return None, [_syntax_problem(error, shown, line_offset, _line_count(text))]
     except yaml.YAMLError as error:
         return None, [Problem(shown, None, f"not valid YAML ({error})", "well-formed YAML")]
     finally:
@@ -149,9 +149,14 @@ def load(path: Path, shown: str) -> tuple[Any, list[Problem]]:
     return parse(text, shown)
 
 
-def _syntax_problem(error: yaml.MarkedYAMLError, shown: str, line_offset: int) -> Problem:
+def _line_count(text: str) -> int:
+    return max(1, len(text.rstrip("\n").split("\n")))
+
+
+def _syntax_problem(error: yaml.MarkedYAMLError, shown: str, line_offset: int, lines: int) -> Problem:
+    """The parser's mark, kept within the text (an unclosed bracket is noticed at the end of the file)."""
     mark = error.problem_mark or error.context_mark
-    line = mark.line + 1 + line_offset if mark else None
+    line = min(mark.line + 1, lines) + line_offset if mark else None
     what = ", ".join(part for part in (error.context, error.problem) if part)
     return Problem(shown, line, f"YAML syntax error: {what}", "well-formed YAML (check indentation, colons and quotes)")
 
