@@ -15,7 +15,7 @@ from site_builder.aggregates import public_figures  # noqa: E402
 
 @pytest.fixture(scope="module")
 def ledger(tmp_path_factory) -> Path:
-    return kit.write_ledger_sql(tmp_path_factory.mktemp("small") / "records.sqlite", kit.small_records(), kit.SMALL_CHECKINS)
+    return kit.ingest_small(tmp_path_factory.mktemp("small"))[0]
 
 
 def test_no_ledger_file_means_no_figures(tmp_path):

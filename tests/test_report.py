@@ -20,9 +20,8 @@ from site_builder.reports import build, cards, certificates, context, evaluation
 
 @pytest.fixture(scope="module")
 def ctx(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("report")
-    ledger = kit.write_ledger_sql(tmp / "records.sqlite", kit.small_records(), kit.SMALL_CHECKINS)
-    return context.load(kit.small_content(), ledger, kit.write_roster(tmp / "roster.csv"), kit.TODAY)
+    ledger, roster = kit.ingest_small(tmp_path_factory.mktemp("report"))
+    return context.load(kit.small_content(), ledger, roster, kit.TODAY)
 
 
 @pytest.fixture(scope="module")
