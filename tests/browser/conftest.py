@@ -1,0 +1,61 @@
+"""Browser tests of the offline app: the sample site built once per session (--today 2026-11-28) and served
+by python -m http.server on 127.0.0.1; Debian's Chromium driven by Playwright; a fresh context per test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from . import helpers
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("sample")
+    content = helpers.copy_content(root)
+    out = root / "site"
+    helpers.build_site(content, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def server(site, tmp_path_factory):
+    running = helpers.serve(site, tmp_path_factory.mktemp("log") / "http.log")
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def base_url(server) -> str:
+    return server.url
+
+
+@pytest.fixture(scope="session")
+def playwright():
+    with playwright_api.sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    browser = playwright.chromium.launch(executable_path=helpers.CHROMIUM, args=helpers.CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def context(browser):
+    context = browser.new_context(accept_downloads=True, service_workers="allow", locale="zh-CN",
+                                  timezone_id="Asia/Shanghai")
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context):
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    return page
