@@ -1,0 +1,90 @@
+"""Every kind of unreadable file is archived, quarantined with a clear Chinese reason, and never
+stops the other files; the CLI prints no traceback and exits 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "exports"))
+import exportkit as kit  # noqa: E402
+
+GOOD = kit.export([kit.record("diary")])
+BAD_FILES = {
+    "not-json.json": (b"hello, this is a letter", "不是 JSON 格式"),
+    "gbk.json": ("{\"format\": \"三送三促\"}".encode("gbk"), "不是 UTF-8 编码"),
+    "foreign.json": (json.dumps({"type": "FeatureCollection", "features": []}).encode(), "不是三送三促导出的记录文件"),
+    "list.json": (b"[1, 2, 3]", "不是三送三促导出的记录文件"),
+    "future.json": (json.dumps(dict(GOOD, version=7)).encode(), "导出格式版本 7 无法识别"),
+    "wrong-types.json": (json.dumps(dict(GOOD, records={"a": 1}, exported_at=5)).encode(), "文件结构不对"),
+    "truncated.json": (json.dumps(GOOD).encode()[:-40], "文件不完整"),
+    "empty.json": (b"", "空文件"),
+    "evaluation-wrong-header.csv": ("姓名,分数\n王一,90\n".encode(), "不是民主测评表"),
+}
+
+
+@pytest.fixture(autouse=True)
+def fixed_clock(monkeypatch):
+    monkeypatch.setenv("SITE_BUILDER_NOW", kit.NOW)
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_bad_file_is_quarantined_with_reason(tmp_path, capsys, name):
+    data = kit.data_dir(tmp_path)
+    payload, reason = BAD_FILES[name]
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / name).write_bytes(payload)
+    good = kit.write(inbox, [kit.record("claim")], name="sansong-D03-0001-20260516-120000.json")
+    status, out, err = kit.ingest(capsys, data, inbox)
+    assert status == 2 and err == ""
+    assert reason in out and f"{name}】无法读取，已隔离" in out
+    assert f"{good.name}】新接收 1 条" in out
+    row = kit.ledger(data).execute("SELECT sha256, status, reason FROM files WHERE name = ?", (name,)).fetchone()
+    assert row[1] == "quarantined" and reason in row[2]
+    suffix = Path(name).suffix
+    assert (data / "quarantine" / f"{row[0]}{suffix}").read_bytes() == payload
+    assert (data / "archive" / f"{row[0]}{suffix}").read_bytes() == payload
+
+
+def test_oversized_file_is_quarantined_without_parsing(tmp_path, capsys):
+    data = kit.data_dir(tmp_path)
+    big = tmp_path / "big.json"
+    with open(big, "wb") as handle:
+        handle.write(b'{"format": "sansong-records", "records": ["' + b"x" * (21 * 1024 * 1024) + b'"]}')
+    status, out, _ = kit.ingest(capsys, data, big)
+    assert status == 2 and "文件过大" in out and "20 MB" in out
+
+
+def test_missing_path_is_a_usage_error_without_traceback(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "site_builder", "ingest", str(tmp_path / "nope"),
+                             "--content", str(kit.CONTENT), "--data", str(tmp_path / "data")],
+                            capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "no such file or folder" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_cli_subprocess_summary_is_chinese_and_exit_two(tmp_path):
+    data = kit.data_dir(tmp_path)
+    inbox = tmp_path / "inbox"
+    kit.write(inbox, [kit.record("checkin", code="999999")])
+    (inbox / "junk.json").write_bytes(b"\xff\xfe\x00junk")
+    result = subprocess.run([sys.executable, "-m", "site_builder", "ingest", str(inbox), "--content", str(kit.CONTENT),
+                             "--data", str(data)], capture_output=True, text=True)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "合计：2 个文件" in result.stdout and "需要处理" in result.stdout and "不是 UTF-8" in result.stdout
+
+
+def test_hidden_files_and_other_suffixes_in_folders_are_ignored(tmp_path, capsys):
+    data = kit.data_dir(tmp_path)
+    inbox = tmp_path / "inbox"
+    kit.write(inbox, [kit.record("diary")])
+    (inbox / "notes.txt").write_text("hi", "utf-8")
+    (inbox / ".hidden.json").write_text("nope", "utf-8")
+    status, out, _ = kit.ingest(capsys, data, inbox)
+    assert status == 0 and "合计：1 个文件" in out
