@@ -27,12 +27,12 @@ def test_minimal_tree_is_valid():
 def test_broken_references_name_the_valid_values():
     problems = all_problems(TREES / "broken-refs")
     assert [str(p).split("broken-refs/", 1)[1] for p in problems] == [
-        "activities/2026-05.yaml:1: activity '2026-05-15-yangguang': unknown community 'nowhere'; expected one of yangguang, xinyuan",
-        "activities/2026-05.yaml:1: activity '2026-05-15-yangguang': unknown post 'YG-ZC-09'; expected one of YG-ZC-01, YG-XX-02",
-        "activities/2026-05.yaml:1: activity '2026-05-15-yangguang': unknown team 'no-team'; expected one of jiaoyu-wenti",
-        "posts/yangguang.yaml:6: post 'YG-XX-02': unknown category 'XX'; expected one of ZC, HJ",
-        "stories/2026-03-12-dengguang.md:1: story '2026-03-12-dengguang': unknown community 'taidong'; expected one of yangguang, xinyuan",
-        "teams/jiaoyu-wenti.md:1: team 'jiaoyu-wenti': unknown lead department 'D99'; expected one of D03",
+        "activities/2026-05.yaml:10: activity '2026-05-15-yangguang': unknown community 'nowhere'; expected one of yangguang, xinyuan",
+        "activities/2026-05.yaml:11: activity '2026-05-15-yangguang': unknown team 'no-team'; expected one of jiaoyu-wenti",
+        "activities/2026-05.yaml:12: activity '2026-05-15-yangguang': unknown post 'YG-ZC-09'; expected one of YG-ZC-01, YG-XX-02",
+        "posts/yangguang.yaml:7: post 'YG-XX-02': unknown category 'XX'; expected one of ZC, HJ",
+        "stories/2026-03-12-dengguang.md:5: story '2026-03-12-dengguang': unknown community 'taidong'; expected one of yangguang, xinyuan",
+        "teams/jiaoyu-wenti.md:3: team 'jiaoyu-wenti': unknown lead department 'D99'; expected one of D03",
     ]
 
 
@@ -59,8 +59,8 @@ def test_bad_dates_and_times():
     assert _where(problems, "bad-dates") == [
         ("activities/2026-05.yaml", 3, "activity '2026-05-15-yangguang': 'date' is '2026-13-01', not a date"),
         ("activities/2026-05.yaml", 14, "activity '2026-05-16-yangguang': 'start' is '25:00', not a time"),
-        ("activities/2026-05.yaml", 21, "activity '2026-06-15-yangguang': ends at 14:00, not after it starts at 15:00"),
-        ("activities/2026-05.yaml", 31, "activity '2019-06-15-yangguang': date 2019-06-15 is far from the programme year 2026"),
+        ("activities/2026-05.yaml", 25, "activity '2026-06-15-yangguang': ends at 14:00, not after it starts at 15:00"),
+        ("activities/2026-05.yaml", 33, "activity '2019-06-15-yangguang': date 2019-06-15 is far from the programme year 2026"),
         ("stories/2026-03-12-dengguang.md", 3, "story '2026-03-12-dengguang': 'date' is '3月12日', not a date"),
     ]
 
@@ -68,10 +68,10 @@ def test_bad_dates_and_times():
 def test_several_mistakes_give_one_located_message_each():
     problems = all_problems(TREES / "several-mistakes")
     assert _where(problems, "several-mistakes") == [
-        ("activities/2026-05.yaml", 1, "activity '2026-05-15-yangguang': unknown occasion '国庆节'"),
-        ("communities.yaml", 5, "community 'xinyuan': unknown liaison department 'D07'"),
+        ("activities/2026-05.yaml", 8, "activity '2026-05-15-yangguang': unknown occasion '国庆节'"),
+        ("communities.yaml", 9, "community 'xinyuan': unknown liaison department 'D07'"),
         ("posts/yangguang.yaml", 5, "post 'YG-ZC-01': 'capacity' is 0"),
-        ("posts/yangguang.yaml", 6, "post 'YG-ZC-02': unknown role '联络员'"),
+        ("posts/yangguang.yaml", 11, "post 'YG-ZC-02': unknown role '联络员'"),
         ("stories/2026-03-12-dengguang.md", 7, "story '2026-03-12-dengguang': unknown key 'draf'"),
         ("stories/2026-03-12-dengguang.md", 9, "story '2026-03-12-dengguang': member 王建华: 'consent' is missing"),
         ("teams/jiaoyu-wenti.md", 2, "team 'jiaoyu-wenti': 'summary' is missing"),
@@ -159,8 +159,8 @@ def test_reserved_story_names_and_bad_tags(tmp_path):
     (root / "stories" / "page.md").write_text("---\ntitle: 页\ndate: 2026-03-12\nsummary: 摘要。\ntags: [a/b]\n---\n",
                                               encoding="utf-8")
     messages = [p.message for p in all_problems(root)]
-    assert messages == ["story 'page': tag 'a/b' cannot be part of an address",
-                        "story 'page': the file name 'page.md' is reserved"]
+    assert messages == ["story 'page': the file name 'page.md' is reserved",
+                        "story 'page': tag 'a/b' cannot be part of an address"]
 
 
 def test_long_lists_of_valid_values_are_shortened(tmp_path):
@@ -176,3 +176,25 @@ def _mutated_root(root, relative, old, new):
     path = root / relative
     path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
     return all_problems(root)
+
+
+def test_activity_posts_belong_to_its_community_and_party_days_fall_on_activity_days(tmp_path):
+    root = copy_tree("minimal", tmp_path)
+    (root / "posts" / "xinyuan.yaml").write_text(
+        "- code: XY-ZC-01\n  category: ZC\n  title: 宣传岗\n  duties: 宣讲。\n  capacity: 2\n", encoding="utf-8")
+    path = root / "activities" / "2026-05.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("[YG-ZC-01]", "[YG-ZC-01, XY-ZC-01]")
+                    .replace("date: 2026-05-15", "date: 2026-05-18"), encoding="utf-8")
+    problems = all_problems(root)
+    assert [(p.line, p.message) for p in problems] == [
+        (3, "activity '2026-05-15-yangguang': 党员活动日 on 2026-05-18, not a party member activity day"),
+        (12, "activity '2026-05-15-yangguang': post XY-ZC-01 belongs to 'xinyuan', not 'yangguang'")]
+
+
+def test_member_problems_point_at_the_members_list(tmp_path):
+    root = copy_tree("unicode", tmp_path)
+    path = root / "stories" / "2026-03-12-dengguang.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("department: D03", "department: D04"), encoding="utf-8")
+    problems = all_problems(root)
+    assert [(p.line, p.message) for p in problems] == [
+        (8, "story '2026-03-12-dengguang': member 王建华: unknown department 'D04'")]
