@@ -1,0 +1,110 @@
+"""Export: one file with every record of this phone, valid against the published JSON Schema, each record
+exactly once; records marked exported only afterwards; a check-out after export is a new record."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import jsonschema
+import pytest
+
+from . import forms, helpers
+
+
+@pytest.fixture(scope="module")
+def activity(site) -> str:
+    catalogue = json.loads((site / "app" / "catalogue.json").read_text(encoding="utf-8"))
+    return [a["id"] for a in catalogue["activities"] if a["community"] == "yangguang"][0]
+
+
+def export(page, tmp_path) -> tuple[str, dict]:
+    """Presses 导出全部记录 on /me/ and returns the file name and the parsed file."""
+    helpers.poll(lambda: page.locator("[data-export]").is_enabled(), 10, what="the export button enabled")
+    with page.expect_download() as info:
+        page.locator("[data-export]").click()
+    download = info.value
+    target = tmp_path / download.suggested_filename
+    download.save_as(target)
+    return download.suggested_filename, json.loads(target.read_text(encoding="utf-8"))
+
+
+def validate(document: dict) -> None:
+    schema = helpers.load_schema()
+    jsonschema.Draft202012Validator(schema).validate(document)
+    record_schema = {"$ref": "#/$defs/record", "$defs": schema["$defs"]}
+    for record in document["records"]:
+        jsonschema.Draft202012Validator(record_schema).validate(record)
+
+
+def test_export_file_is_valid_and_holds_every_record_once(page, base_url, activity, tmp_path):
+    forms.fill_all(page, base_url, activity)
+    page.goto(base_url + "me/")
+    ids = sorted(row["id"] for row in helpers.stored(page))
+    name, document = export(page, tmp_path)
+    assert re.fullmatch(r"sansong-D03-0042-\d{8}-\d{6}\.json", name)
+    validate(document)
+    assert document["format"] == "sansong-records" and document["version"] == 1
+    assert sorted(r["id"] for r in document["records"]) == ids and len(ids) == 4
+    rows = helpers.poll(lambda: (lambda r: r if all(x["exported_at"] for x in r) else None)(helpers.stored(page)),
+                        10, what="records marked exported")
+    assert len(rows) == 4
+    assert page.locator("[data-records] li[data-exported=true]").count() == 4
+    assert "已导出 4 条记录" in page.locator("[data-export-status]").inner_text()
+
+
+def test_exporting_again_includes_old_and_new_records_and_the_same_device(page, base_url, activity, tmp_path):
+    forms.register(page, base_url)
+    page.goto(base_url + "me/")
+    _, first = export(page, tmp_path)
+    forms.diary(page, base_url)
+    page.goto(base_url + "me/")
+    _, second = export(page, tmp_path)
+    validate(second)
+    assert first["device"] == second["device"]
+    assert {r["id"] for r in first["records"]} < {r["id"] for r in second["records"]}
+    assert len(second["records"]) == 2
+
+
+def test_checkout_after_export_is_a_new_record_replacing_the_checkin(page, base_url, activity, tmp_path):
+    forms.checkin(page, base_url, activity)
+    page.goto(base_url + "me/")
+    _, first = export(page, tmp_path)
+    original = first["records"][0]
+    page.goto(base_url + "checkin/")
+    page.get_by_role("button", name="签退：", exact=False).click()
+    rows = helpers.wait_stored(page, 2)
+    newest = [r["record"] for r in rows if r["id"] != original["id"]][0]
+    assert newest["replaces"] == original["id"] and newest["checked_out_at"]
+    assert newest["checked_in_at"] == original["checked_in_at"] and newest["activity"] == activity
+    unchanged = [r for r in rows if r["id"] == original["id"]][0]["record"]
+    assert unchanged == original
+    page.goto(base_url + "me/")
+    _, second = export(page, tmp_path)
+    validate(second)
+    assert len(second["records"]) == 2
+
+
+def test_me_page_counts_this_years_activities_and_estimated_hours(page, base_url, activity):
+    forms.checkin(page, base_url, activity)
+    page.goto(base_url + "me/")
+    summary = page.locator("[data-year-summary]")
+    helpers.poll(lambda: "已参加活动 1 次" in summary.inner_text(), 10, what="the year summary")
+    assert "目标每年至少 4 次" in summary.inner_text()
+    assert "预计" in page.locator("[data-year-table]").inner_text()
+
+
+def test_me_page_reminds_when_records_wait_unexported_for_three_days(page, base_url):
+    forms.register(page, base_url)
+    page.evaluate("""async () => {
+      const db = await new Promise(ok => { const r = indexedDB.open('sansong'); r.onsuccess = () => ok(r.result); });
+      const tx = db.transaction('records', 'readwrite');
+      const store = tx.objectStore('records');
+      const rows = await new Promise(ok => { const r = store.getAll(); r.onsuccess = () => ok(r.result); });
+      for (const row of rows) { row.created_at = '2020-01-01T08:00:00+08:00'; store.put(row); }
+      await new Promise(ok => { tx.oncomplete = ok; });
+    }""")
+    page.goto(base_url + "me/")
+    reminder = page.locator("[data-reminder]")
+    reminder.wait_for(state="visible")
+    assert "还没有导出" in reminder.inner_text()
