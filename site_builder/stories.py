@@ -25,7 +25,7 @@ import nh3
 from PIL import Image as PILImage, UnidentifiedImageError
 
 from site_builder.errors import Problem, rel
-from site_builder.fields import Fields
+from site_builder.fields import SLUG, Fields
 from site_builder.model import Image, NamedMember, Story
 from site_builder.yamlload import LineDict, parse
 
@@ -194,6 +194,9 @@ def load_story(path: Path, shown: str, renderer: Renderer, problems: list[Proble
         return None
     slug = path.stem
     f = Fields(document.front, shown, f"story '{slug}'", problems)
+    if not SLUG.match(slug):
+        f.problem(None, f"file name '{path.name}' is not a slug (it becomes the story's address)",
+                  "lower-case ASCII letters, digits and hyphens, such as 2026-03-12-dengguang.md")
     title, date = f.text("title", required=True), f.date("date", required=True)
     summary = f.text("summary", required=True)
     community, team = f.slug("community", required=False) or None, f.slug("team", required=False) or None

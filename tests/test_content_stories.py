@@ -90,3 +90,11 @@ def test_percent_encoded_and_chinese_image_names_resolve():
     html = loaded.stories["2026-03-12-dengguang"].body_html
     assert html.count('src="/stories/images/%E5%B0%81%E9%9D%A2%20%E5%9B%BE.png"') == 2
     assert '<a href="/stories/tag/五点半课堂/">' in html
+
+
+def test_story_file_name_must_be_a_slug(tmp_path):
+    root = copy_tree("minimal", tmp_path)
+    (root / "stories" / "灯光.md").write_text("---\ntitle: 标题\ndate: 2026-04-01\nsummary: 摘要。\n---\n", encoding="utf-8")
+    _, problems = load(root)
+    assert [p.message for p in problems] == [
+        "story '灯光': file name '灯光.md' is not a slug (it becomes the story's address)"]
