@@ -151,7 +151,7 @@ def serve(options: build.Options, host: str, port: int) -> None:
             server.watch(str(watched), rebuilder.changed, delay="forever")
         print(f"serving http://{host}:{port}{state.base_path}  (Ctrl+C to stop)", flush=True)
         try:
-            server.serve(host=host, port=port, debug=False, restart_delay=0)
+            server.serve(host=host, port=port, debug=False, restart_delay="forever")  # no reload at start
         except OSError as error:
             raise UsageError(f"--port {port}: cannot listen on {host}:{port} ({error.strerror}); "
                              "expected a free port, e.g. --port 8001") from None
