@@ -18,10 +18,12 @@ from site_builder.reports.facts import MemberFacts, YearFacts
 
 
 def public_figures(content: Content, ledger: Path, today: dt.date) -> dict | None:
-    """Figures for the public site, or None when there is no ledger file."""
+    """Figures for the public site, or None when there is no ledger file or it holds no records yet."""
     if not Path(ledger).exists():
         return None
     snap = ledger_snapshot.read(Path(ledger))
+    if snap.as_of is None:
+        return None
     return figures_from(content, year_facts.year_facts(content, snap, today), snap.as_of)
 
 

@@ -18,8 +18,10 @@ def ledger(tmp_path_factory) -> Path:
     return kit.ingest_small(tmp_path_factory.mktemp("small"))[0]
 
 
-def test_no_ledger_file_means_no_figures(tmp_path):
+def test_no_ledger_file_or_an_empty_ledger_means_no_figures(tmp_path):
     assert public_figures(kit.small_content(), tmp_path / "missing.sqlite", kit.TODAY) is None
+    kit.db.connect(tmp_path / "empty.sqlite").close()
+    assert public_figures(kit.small_content(), tmp_path / "empty.sqlite", kit.TODAY) is None
 
 
 def test_totals_count_only_verified_or_confirmed_checkins_of_the_year(ledger):
