@@ -45,6 +45,7 @@ def test_same_folder_twice_changes_nothing(tmp_path, capsys):
     assert kit.dump(data / "records.sqlite") == before
     assert first == second == 2
     assert out.count("此文件已处理过") == 2 and "此文件之前已被隔离" in out
+    assert "合计：3 个文件（其中已处理过 2 个，隔离 1 个）" in out
     assert len(before["records"]) == 3 and len(before["rejections"]) == 1
 
 

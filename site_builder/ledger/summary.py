@@ -52,8 +52,8 @@ def render(reports: list[FileReport], roster_found: bool, key_found: bool) -> st
     totals = Counter()
     for report in reports:
         totals.update({"accepted": report.accepted, "known": report.known, "conflicting": report.conflicting,
-                       "rejected": report.rejected, "quarantined": report.status == "quarantined",
-                       "seen": report.status == "seen"})
+                       "rejected": report.rejected, "quarantined": int(report.status == "quarantined"),
+                       "seen": int(report.status == "seen")})
     lines.append("")
     lines.append(f"合计：{len(reports)} 个文件（其中已处理过 {totals['seen']} 个，隔离 {totals['quarantined']} 个）；"
                  f"新接收 {totals['accepted']} 条，已存在 {totals['known']} 条，冲突 {totals['conflicting']} 条，"
