@@ -1,0 +1,54 @@
+"""The catalogue's instant filter in real Chromium (Debian's /usr/bin/chromium, no download)."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from pathlib import Path
+
+import pytest
+
+from site_builder import writer
+from test_pages import FIGURES, build_outputs, sample_content
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def site_url(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("site") / "site"
+    writer.write(folder, build_outputs(sample_content(), FIGURES)[1])
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium")
+def test_catalogue_filters_instantly_and_by_search(site_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM))
+        page = browser.new_page(service_workers="block")
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{site_url}/posts/")
+        visible = lambda: page.locator("[data-filter-items] > li:visible").count()  # noqa: E731
+        assert visible() == 3
+        page.click("a[data-filter-category=HJ]")
+        assert page.url.endswith("/posts/")  # filtered in place, no navigation
+        assert visible() == 2 and "共2个岗位" in page.inner_text("[data-filter-count]")
+        page.fill("[data-filter-search]", "垃圾分类")
+        assert visible() == 1
+        page.click("a[data-filter-category='']")
+        page.fill("[data-filter-search]", "")
+        assert visible() == 3
+        page.goto(f"{site_url}/posts/category/ZC/")
+        page.click("a[data-filter-category=HJ]")  # a filtered page: chips stay plain links
+        page.wait_for_url(f"{site_url}/posts/category/HJ/")
+        assert errors == []
+        browser.close()
