@@ -157,6 +157,7 @@ def test_cards_carry_a_qr_code_for_the_prefilled_form(ctx, outputs):
     assert str(cards.qr_svg("https://sansong.example.cn/register/?card=D02-0003")) in page
     pledge = outputs["cards/pledge-D01.html"].decode()
     assert "每月参加一次党员活动日" in pledge and "审定" in pledge and "政策宣传岗" in pledge
+    assert "按承诺参加活动（阳光社区测评：优秀）" in pledge  # the half year's 民主测评 fills 上半年完成情况
     assert "13800138000" in outputs["cards/profile-D01.html"].decode()  # private card: the phone belongs here
 
 

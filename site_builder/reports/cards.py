@@ -9,6 +9,7 @@ import qrcode
 import qrcode.constants
 from markupsafe import Markup
 
+from site_builder.reports import evaluation
 from site_builder.reports.context import ReportContext
 
 
@@ -22,6 +23,7 @@ class Card:
     registration: dict  # the effective registration's fields, {} when not reported
     claims: list[dict]  # effective claims: posts (code, title, community), roles, pledge, deadline
     qr: Markup  # inline SVG
+    completion: dict[str, str]  # "H1"/"H2" -> 承诺事项完成情况 from the half year's 民主测评, "" when none yet
 
 
 def register_url(base_url: str, card: str) -> str:
@@ -72,7 +74,16 @@ def _card(ctx: ReportContext, card: str) -> Card:
     claims = [_claim(ctx, r.body) for r in (member.pledges if member else [])]
     return Card(card, ctx.name_of(card), department.name if department else "", ctx.branch_of(card),
                 community.name if community else "", registration, claims,
-                qr_svg(register_url(content.site.base_url, card)))
+                qr_svg(register_url(content.site.base_url, card)), _completion(ctx, card))
+
+
+def _completion(ctx: ReportContext, card: str) -> dict[str, str]:
+    done = {}
+    for half in ("H1", "H2"):
+        period = f"{ctx.year}{half}"
+        results = ctx.extra.setdefault(("results", period), evaluation.results(ctx, period))
+        done[half] = "；".join(f"{r.pledge_done or '—'}（{r.community}测评：{r.grade}）" for r in results if r.card == card)
+    return done
 
 
 def _claim(ctx: ReportContext, body: dict) -> dict:
