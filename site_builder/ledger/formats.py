@@ -90,7 +90,8 @@ def decode(data: bytes) -> dict:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
-        if error.pos >= len(text.rstrip()) - 6:  # everything before the end parsed: a cut-off file
+        body = text.rstrip()
+        if body.lstrip()[:1] in "{[" and error.pos >= len(body) - 6:  # everything before the end parsed: a cut-off file
             raise Unreadable("文件不完整（在结尾处被截断，可能传输中断），请让党员重新导出发送") from None
         raise Unreadable(f"不是 JSON 格式的导出文件（第 {error.lineno} 行第 {error.colno} 列出错）") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
