@@ -95,6 +95,7 @@ class Renderer:
             output_format="html",
         )
         self._sizes: dict[Path, tuple[int, int] | None] = {}
+        self._images: dict[tuple[Path, str], Image | str] = {}
 
     def render(self, text: str, source_dir: Path, shown: str, first_line: int, problems: list[Problem]) -> Body:
         self.markdown.reset()
@@ -136,23 +137,29 @@ class Renderer:
 
     def image(self, src: str, source_dir: Path, shown: str, line: int, problems: list[Problem]) -> Image | None:
         """A local image file under content/stories/, with its size; a Problem if it is not one."""
-        expected = f"an image file ({', '.join(IMAGE_SUFFIXES)}) under content/stories/images/, written relative to the story"
+        key = (source_dir, src)
+        if key not in self._images:
+            self._images[key] = self._resolve(src, source_dir)
+        found = self._images[key]
+        if isinstance(found, str):
+            expected = f"an image file ({', '.join(IMAGE_SUFFIXES)}) under content/stories/images/, written relative to the story"
+            problems.append(Problem(shown, line, f"image '{src}' {found}", expected))
+            return None
+        return found
+
+    def _resolve(self, src: str, source_dir: Path) -> Image | str:
+        """The image, or what is wrong with it."""
         parts = urlsplit(src)
         if parts.scheme or parts.netloc:
-            problems.append(Problem(shown, line, f"image '{src}' is on another site", expected + " (the site works offline)"))
-            return None
+            return "is on another site (the site works offline)"
         relative = unquote(parts.path)
         path = (self.content_root / relative.lstrip("/")) if relative.startswith("/") else (source_dir / relative)
         path = path.resolve()
-        stories = self.content_root / "stories"
-        if not path.is_relative_to(stories) or path.suffix.lower() not in IMAGE_SUFFIXES:
-            problems.append(Problem(shown, line, f"image '{src}' is not usable", expected))
-            return None
+        if not path.is_relative_to(self.content_root / "stories") or path.suffix.lower() not in IMAGE_SUFFIXES:
+            return "is not usable"
         size = self._size(path)
         if size is None:
-            what = "is not a readable image" if path.is_file() else f"not found (looked for {rel(path)})"
-            problems.append(Problem(shown, line, f"image '{src}' {what}", expected))
-            return None
+            return "is not a readable image" if path.is_file() else f"not found (looked for {rel(path)})"
         return Image(PurePosixPath(path.relative_to(self.content_root)).as_posix(), *size)
 
     def _size(self, path: Path) -> tuple[int, int] | None:
@@ -241,3 +248,10 @@ def _unique(images: list[Image]) -> list[Image]:
         if image not in seen:
             seen.append(image)
     return seen
+
+
+def load_stories(paths: list[Path], shown: list[str], content_root: Path, base_path: str) -> tuple[list[Story | None], list[Problem]]:
+    """Load several stories with one renderer; runs in a worker process for large sites."""
+    renderer = Renderer(content_root, base_path)
+    problems: list[Problem] = []
+    return [load_story(path, name, renderer, problems) for path, name in zip(paths, shown)], problems

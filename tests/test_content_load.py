@@ -145,3 +145,17 @@ def test_sample_content_loads_without_problems():
     loaded, _ = load(REPO / "content")
     assert len(loaded.communities) == 23 and sum(c.key for c in loaded.communities.values()) == 13
     assert len(loaded.categories) == 8 and len(loaded.teams) == 5
+
+
+def test_parallel_story_loading_gives_the_same_content(tmp_path, monkeypatch):
+    root = copy_tree("unicode", tmp_path)
+    for n in range(6):
+        _story(root, f"s{n}", f"title: 故事{n}\ndate: 2026-04-0{n + 1}\nsummary: 摘要。",
+               f"见[社区](/communities/yangguang/)。\n\n![图](images/封面 图.png)" if n % 2 else "<script>x</script>")
+    _story(root, "broken", "title: 坏\ndate: 不是日期\nsummary: 摘要。")
+    serial = load(root, drafts=True)
+    monkeypatch.setattr(content, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(content.os, "cpu_count", lambda: 2)
+    parallel = load(root, drafts=True)
+    assert parallel[0].stories == serial[0].stories and list(parallel[0].stories) == list(serial[0].stories)
+    assert parallel[1] == serial[1] and len(serial[1]) == 1
