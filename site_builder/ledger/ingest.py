@@ -78,14 +78,15 @@ def ingest_file(conn: sqlite3.Connection, path: Path, data_dir: Path, settings: 
         raise UsageError(f"{name}: cannot read ({error.strerror}); expected a readable file") from None
     digest = archive.sha256(data)
     archive.keep(Path(data_dir) / "archive", digest, path.name, data)
-    seen = conn.execute("SELECT status, received_at, name FROM files WHERE sha256 = ?", (digest,)).fetchone()
-    if seen:
-        return _seen(name, digest, seen)
-    try:
-        export = _read(path, data)
-    except Unreadable as unreadable:
-        return _quarantine(conn, name, path, digest, data, str(unreadable), data_dir, settings.now)
-    return _store(conn, name, digest, len(data), export, settings)
+    with transaction(conn):  # the check and the writes in one transaction: safe with two ingests at once
+        seen = conn.execute("SELECT status, received_at, name FROM files WHERE sha256 = ?", (digest,)).fetchone()
+        if seen:
+            return _seen(name, digest, seen)
+        try:
+            export = _read(path, data)
+        except Unreadable as unreadable:
+            return _quarantine(conn, name, path, digest, data, str(unreadable), data_dir, settings.now)
+        return _store(conn, name, digest, len(data), export, settings)
 
 
 def _read(path: Path, data: bytes) -> Export:
@@ -104,22 +105,20 @@ def _seen(name: str, digest: str, row: tuple) -> FileReport:
 
 def _quarantine(conn, name, path: Path, digest, data, reason, data_dir: Path, now: str) -> FileReport:
     archive.keep(Path(data_dir) / "quarantine", digest, path.name, data)
-    with transaction(conn):
-        conn.execute("INSERT INTO files(sha256, name, size, received_at, status, reason) VALUES (?,?,?,?,?,?)",
-                     (digest, path.name, len(data), now, "quarantined", reason))
+    conn.execute("INSERT INTO files(sha256, name, size, received_at, status, reason) VALUES (?,?,?,?,?,?)",
+                 (digest, path.name, len(data), now, "quarantined", reason))
     return FileReport(name, digest, "quarantined", reason=reason)
 
 
 def _store(conn, name: str, digest: str, size: int, export: Export, settings: accept.Settings) -> FileReport:
     report = FileReport(name, digest, "ingested")
-    with transaction(conn):
-        conn.execute("INSERT INTO files(sha256, name, size, received_at, status, device, exported_at, format_version)"
-                     " VALUES (?,?,?,?,?,?,?,?)",
-                     (digest, Path(name).name, size, settings.now, "ingested", export.device, export.exported_at, export.version))
-        for position, record in enumerate(export.records):
-            _offer(conn, report, export, position, record, settings)
-        conn.execute("UPDATE files SET accepted = ?, known = ?, conflicting = ?, rejected = ? WHERE sha256 = ?",
-                     (report.accepted, report.known, report.conflicting, report.rejected, digest))
+    conn.execute("INSERT INTO files(sha256, name, size, received_at, status, device, exported_at, format_version)"
+                 " VALUES (?,?,?,?,?,?,?,?)",
+                 (digest, Path(name).name, size, settings.now, "ingested", export.device, export.exported_at, export.version))
+    for position, record in enumerate(export.records):
+        _offer(conn, report, export, position, record, settings)
+    conn.execute("UPDATE files SET accepted = ?, known = ?, conflicting = ?, rejected = ? WHERE sha256 = ?",
+                 (report.accepted, report.known, report.conflicting, report.rejected, digest))
     return report
 
 
