@@ -49,7 +49,7 @@ def test_export_file_is_valid_and_holds_every_record_once(page, base_url, activi
     rows = helpers.poll(lambda: (lambda r: r if all(x["exported_at"] for x in r) else None)(helpers.stored(page)),
                         10, what="records marked exported")
     assert len(rows) == 4
-    assert page.locator("[data-records] li[data-exported=true]").count() == 4
+    helpers.poll(lambda: page.locator("[data-records] li[data-exported=true]").count() == 4, 10, what="4 shown exported")
     assert "已导出 4 条记录" in page.locator("[data-export-status]").inner_text()
 
 

@@ -61,7 +61,7 @@ def test_records_survive_a_browser_restart(playwright, base_url, activity, tmp_p
         response = page.goto(base_url + "me/")
         assert response.from_service_worker
         assert sorted(row["id"] for row in helpers.stored(page)) == ids
-        assert page.locator("[data-records] li").count() == 2
+        helpers.poll(lambda: page.locator("[data-records] li").count() == 2, 10, what="2 records listed")
     finally:
         context.close()
 
@@ -128,8 +128,9 @@ def test_claim_lists_only_the_chosen_communitys_posts(page, base_url, site):
     expected = sorted(p["code"] for p in catalogue["posts"] if p["community"] == "yangguang")
     page.goto(f"{base_url}claim/")
     page.locator("#claim-community").select_option("yangguang")
-    values = sorted(page.locator("input[name=posts]").evaluate_all("els => els.map(e => e.value)"))
-    assert values == expected and values
+    values = helpers.poll(lambda: sorted(page.locator("input[name=posts]").evaluate_all("els => els.map(e => e.value)")),
+                          10, what="the community's posts listed")
+    assert values == expected
     page.locator("#claim-card").fill(forms.CARD)
     page.locator("#claim-pledge").fill("承诺")
     page.get_by_role("button", name="保存认领与承诺").click()
@@ -157,6 +158,6 @@ def test_forms_and_records_work_with_service_workers_blocked(browser, base_url, 
         assert page.evaluate("navigator.serviceWorker.controller") is None
         assert record_types(page) == ["checkin", "claim", "diary", "registration"]
         page.goto(base_url + "me/")
-        assert page.locator("[data-records] li").count() == 4
+        helpers.poll(lambda: page.locator("[data-records] li").count() == 4, 10, what="4 records listed")
     finally:
         context.close()

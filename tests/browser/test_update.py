@@ -60,7 +60,7 @@ def test_update_waits_for_the_member_and_keeps_every_record(page, own_site):
     helpers.poll(lambda: page.evaluate(VERSION) != old_version, 20, what="the new worker in control")
     assert "新版本测试" in page.evaluate("fetch('/').then(r => r.text())")
     assert sorted(r["id"] for r in helpers.stored(page)) == ids
-    assert page.locator("[data-records] li").count() == 2
+    helpers.poll(lambda: page.locator("[data-records] li").count() == 2, 10, what="2 records listed")
     keys = page.evaluate("caches.keys()")
     assert len([k for k in keys if k.startswith("sansong-precache-")]) == 1
 
