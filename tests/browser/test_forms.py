@@ -161,3 +161,19 @@ def test_forms_and_records_work_with_service_workers_blocked(browser, base_url, 
         helpers.poll(lambda: page.locator("[data-records] li").count() == 4, 10, what="4 records listed")
     finally:
         context.close()
+
+
+def test_without_javascript_the_forms_read_well_and_say_they_need_it(browser, base_url):
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        for path, heading in (("register/", "报到登记"), ("claim/", "认领岗位与服务承诺"), ("checkin/", "签到签退"),
+                              ("diary/", "民情日记"), ("me/", "我的记录")):
+            page.goto(base_url + path)
+            assert page.locator("h1").inner_text() == heading
+            assert "JavaScript" in page.locator("main").inner_text(), path
+        page.goto(base_url + "register/")
+        assert page.get_by_label("报到卡编号").is_visible()
+        assert page.get_by_role("button", name="保存报到登记").is_disabled()
+    finally:
+        context.close()

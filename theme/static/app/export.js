@@ -27,7 +27,6 @@
       version: VERSION,
       exported_at: S.time.isoLocal(now),
       device: device,
-      app: document.documentElement.dataset.build || undefined,
       records: entries.map(function (e) { return e.record; }),
     };
   }

@@ -199,8 +199,10 @@
   }
 
   function failed(form, error) {
-    status(form, '无法读取本机存储（' + (error && error.message ? error.message : error) +
-      '）。请不要使用无痕模式，或换用手机自带浏览器。', 'error');
+    const reason = error && error.message ? error.message : String(error);
+    status(form, reason.indexOf('catalogue') === 0
+      ? '无法读取社区和活动目录（' + reason + '）。请联网后重新打开本页。'
+      : '无法读取本机存储（' + reason + '）。请不要使用无痕模式，或换用手机自带浏览器。', 'error');
   }
 
   root.Sansong.forms = {
