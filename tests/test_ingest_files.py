@@ -58,6 +58,10 @@ def test_oversized_file_is_quarantined_without_parsing(tmp_path, capsys):
         handle.write(b'{"format": "sansong-records", "records": ["' + b"x" * (21 * 1024 * 1024) + b'"]}')
     status, out, _ = kit.ingest(capsys, data, big)
     assert status == 2 and "文件过大" in out and "20 MB" in out
+    digest = kit.ledger(data).execute("SELECT sha256 FROM files").fetchone()[0]
+    assert (data / "quarantine" / f"{digest}.json").stat().st_size == big.stat().st_size
+    assert (data / "archive" / f"{digest}.json").read_bytes() == big.read_bytes()
+    assert kit.ingest(capsys, data, big)[1].count("此文件之前已被隔离") == 1
 
 
 def test_missing_path_is_a_usage_error_without_traceback(tmp_path):
@@ -88,3 +92,10 @@ def test_hidden_files_and_other_suffixes_in_folders_are_ignored(tmp_path, capsys
     (inbox / ".hidden.json").write_text("nope", "utf-8")
     status, out, _ = kit.ingest(capsys, data, inbox)
     assert status == 0 and "合计：1 个文件" in out
+
+
+@pytest.mark.parametrize("argv", [["ingest"], ["ledger", "list", "--type", "bogus"],
+                                  ["codes", "--days", "many"]])
+def test_malformed_command_line_exits_1_not_2(argv):
+    result = subprocess.run([sys.executable, "-m", "site_builder", *argv], capture_output=True, text=True)
+    assert result.returncode == 1 and "error:" in result.stderr and "Traceback" not in result.stderr

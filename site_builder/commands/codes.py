@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from site_builder.commands.ingest import today_of
+from site_builder.commands.ingest import today_of, usage_exit_1
 from site_builder.errors import UsageError
 from site_builder.ledger import catalogue, codes, codesheet
 from site_builder.ledger.archive import atomic_write
@@ -15,6 +15,7 @@ HELP = "print the check-in codes of upcoming activities and write a printable sh
 
 
 def add_arguments(p) -> None:
+    usage_exit_1(p)
     p.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="first day (default: today or SITE_BUILDER_TODAY)")
     p.add_argument("--days", type=int, default=31, metavar="N", help="how many days from --from (default 31)")
     p.add_argument("--content", default="content", metavar="DIR", help="content folder (default: content)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 from pathlib import Path
 
 from site_builder.errors import UsageError
@@ -35,7 +36,18 @@ def ledger_file(args) -> Path:
     return Path(args.ledger) if args.ledger else Path(args.data) / "records.sqlite"
 
 
+def usage_exit_1(p) -> None:
+    """Malformed command lines exit 1 (argparse's default 2 means "needs attention" for ingest)."""
+
+    def error(message: str) -> None:
+        p.print_usage(sys.stderr)
+        p.exit(1, f"{p.prog}: error: {message}\n")
+
+    p.error = error
+
+
 def add_arguments(p) -> None:
+    usage_exit_1(p)
     p.add_argument("paths", nargs="+", metavar="PATH", help="export files or folders (searched recursively for *.json, *.csv)")
     p.add_argument("--content", default="content", metavar="DIR", help="content folder (default: content)")
     add_data_arguments(p)

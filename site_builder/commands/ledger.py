@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from site_builder.commands.ingest import add_data_arguments, ledger_file
+from site_builder.commands.ingest import add_data_arguments, ledger_file, usage_exit_1
 from site_builder.errors import UsageError
 from site_builder.ledger import db, decisions, queries, table
 from site_builder.ledger.archive import atomic_write
@@ -40,6 +40,8 @@ def add_arguments(p) -> None:
     decide.add_argument("file", metavar="FILE.csv")
     for parser in (history, decide) + tuple(sub.choices[n] for n in ("confirm", "reject")):
         add_data_arguments(parser)
+    for parser in (p, *sub.choices.values()):
+        usage_exit_1(parser)
 
 
 def _filters(p) -> None:

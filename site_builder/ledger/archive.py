@@ -20,6 +20,43 @@ def suffix(name: str) -> str:
     return ext if ext in (".json", ".csv") else ".json"
 
 
+CHUNK = 1024 * 1024
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(CHUNK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def keep_file(folder: Path, digest: str, source: Path) -> Path:
+    """Like keep(), copying from a file in chunks (for files too large to hold in memory)."""
+    path = Path(folder) / f"{digest}{suffix(source.name)}"
+    size = source.stat().st_size
+    if path.exists() and path.stat().st_size == size:
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(source, "rb") as src, open(tmp, "wb") as dst:
+        for block in iter(lambda: src.read(CHUNK), b""):
+            dst.write(block)
+        dst.flush()
+        os.fsync(dst.fileno())
+    os.replace(tmp, path)
+    _fsync_folder(path.parent)
+    return path
+
+
+def _fsync_folder(folder: Path) -> None:
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -28,11 +65,7 @@ def atomic_write(path: Path, data: bytes) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
+    _fsync_folder(path.parent)
 
 
 def keep(folder: Path, digest: str, name: str, data: bytes) -> Path:

@@ -73,6 +73,8 @@ def ingest_paths(conn: sqlite3.Connection, paths: list[Path], data_dir: Path,
 def ingest_file(conn: sqlite3.Connection, path: Path, data_dir: Path, settings: accept.Settings) -> FileReport:
     name = rel(path)
     try:
+        if path.stat().st_size > formats.MAX_BYTES:
+            return _oversized(conn, name, path, data_dir, settings.now)
         data = Path(path).read_bytes()
     except OSError as error:
         raise UsageError(f"{name}: cannot read ({error.strerror}); expected a readable file") from None
@@ -87,6 +89,22 @@ def ingest_file(conn: sqlite3.Connection, path: Path, data_dir: Path, settings: 
         except Unreadable as unreadable:
             return _quarantine(conn, name, path, digest, data, str(unreadable), data_dir, settings.now)
         return _store(conn, name, digest, len(data), export, settings)
+
+
+def _oversized(conn, name: str, path: Path, data_dir: Path, now: str) -> FileReport:
+    """A file over the size limit: archived and quarantined in chunks, never read into memory."""
+    digest = archive.sha256_file(path)
+    archive.keep_file(Path(data_dir) / "archive", digest, path)
+    size = path.stat().st_size
+    reason = f"文件过大（{size / 1024 / 1024:.1f} MB），超过 20 MB 上限，不是手机导出的文件"
+    with transaction(conn):
+        seen = conn.execute("SELECT status, received_at, name FROM files WHERE sha256 = ?", (digest,)).fetchone()
+        if seen:
+            return _seen(name, digest, seen)
+        archive.keep_file(Path(data_dir) / "quarantine", digest, path)
+        conn.execute("INSERT INTO files(sha256, name, size, received_at, status, reason) VALUES (?,?,?,?,?,?)",
+                     (digest, path.name, size, now, "quarantined", reason))
+    return FileReport(name, digest, "quarantined", reason=reason)
 
 
 def _read(path: Path, data: bytes) -> Export:
