@@ -91,6 +91,17 @@ def figures_part(figures: dict | None, part: str, key: str) -> dict | None:
     return (figures.get(part) or {}).get(key)
 
 
+def pager_window(number: int, count: int, around: int = 2) -> list[int | None]:
+    """Page numbers a pager shows: first, last and `around` either side of the current; None is a gap."""
+    shown = sorted({1, count, *range(max(1, number - around), min(count, number + around) + 1)})
+    window: list[int | None] = []
+    for n in shown:
+        if window and n - window[-1] > 1:
+            window.append(None)
+        window.append(n)
+    return window
+
+
 def paginated(base: str, stories: Sequence[Story], template: str, title: str, description: str,
               context: dict[str, Any]) -> list[Page]:
     """A story list split into pages of STORIES_PER_PAGE: base, base + "page/2/", …"""
@@ -101,7 +112,8 @@ def paginated(base: str, stories: Sequence[Story], template: str, title: str, de
         heading = title if number == 1 else f"{title}（第{number}页）"
         pages.append(Page(url=url, template=template, title=heading, description=description, context={
             **context, "stories": list(chunk), "heading": title,
-            "pagination": {"number": number, "count": len(chunks), "urls": urls},
+            "pagination": {"number": number, "count": len(chunks), "urls": urls,
+                           "window": pager_window(number, len(chunks))},
         }))
     return pages
 

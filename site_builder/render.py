@@ -80,6 +80,7 @@ def environment(theme_dir: Path, content: Content, assets: Assets, today: dt.dat
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # templates do not change during a build; skips a stat() per page
     )
     site = content.site
     base_path = site.base_path
