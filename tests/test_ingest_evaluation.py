@@ -33,11 +33,12 @@ def test_rows_become_evaluation_records_with_deterministic_ids(tmp_path, capsys)
     data = kit.data_dir(tmp_path)
     status, out, _ = kit.ingest(capsys, data, sheet(tmp_path / "a", "D03-0001,2026H1,yangguang,优秀,已完成,群众满意,\n"
                                                                     "D03-0002,2026H1,yangguang,不合格,未完成,,是\n"))
-    assert status == 0 and "新接收 2 条" in out
+    assert status == 2 and "新接收 2 条" in out and "民主测评有重要情况" in out
     snap = snapshot.read(data / "records.sqlite")
     by_card = {r.card: r for r in snap.of("evaluation")}
     assert by_card["D03-0001"].id == evaluation_id("D03-0001", "2026H1", "yangguang")
     assert by_card["D03-0002"].get("important") is True and by_card["D03-0001"].get("grade") == "优秀"
+    assert by_card["D03-0002"].flags == {"important"} and not by_card["D03-0001"].flags
     assert by_card["D03-0001"].created_at.date().isoformat() == "2026-06-30"
 
 

@@ -85,6 +85,8 @@ def _flags(record: dict, settings: Settings) -> dict[str, str]:
     flags: dict[str, str] = {}
     if settings.roster is not None and record["card"] not in settings.roster:
         flags["unknown_card"] = f"报到卡号 {record['card']} 不在花名册中"
+    if record["type"] == "evaluation" and record.get("important"):
+        flags["important"] = "民主测评有重要情况，应立即反馈党员所在单位"
     if record["type"] == "registration" and record["department"] != record["card"][:3]:
         flags["department_mismatch"] = f"报到卡号 {record['card']} 与单位 {record['department']} 不符"
     return flags

@@ -37,20 +37,25 @@ SELECT = """SELECT r.id, r.type, r.card, r.created_at, r.replaces, r.superseded_
 FROM records r LEFT JOIN checkins c ON c.record_id = r.id"""
 
 
-def records(conn: sqlite3.Connection, filters: Filters) -> list[tuple]:
-    where, params = [], []
+def _conditions(filters: Filters) -> tuple[list[str], list[str]]:
+    conditions: list[tuple[str, list[str]]] = []
     if not filters.include_superseded:
-        where.append("r.superseded_by IS NULL")
+        conditions.append(("r.superseded_by IS NULL", []))
     if filters.type:
-        where.append("r.type = ?"), params.append(filters.type)
+        conditions.append(("r.type = ?", [filters.type]))
     if filters.card:
-        where.append("r.card = ?"), params.append(filters.card)
+        conditions.append(("r.card = ?", [filters.card]))
     if filters.community:
-        where.append("(json_extract(r.body, '$.community') = ? OR c.community = ?)"), params.extend([filters.community] * 2)
+        conditions.append(("(json_extract(r.body, '$.community') = ? OR c.community = ?)", [filters.community] * 2))
     if filters.flag:
-        where.append("EXISTS (SELECT 1 FROM flags f WHERE f.record_id = r.id AND f.flag = ?)"), params.append(filters.flag)
+        conditions.append(("EXISTS (SELECT 1 FROM flags f WHERE f.record_id = r.id AND f.flag = ?)", [filters.flag]))
     if filters.text:
-        where.append("(r.body LIKE ? OR r.id LIKE ?)"), params.extend([f"%{filters.text}%"] * 2)
+        conditions.append(("(r.body LIKE ? OR r.id LIKE ?)", [f"%{filters.text}%"] * 2))
+    return [sql for sql, _ in conditions], [value for _, values in conditions for value in values]
+
+
+def records(conn: sqlite3.Connection, filters: Filters) -> list[tuple]:
+    where, params = _conditions(filters)
     sql = SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY r.created_at, r.id"
     return conn.execute(sql, params).fetchall()
 

@@ -18,6 +18,7 @@ FLAG_NAMES = {
     "department_mismatch": "卡号与单位不符",
     "replaces_pending": "更正的原记录尚未收到",
     "replaces_mismatch": "更正的原记录类型或卡号不同",
+    "important": "民主测评有重要情况（应立即反馈单位）",
 }
 
 
