@@ -68,7 +68,7 @@ def test_evaluation_results_and_feedback_sheets(ctx):
     results = evaluation.results(ctx, "2026H1")
     assert [(r.card, r.grade, r.important) for r in results] == [
         ("D01-0001", "优秀", False), ("D01-0002", "基本合格", True), ("D02-0002", "合格", False)]
-    rows = evaluation.feedback(ctx, "2026H1", "D01", results)
+    rows = evaluation.feedback(ctx, "2026H1", "D01")
     assert [(r.member.card, r.activities) for r in rows] == [
         ("D01-0001", 3), ("D01-0002", 2), ("D01-0003", 0), ("D01-0004", 0), ("D01-0005", 1)]
     assert evaluation.grade_counts(ctx, rows) == [("优秀", 1), ("合格", 0), ("基本合格", 1), ("不合格", 0), ("未测评", 3)]

@@ -64,7 +64,7 @@ def _evaluation(ctx, html) -> None:
         html("民主测评", f"{name}民主测评结果", f"evaluation-{period}.html", "evaluation.html",
              period=period, results=results)
         for code, department in ctx.content.departments.items():
-            rows = evaluation.feedback(ctx, period, code, results)
+            rows = evaluation.feedback(ctx, period, code)
             html("民主测评", f"{name}反馈表：{department.name}", f"feedback/{period}-{code}.html", "feedback.html",
                  period=period, department=department, rows=rows, counts=evaluation.grade_counts(ctx, rows))
 

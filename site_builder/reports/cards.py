@@ -81,8 +81,8 @@ def _completion(ctx: ReportContext, card: str) -> dict[str, str]:
     done = {}
     for half in ("H1", "H2"):
         period = f"{ctx.year}{half}"
-        results = ctx.extra.setdefault(("results", period), evaluation.results(ctx, period))
-        done[half] = "；".join(f"{r.pledge_done or '—'}（{r.community}测评：{r.grade}）" for r in results if r.card == card)
+        done[half] = "；".join(f"{r.pledge_done or '—'}（{r.community}测评：{r.grade}）"
+                              for r in evaluation.by_card(ctx, period).get(card, ()))
     return done
 
 

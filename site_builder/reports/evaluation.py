@@ -49,6 +49,17 @@ def results(ctx: ReportContext, period: str) -> list[Result]:
     return sorted(rows, key=lambda r: (r.department, r.card, r.community))
 
 
+def by_card(ctx: ReportContext, period: str) -> dict[str, list[Result]]:
+    """The period's results by card, computed once per report run."""
+    key = ("results by card", period)
+    if key not in ctx.extra:
+        found: dict[str, list[Result]] = {}
+        for result in results(ctx, period):
+            found.setdefault(result.card, []).append(result)
+        ctx.extra[key] = found
+    return ctx.extra[key]
+
+
 def _result(ctx: ReportContext, record: Record, grades: tuple[str, ...]) -> Result:
     community = ctx.content.communities.get(str(record.get("community", "")))
     grade = str(record.get("grade", ""))
@@ -68,7 +79,7 @@ class FeedbackRow:
     results: list[Result]
 
 
-def feedback(ctx: ReportContext, period: str, department: str, period_results: list[Result]) -> list[FeedbackRow]:
+def feedback(ctx: ReportContext, period: str, department: str) -> list[FeedbackRow]:
     """Every member of the department reported by today, with the half year's activities and grades."""
     start, end = half_year(period)
     rows = []
@@ -80,7 +91,7 @@ def feedback(ctx: ReportContext, period: str, department: str, period_results: l
         posts = "、".join(f"{ctx.content.posts[p].title}（{p}）" if p in ctx.content.posts else p for p in m.posts)
         rows.append(FeedbackRow(m, m.name, community.name if community else "", posts, len(visits),
                                 round(sum(c.hours for c in visits), 1),
-                                [r for r in period_results if r.card == m.card]))
+                                by_card(ctx, period).get(m.card, [])))
     return rows
 
 

@@ -60,7 +60,7 @@ def _activities_in(m: MemberFacts, period: str) -> int:
 
 
 def _grades(ctx: ReportContext, m: MemberFacts, period: str) -> tuple[str, list[str]]:
-    found = [r for r in ctx.extra.setdefault(("results", period), evaluation.results(ctx, period)) if r.card == m.card]
+    found = evaluation.by_card(ctx, period).get(m.card, [])
     grade = "、".join(f"{r.grade}（{r.community}）" for r in found)
     notes = [f"{r.community}：{r.notes or '重要情况'}" for r in found if r.important]
     return grade, notes
