@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any, Iterable, Sequence
 
-from site_builder.model import Activity, Community, Content, Post, Story, Team
+from site_builder.model import Activity, Community, Content, Post, Story
 
 STORIES_PER_PAGE = 10
 HOME_ACTIVITIES = 6

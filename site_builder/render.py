@@ -8,6 +8,7 @@ pages can later be rendered in parallel; `render_all()` renders every page in a 
 from __future__ import annotations
 
 import datetime as dt
+import traceback
 from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import quote, urljoin
@@ -105,6 +106,15 @@ def environment(theme_dir: Path, content: Content, assets: Assets, today: dt.dat
     return env
 
 
+def template_line(error: BaseException, fallback: str) -> tuple[str, int | None]:
+    """The innermost template file and line in an error's traceback (Jinja maps frames to templates)."""
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        if frame.filename.endswith((".html", ".xml", ".txt")) and "templates" in frame.filename:
+            name = frame.filename.split("templates", 1)[1].lstrip("/\\")
+            return f"theme/templates/{name}", frame.lineno
+    return f"theme/templates/{fallback}", None
+
+
 def render_page(env: jinja2.Environment, page: Any) -> bytes:
     """One page -> UTF-8 bytes. Template errors become located problems."""
     try:
@@ -117,9 +127,9 @@ def render_page(env: jinja2.Environment, page: Any) -> bytes:
     except jinja2.TemplateNotFound as error:
         raise ContentErrors([Problem(f"theme/templates/{error.name}", None,
                                      f"template not found for page {page.url}", "a file under theme/templates/")]) from None
-    except jinja2.UndefinedError as error:
-        raise ContentErrors([Problem(f"theme/templates/{page.template}", None,
-                                     f"rendering {page.url}: {error.message}",
+    except (jinja2.UndefinedError, TypeError, KeyError, AttributeError, ValueError) as error:
+        where, line = template_line(error, page.template)
+        raise ContentErrors([Problem(where, line, f"rendering {page.url}: {error}",
                                      "only the variables listed in docs/design.md, Templates")]) from None
     return html.encode("utf-8")
 

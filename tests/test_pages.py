@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from site_builder import assets, feeds, links, pages, render
-from site_builder.model import (Activity, Category, Community, Content, Department, Image, NamedMember, Post, Service,
+from site_builder.model import (Activity, Category, Community, Content, Department, NamedMember, Post, Service,
                                 Site, Story, Targets, Team)
 
 THEME = Path(__file__).resolve().parent.parent / "theme"
@@ -191,3 +191,19 @@ def test_rendering_is_deterministic():
     first = build_outputs(sample_content(), FIGURES)[1]
     second = build_outputs(sample_content(), FIGURES)[1]
     assert first == second
+
+
+def test_a_misspelt_variable_names_the_template_and_line(tmp_path):
+    import shutil
+
+    from site_builder.errors import ContentErrors
+
+    theme = tmp_path / "theme"
+    shutil.copytree(THEME, theme)
+    broken = theme / "templates" / "community.html"
+    broken.write_text(broken.read_text("utf-8").replace("{{ community.name }}</h1>", "{{ community.nmae }}</h1>"), "utf-8")
+    content = sample_content()
+    with pytest.raises(ContentErrors) as caught:
+        render.render_all(pages.collect(content, None, TODAY), content, theme, assets.collect(theme), TODAY)
+    message = str(caught.value)
+    assert "theme/templates/community.html:" in message and "nmae" in message and "Traceback" not in message
