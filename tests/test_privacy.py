@@ -144,4 +144,5 @@ def test_reports_of_the_sample(sample, tmp_path, capsys):
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "registration.html" in index and "ledger/department-D01.xlsx" in index
     assert (out / "registration.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    assert 'class="unlisted"' in (out / "registration.html").read_text(encoding="utf-8")  # sample cards off the roster
     assert "报表已写入" in capsys.readouterr().out

@@ -20,6 +20,7 @@ class DepartmentStars:
     members: list[MemberFacts]  # reported by today
     at_three: int  # members at three stars or above
     meeting_activities: int  # members with at least the target number of activities
+    unregistered: list[MemberFacts]  # cards with counted check-ins this year but no registration by today
 
     @property
     def share(self) -> float | None:
@@ -32,7 +33,8 @@ def departments(ctx: ReportContext) -> list[DepartmentStars]:
         members = [m for m in ctx.members_of(code) if m.reported_by(ctx.today)]
         target = ctx.content.site.targets.activities_per_member
         rows.append(DepartmentStars(code, department.name, members, sum(1 for m in members if m.star >= 3),
-                                    sum(1 for m in members if m.activities >= target)))
+                                    sum(1 for m in members if m.activities >= target),
+                                    [m for m in ctx.members_of(code) if m.visits and not m.reported_by(ctx.today)]))
     return rows
 
 

@@ -17,6 +17,7 @@ class DepartmentRate:
     by_today: int
     not_reported: list[tuple[str, str, str]]  # (card, name, branch) from the roster, not reported by today
     late: list[tuple[str, str, str]]  # reported after the deadline: (card, name, registered on)
+    unlisted: list[tuple[str, str]]  # reported with a card the roster does not hold: (card, name)
 
     def rate(self, reported: int) -> float:
         return reported / self.headcount if self.headcount else 0.0
@@ -43,9 +44,10 @@ def _rate(ctx: ReportContext, code: str) -> DepartmentRate:
                if _department_of(r) == code and r.card not in reported]
     late = [(m.card, m.name, m.registered_on.isoformat()) for m in members
             if m.reported_by(ctx.today) and not m.reported_by(ctx.deadline)]
+    unlisted = [(m.card, m.name) for m in members if m.card in reported and ctx.roster and m.card not in ctx.roster]
     return DepartmentRate(code, department.name, department.headcount,
                           sum(1 for m in members if m.reported_by(deadline)), len(reported),
-                          sorted(missing), sorted(late))
+                          sorted(missing), sorted(late), sorted(unlisted))
 
 
 def _department_of(entry) -> str:
