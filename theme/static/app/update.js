@@ -52,15 +52,17 @@
     document.documentElement.dataset.update = 'waiting';
   }
 
+  function follow(registration, worker) {
+    if (!worker) return;
+    worker.addEventListener('statechange', function () {
+      if (worker.state === 'installed') offer(registration);
+    });
+  }
+
   function watch(registration) {
     if (registration.waiting) offer(registration);
-    registration.addEventListener('updatefound', function () {
-      const worker = registration.installing;
-      if (!worker) return;
-      worker.addEventListener('statechange', function () {
-        if (worker.state === 'installed') offer(registration);
-      });
-    });
+    follow(registration, registration.installing);  // an update may have started before this page listened
+    registration.addEventListener('updatefound', function () { follow(registration, registration.installing); });
     document.addEventListener('visibilitychange', function () {
       if (document.visibilityState === 'visible') registration.update().catch(function () { /* offline */ });
       else if (registration.waiting && !dirty()) activate(registration);
