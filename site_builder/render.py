@@ -8,7 +8,10 @@ pages can later be rendered in parallel; `render_all()` renders every page in a 
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import os
 import traceback
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import quote, urljoin
@@ -134,11 +137,44 @@ def render_page(env: jinja2.Environment, page: Any) -> bytes:
     return html.encode("utf-8")
 
 
+PARALLEL_FROM = 2000  # pages; below this, starting worker processes costs more than it saves
+_worker: dict[str, Any] = {}  # per worker process: the environment and the pages
+
+
 def render_all(pages: Iterable[Any], content: Content, theme_dir: Path, assets: Assets, today: dt.date,
-               figures: dict | None = None) -> dict[str, bytes]:
-    """Every page rendered, keyed by output path ("communities/yangguang/index.html")."""
-    env = environment(theme_dir, content, assets, today, figures)
+               figures: dict | None = None, jobs: int | None = None) -> dict[str, bytes]:
+    """Every page rendered, keyed by output path ("communities/yangguang/index.html").
+
+    Large sites are rendered by `jobs` worker processes (default: one per CPU, at most 8, from
+    PARALLEL_FROM pages); the result is the same, in the same order, either way.
+    """
+    ordered = sorted(pages, key=lambda p: p.url)
+    workers = jobs if jobs is not None else (min(os.cpu_count() or 1, 8) if len(ordered) >= PARALLEL_FROM else 1)
+    if workers <= 1:
+        env = environment(theme_dir, content, assets, today, figures)
+        return {page.output_path: render_page(env, page) for page in ordered}
+    return render_in_processes(ordered, (content, theme_dir, assets, today, figures), workers)
+
+
+def render_in_processes(ordered: list[Any], setting: tuple, workers: int) -> dict[str, bytes]:
+    """Chunks of pages rendered by worker processes ("spawn": the dev server has threads running)."""
+    size = -(-len(ordered) // (workers * 4))
+    ranges = [(start, min(start + size, len(ordered))) for start in range(0, len(ordered), size)]
     outputs: dict[str, bytes] = {}
-    for page in sorted(pages, key=lambda p: p.url):
-        outputs[page.output_path] = render_page(env, page)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                             initargs=(ordered, setting)) as pool:
+        for chunk in pool.map(_render_range, ranges):
+            outputs.update(chunk)
     return outputs
+
+
+def _start_worker(ordered: list[Any], setting: tuple) -> None:
+    content, theme_dir, assets, today, figures = setting
+    _worker["pages"] = ordered
+    _worker["env"] = environment(theme_dir, content, assets, today, figures)
+
+
+def _render_range(bounds: tuple[int, int]) -> dict[str, bytes]:
+    env, ordered = _worker["env"], _worker["pages"]
+    return {page.output_path: render_page(env, page) for page in ordered[bounds[0]:bounds[1]]}

@@ -207,3 +207,12 @@ def test_a_misspelt_variable_names_the_template_and_line(tmp_path):
         render.render_all(pages.collect(content, None, TODAY), content, theme, assets.collect(theme), TODAY)
     message = str(caught.value)
     assert "theme/templates/community.html:" in message and "nmae" in message and "Traceback" not in message
+
+
+def test_rendering_in_worker_processes_gives_the_same_bytes():
+    content = sample_content()
+    all_pages = pages.collect(content, FIGURES, TODAY)
+    theme_assets = assets.collect(THEME)
+    serial = render.render_all(all_pages, content, THEME, theme_assets, TODAY, FIGURES, jobs=1)
+    parallel = render.render_all(all_pages, content, THEME, theme_assets, TODAY, FIGURES, jobs=2)
+    assert parallel == serial and list(parallel) == list(serial)
