@@ -14,18 +14,20 @@ VERSION = """() => new Promise((ok) => {
 })"""
 
 
-@pytest.fixture
-def own_site(tmp_path):
-    """A site of this test's own (it is rebuilt during the test), served on its own port."""
-    content = helpers.copy_content(tmp_path)
-    out = tmp_path / "site"
+@pytest.fixture(scope="module")
+def own_site(tmp_path_factory):
+    """A site of this module's own (each test rebuilds it with a change), served on its own port."""
+    root = tmp_path_factory.mktemp("update")
+    content = helpers.copy_content(root)
+    out = root / "site"
     helpers.build_site(content, out)
-    server = helpers.serve(out, tmp_path / "http.log")
+    server = helpers.serve(out, root / "http.log")
     yield content, out, server.url
     server.stop()
 
 
 def rebuild_changed(content, out) -> None:
+    """Changes site.yaml's description (on every page) and rebuilds into the served folder."""
     site_yaml = content / "site.yaml"
     text = site_yaml.read_text(encoding="utf-8")
     site_yaml.write_text(text.replace("description: ", "description: 新版本测试。", 1), encoding="utf-8")
@@ -46,6 +48,7 @@ def test_update_waits_for_the_member_and_keeps_every_record(page, own_site):
     forms.diary(page, base_url)
     ids = sorted(r["id"] for r in helpers.stored(page))
     old_version = page.evaluate(VERSION)
+    before = page.evaluate("fetch('/').then(r => r.text())").count("新版本测试")
 
     rebuild_changed(content, out)
     page.goto(base_url + "me/")
@@ -58,7 +61,8 @@ def test_update_waits_for_the_member_and_keeps_every_record(page, own_site):
         banner.get_by_role("button", name="更新").click()
     helpers.wait_controlled(page)
     helpers.poll(lambda: page.evaluate(VERSION) != old_version, 20, what="the new worker in control")
-    assert "新版本测试" in page.evaluate("fetch('/').then(r => r.text())")
+    home = page.evaluate("fetch('/').then(r => r.text())")
+    assert home.count("新版本测试") > before
     assert sorted(r["id"] for r in helpers.stored(page)) == ids
     helpers.poll(lambda: page.locator("[data-records] li").count() == 2, 10, what="2 records listed")
     keys = page.evaluate("caches.keys()")
