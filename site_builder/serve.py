@@ -20,6 +20,9 @@ import traceback
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable
+from urllib.parse import urlsplit
+
+import yaml
 
 from site_builder import build, writer
 from site_builder.errors import SiteBuilderError, UsageError
@@ -163,12 +166,14 @@ def stop(_signum, _frame) -> None:
 
 
 def initial_base_path(options: build.Options) -> str:
-    """The base path to serve under, read once at start (restart after changing base_url); "/" or
-    --base-url's path when the content cannot be loaded yet."""
-    try:
-        return build.load_checked(options).site.base_path
-    except Exception:
-        from urllib.parse import urlsplit
-
-        path = urlsplit(options.base_url or "/").path or "/"
-        return path if path.endswith("/") else path + "/"
+    """The base path to serve under: --base-url's, else site.yaml's base_url (read once at start;
+    restart after changing it); "/" when site.yaml cannot be read yet (the build reports why)."""
+    value = options.base_url
+    if value is None:
+        try:
+            settings = yaml.safe_load((options.content_dir / "site.yaml").read_text(encoding="utf-8"))
+            value = str(settings.get("base_url") or "/")
+        except (OSError, yaml.YAMLError, AttributeError, UnicodeDecodeError):
+            value = "/"
+    path = urlsplit(value).path or "/"
+    return path if path.endswith("/") else path + "/"

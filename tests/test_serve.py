@@ -122,3 +122,13 @@ def test_a_failed_build_shows_the_errors_on_pages_but_keeps_assets(tmp_path):
     status, _, body = dev.respond(state, "/anything/")
     assert status.startswith("500") and b"content/site.yaml:3: bad &lt;year&gt;" in body
     assert dev.respond(state, "/site.css")[0] == "200 OK"
+
+
+def test_base_path_comes_from_the_option_or_site_yaml(tmp_path):
+    from site_builder.build import Options
+
+    (tmp_path / "site.yaml").write_text("base_url: https://www.example.cn/sansong/\n", encoding="utf-8")
+    assert dev.initial_base_path(Options(content_dir=tmp_path)) == "/sansong/"
+    assert dev.initial_base_path(Options(content_dir=tmp_path, base_url="/other")) == "/other/"
+    (tmp_path / "site.yaml").write_text("base_url: [broken\n", encoding="utf-8")
+    assert dev.initial_base_path(Options(content_dir=tmp_path)) == "/"
