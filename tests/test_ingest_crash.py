@@ -93,3 +93,14 @@ def test_kill_by_timer_then_rerun_equals_clean_run(tmp_path, clean, delay):
     process.wait()
     assert run(data, inbox).returncode == 2
     assert state(data) == expected
+
+
+def test_two_ingests_at_once_equal_one_clean_run(tmp_path, clean):
+    inbox, expected = clean
+    data = kit.data_dir(tmp_path)
+    env = dict(os.environ, SITE_BUILDER_NOW=kit.NOW)
+    argv = [sys.executable, "-m", "site_builder", "ingest", str(inbox), "--content", str(kit.CONTENT), "--data", str(data)]
+    both = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for _ in range(2)]
+    results = [p.communicate() + (p.returncode,) for p in both]
+    assert [r[2] for r in results] == [2, 2] and not any("Traceback" in r[1] for r in results)
+    assert state(data) == expected

@@ -1,13 +1,14 @@
 """Keeping every file ever offered: data/archive/<sha256><ext> and data/quarantine/<sha256><ext>.
 
 Writes are atomic and durable: a temporary file in the same folder, fsync, rename, fsync the folder.
-A crash leaves either the whole file or none (a stray *.tmp is overwritten next time).
+A crash leaves either the whole file or none; a stray *.tmp left by a crash can be deleted.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import secrets
 from pathlib import Path
 
 
@@ -37,8 +38,7 @@ def keep_file(folder: Path, digest: str, source: Path) -> Path:
     size = source.stat().st_size
     if path.exists() and path.stat().st_size == size:
         return path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = _temporary(path)
     with open(source, "rb") as src, open(tmp, "wb") as dst:
         for block in iter(lambda: src.read(CHUNK), b""):
             dst.write(block)
@@ -47,6 +47,12 @@ def keep_file(folder: Path, digest: str, source: Path) -> Path:
     os.replace(tmp, path)
     _fsync_folder(path.parent)
     return path
+
+
+def _temporary(path: Path) -> Path:
+    """A temporary name beside path, unique to this process (two ingests may archive the same file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -58,8 +64,7 @@ def _fsync_folder(folder: Path) -> None:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = _temporary(path)
     with open(tmp, "wb") as handle:
         handle.write(data)
         handle.flush()
