@@ -24,9 +24,10 @@ SCHEMA = ROOT / "site_builder" / "ledger" / "schemas" / "sansong-records-1.schem
 SITE_BUILDER = [sys.executable, "-m", "site_builder"]
 
 
-def build_site(content: Path, out: Path) -> None:
+def build_site(content: Path, out: Path, base_url: str | None = None) -> None:
     """Builds content into out with the CLI, as a secretary would; fails the test with the CLI's message."""
-    result = subprocess.run(SITE_BUILDER + ["build", "--content", str(content), "--out", str(out), "--today", TODAY],
+    extra = ["--base-url", base_url] if base_url else []
+    result = subprocess.run(SITE_BUILDER + ["build", "--content", str(content), "--out", str(out), "--today", TODAY] + extra,
                             capture_output=True, text=True, cwd=content.parent)
     if result.returncode != 0:
         raise AssertionError(f"site-builder build failed:\n{result.stderr}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import subprocess
 import json
 import re
 
@@ -52,9 +51,7 @@ def test_sw_and_manifest_are_byte_identical_for_identical_input(site, tmp_path):
 def test_base_path_is_honoured(tmp_path):
     content = helpers.copy_content(tmp_path)
     out = tmp_path / "sub"
-    result = subprocess.run(helpers.SITE_BUILDER + ["build", "--content", str(content), "--out", str(out),
-                                    "--today", helpers.TODAY, "--base-url", "/sansong/"], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
+    helpers.build_site(content, out, base_url="/sansong/")
     manifest = json.loads((out / "manifest.webmanifest").read_text(encoding="utf-8"))
     assert manifest["start_url"] == manifest["scope"] == "/sansong/"
     assert all(icon["src"].startswith("/sansong/static/icons/") for icon in manifest["icons"])

@@ -60,3 +60,20 @@ def test_stories_are_not_precached(site):
     urls = helpers.precache_urls(site)
     assert not [u for u in urls if u.startswith("/stories/")]
     assert "/offline/" in urls and "/app/catalogue.json" in urls and "/manifest.webmanifest" in urls
+
+
+def test_a_site_under_a_sub_path_works_offline(context, page, tmp_path):
+    content = helpers.copy_content(tmp_path)
+    helpers.build_site(content, tmp_path / "root" / "sansong", base_url="/sansong/")
+    server = helpers.serve(tmp_path / "root", tmp_path / "http.log")
+    try:
+        page.goto(server.url + "sansong/")
+        helpers.wait_controlled(page)
+        assert page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.scope)") == server.url + "sansong/"
+        helpers.go_offline(context, page)
+        response = page.goto(server.url + "sansong/checkin/?a=x&c=123456")
+        assert response.from_service_worker and page.locator("h1").inner_text() == "签到签退"
+        response = page.goto(server.url + "sansong/no-such-page/")
+        assert response.from_service_worker and "无法联网" in page.locator("h1").inner_text()
+    finally:
+        server.stop()
