@@ -106,7 +106,9 @@ def main() -> None:
         print(f"wrote {args.count} stories in {time.perf_counter() - started:.2f} s into {content_dir}")
         run(content_dir, folder / "site", today)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"  peak memory {peak:.0f} MB (max resident set size)")
+        workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(f"  peak memory {peak:.0f} MB in the builder, {workers:.0f} MB in the largest worker process "
+              "(max resident set size)")
     finally:
         if args.keep:
             print(f"kept {folder}")

@@ -8,8 +8,12 @@ Links to other sites are fine; loading a script, image or stylesheet from anothe
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import posixpath
 import re
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, Container
 from html.parser import HTMLParser
 from urllib.parse import unquote, urlsplit
 
@@ -77,7 +81,7 @@ def output_url(output_path: str, base_path: str) -> str:
     return base_path + output_path
 
 
-def check_reference(output: str, line: int, value: str, outputs: dict[str, bytes], base_path: str) -> Problem | None:
+def check_reference(output: str, line: int, value: str, names: Container[str], base_path: str) -> Problem | None:
     if is_external(value) or value.startswith(("mailto:", "tel:", "data:", "javascript:")):
         return None
     target = target_of(value, output_url(output, base_path), base_path)
@@ -86,7 +90,7 @@ def check_reference(output: str, line: int, value: str, outputs: dict[str, bytes
     if target is None:
         return Problem(output, line, f"link '{value}' leaves the site's base path {base_path}",
                        f"a link built with url() that starts with {base_path}")
-    if target in outputs:
+    if target in names:
         return None
     return Problem(output, line, f"broken link '{value}': no output file {target}",
                    "a page or file the build produces")
@@ -107,20 +111,20 @@ def references(text: str) -> list[tuple[int, str, str, str, str]]:
     return found
 
 
-def check_html(output: str, data: bytes, outputs: dict[str, bytes], base_path: str) -> list[Problem]:
+def check_html(output: str, data: bytes, names: Container[str], base_path: str) -> list[Problem]:
     problems = []
     for line, tag, attribute, value, rel in references(data.decode("utf-8", errors="replace")):
         if loads_from_elsewhere(tag, attribute, value, rel):
             problems.append(Problem(output, line, f"<{tag} {attribute}='{value}'> loads from another host",
                                     "every script, style and image served by this site"))
             continue
-        problem = check_reference(output, line, value, outputs, base_path)
+        problem = check_reference(output, line, value, names, base_path)
         if problem:
             problems.append(problem)
     return problems
 
 
-def check_css(output: str, data: bytes, outputs: dict[str, bytes], base_path: str) -> list[Problem]:
+def check_css(output: str, data: bytes, names: Container[str], base_path: str) -> list[Problem]:
     problems = []
     text = data.decode("utf-8", errors="replace")
     for match in CSS_URL.finditer(text):
@@ -129,18 +133,42 @@ def check_css(output: str, data: bytes, outputs: dict[str, bytes], base_path: st
         if is_external(value) and not value.startswith("data:"):
             problems.append(Problem(output, line, f"url({value}) loads from another host", "a file of this site"))
             continue
-        problem = check_reference(output, line, value, outputs, base_path)
+        problem = check_reference(output, line, value, names, base_path)
         if problem:
             problems.append(problem)
     return problems
 
 
-def check(outputs: dict[str, bytes], base_path: str) -> list[Problem]:
-    """Problems naming the output file (and line) of every reference that does not resolve."""
-    problems: list[Problem] = []
-    for output in sorted(outputs):
-        if output.endswith(".html"):
-            problems += check_html(output, outputs[output], outputs, base_path)
-        elif output.endswith(".css"):
-            problems += check_css(output, outputs[output], outputs, base_path)
-    return problems
+PARALLEL_FROM = 3000  # files to check; below this, worker processes cost more than they save
+_worker: dict[str, Any] = {}
+
+
+def check_file(output: str, data: bytes, names: Container[str], base_path: str) -> list[Problem]:
+    if output.endswith(".html"):
+        return check_html(output, data, names, base_path)
+    if output.endswith(".css"):
+        return check_css(output, data, names, base_path)
+    return []
+
+
+def check(outputs: dict[str, bytes], base_path: str, jobs: int | None = None) -> list[Problem]:
+    """Problems naming the output file (and line) of every reference that does not resolve.
+
+    Large sites are checked by `jobs` worker processes (default: one per CPU from PARALLEL_FROM files)."""
+    checked = sorted(name for name in outputs if name.endswith((".html", ".css")))
+    workers = jobs if jobs is not None else (min(os.cpu_count() or 1, 8) if len(checked) >= PARALLEL_FROM else 1)
+    if workers <= 1:
+        return [p for name in checked for p in check_file(name, outputs[name], outputs, base_path)]
+    size = -(-len(checked) // (workers * 4))
+    chunks = [[(name, outputs[name]) for name in checked[i:i + size]] for i in range(0, len(checked), size)]
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
+                             initargs=(frozenset(outputs), base_path)) as pool:
+        return [p for found in pool.map(_check_chunk, chunks) for p in found]
+
+
+def _start_worker(names: frozenset[str], base_path: str) -> None:
+    _worker["names"], _worker["base_path"] = names, base_path
+
+
+def _check_chunk(chunk: list[tuple[str, bytes]]) -> list[Problem]:
+    return [p for name, data in chunk for p in check_file(name, data, _worker["names"], _worker["base_path"])]

@@ -216,3 +216,12 @@ def test_rendering_in_worker_processes_gives_the_same_bytes():
     serial = render.render_all(all_pages, content, THEME, theme_assets, TODAY, FIGURES, jobs=1)
     parallel = render.render_all(all_pages, content, THEME, theme_assets, TODAY, FIGURES, jobs=2)
     assert parallel == serial and list(parallel) == list(serial)
+
+
+def test_link_check_in_worker_processes_finds_the_same_problems(built):
+    _, outputs = built
+    broken = dict(outputs)
+    broken["about/index.html"] = outputs["about/index.html"].replace(b'href="/posts/"', b'href="/postz/"')
+    serial = links.check(broken, "/", jobs=1)
+    assert serial and all(p.path == "about/index.html" and "/postz/" in p.message for p in serial)
+    assert links.check(broken, "/", jobs=2) == serial
