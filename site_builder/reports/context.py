@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from site_builder.ledger import roster as roster_file
 from site_builder.ledger import snapshot as ledger_snapshot
 from site_builder.ledger.roster import Member as RosterMember
 from site_builder.ledger.snapshot import Snapshot
+from site_builder.ledger.summary import flag_name
 from site_builder.model import Content
 from site_builder.reports import stars
 from site_builder.reports.facts import MemberFacts, YearFacts, year_facts
@@ -31,6 +33,7 @@ class Basis:
     counts: list[tuple[str, int]]  # (record type in Chinese, effective records)
     checkins_counted: int
     checkins_skipped: list[tuple[str, int]]
+    checkins_flagged: list[tuple[str, int]]  # counted check-ins carrying an ingest flag (未签退, 封顶, 逾期 …)
     star_table: str
     rules: tuple[str, ...]
 
@@ -85,8 +88,10 @@ def _basis(content: Content, snap: Snapshot, facts: YearFacts, ledger: Path, ros
            today: dt.date) -> Basis:
     counts = [(TYPE_NAMES.get(t, t), len(snap.of(t))) for t in TYPE_NAMES]
     skipped = [(SKIP_NAMES.get(k, k), n) for k, n in sorted(facts.skipped.items())]
+    flagged = Counter(flag for checkin in facts.checkins for flag in checkin.record.flags)
     return Basis(str(ledger), str(roster) if roster else None, snap.as_of, today, snap.files, counts,
-                 len(facts.checkins), skipped, stars.table_name(content.site.targets.star_hours), RULES)
+                 len(facts.checkins), skipped, [(flag_name(f), n) for f, n in sorted(flagged.items())],
+                 stars.table_name(content.site.targets.star_hours), RULES)
 
 
 RULES = (

@@ -58,6 +58,7 @@ def basis_rows(basis: Basis) -> list[tuple[str, str]]:
     rows += [(f"有效{name}记录", str(n)) for name, n in basis.counts]
     rows.append(("计入的签到记录", str(basis.checkins_counted)))
     rows += [(f"未计入的签到记录：{name}", str(n)) for name, n in basis.checkins_skipped]
+    rows += [(f"计入但有标记的签到记录：{name}", str(n)) for name, n in basis.checkins_flagged]
     rows.append(("星级标准（累计小时，一星至最高星）", basis.star_table))
     rows += [(f"规则{i}", rule) for i, rule in enumerate(basis.rules, start=1)]
     return rows
