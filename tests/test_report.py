@@ -193,3 +193,19 @@ def test_write_replaces_only_its_own_folder(tmp_path, outputs):
     (foreign / "mine.txt").write_text("x")
     with pytest.raises(SiteBuilderError):
         build.check_out_dir(foreign, tmp_path)
+
+
+def test_report_command_uses_the_project_defaults(tmp_path, monkeypatch, capsys):
+    """From a project folder: content/, data/records.sqlite and data/roster.csv, out build/reports."""
+    from site_builder import cli
+
+    root = Path(__file__).resolve().parent.parent
+    (tmp_path / "content").mkdir()
+    for name in ("site.yaml", "departments.yaml", "communities.yaml", "categories.yaml"):
+        (tmp_path / "content" / name).write_bytes((root / "content" / name).read_bytes())
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["report", "--today", "2026-06-01"]) == 0
+    said = capsys.readouterr().out
+    assert "报表已写入 build/reports" in said and "不存在" in said and "未找到花名册" in said
+    assert (tmp_path / "build" / "reports" / "index.html").exists()
+    assert not (tmp_path / "build" / "site").exists()

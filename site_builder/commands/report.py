@@ -39,6 +39,8 @@ def run(args: argparse.Namespace) -> int:
     reports.write(out, outputs)
     print(f"报表已写入 {rel(out)}（{len(outputs) - 1} 个文件，用时 {time.perf_counter() - started:.2f} 秒）；"
           f"台账 {rel(ledger)}，数据截至 {ctx.basis.as_of or '（台账为空）'}")
+    if not ledger.exists():
+        print(f"注意：台账 {rel(ledger)} 不存在，报表中没有任何记录（可先用 site-builder ingest 导入）。")
     if ctx.basis.roster is None:
         print(f"注意：未找到花名册 {rel(roster)}，无法列出未报到人员。")
     return 0
