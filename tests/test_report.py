@@ -111,6 +111,9 @@ def test_every_page_parses_and_states_its_basis(outputs):
 
 def test_index_links_every_report(outputs):
     index = outputs["index.html"].decode()
+    for figure in ("截至2026-05-10已报到</th><td class=\"num\">5（55.6%）", "截至2026-11-20已报到</th><td class=\"num\">7（77.8%）",
+                   "志愿服务时长（小时）</th><td class=\"num\">17.5<", "认领岗位人次</th><td class=\"num\">5<"):
+        assert figure in index, figure
     for path in outputs:
         if path not in ("index.html", "report.css", build.MARKER):
             assert f'href="{path}"' in index, path

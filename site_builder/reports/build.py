@@ -39,9 +39,32 @@ def render_reports(ctx: ReportContext, theme_dir: Path = THEME) -> dict[str, byt
     _ledgers(ctx, sheet)
     _cards(ctx, html)
     out["index.html"] = page(env, "index.html", title=f"{ctx.year}年在职党员到社区志愿服务工作报表", root="",
-                             index=index, **common)
+                             index=index, summary=summary(ctx), **common)
     out[MARKER] = b"written by site-builder report; private: never publish\n"
     return out
+
+
+def summary(ctx: ReportContext) -> list[tuple[str, str]]:
+    """Headline figures for the index (private: no suppression of small groups)."""
+    targets = ctx.content.site.targets
+    headcount = sum(d.headcount for d in ctx.content.departments.values())
+    reported = ctx.facts.reported()
+    on_time = sum(1 for m in reported if m.reported_by(ctx.deadline))
+    hours = round(sum(c.hours for c in ctx.facts.checkins), 1)
+    meeting = sum(1 for m in reported if m.activities >= targets.activities_per_member)
+    three = sum(1 for m in reported if m.star >= 3)
+
+    def share(n: int, of: int) -> str:
+        return f"{n}（{n / of:.1%}）" if of else str(n)
+
+    return [("在职党员数（departments.yaml）", str(headcount)),
+            (f"截至{ctx.deadline.isoformat()}已报到", share(on_time, headcount)),
+            (f"截至{ctx.today.isoformat()}已报到", share(len(reported), headcount)),
+            ("已开展活动（有计入签到的活动）", str(len({c.activity for c in ctx.facts.checkins}))),
+            ("志愿服务时长（小时）", f"{hours:g}"),
+            ("认领岗位人次", str(sum(len(m.posts) for m in ctx.facts.members.values()))),
+            (f"活动达{targets.activities_per_member}次的报到党员", share(meeting, len(reported))),
+            ("三星级以上报到党员", share(three, len(reported)))]
 
 
 def _registration(ctx, html, sheet) -> None:
