@@ -208,3 +208,28 @@ def test_snapshot_reads_what_ingest_wrote(tmp_path, capsys):
     snap = snapshot.read(data / "records.sqlite")
     assert snap.files == 1 and [r.card for r in snap.of("registration")] == ["D03-0001"]
     assert snap.checkins[0].counts and snap.checkins[0].community == "yangguang"
+
+
+def test_unknown_activity_gets_hours_once_the_content_has_it(tmp_path, capsys):
+    content = tmp_path / "content"
+    shutil.copytree(kit.CONTENT, content)
+    activities = content / "activities" / "2026.yaml"
+    original = activities.read_text("utf-8")
+    activities.write_text(original.split("- id: 2026-12-15-yangguang")[0], "utf-8")
+    data = kit.data_dir(tmp_path)
+    from site_builder import cli
+    from site_builder.ledger import codes
+
+    early = kit.record("checkin", activity="2026-12-15-yangguang", code=codes.code_for(kit.KEY, "2026-12-15-yangguang"),
+                       created_at="2026-12-15T09:00:00+08:00", checked_in_at="2026-12-15T09:00:00+08:00",
+                       checked_out_at="2026-12-15T10:00:00+08:00")
+    argv = ["ingest", str(kit.write(tmp_path / "in", [early])), "--content", str(content), "--data", str(data)]
+    assert cli.main(argv) == 2
+    assert kit.ledger(data).execute("SELECT count(*) FROM checkins").fetchone()[0] == 0
+    activities.write_text(original, "utf-8")
+    status = cli.main(argv)
+    out = capsys.readouterr().out
+    assert status == 0 and "之前活动未知的 1 条签到现已计算时长" in out
+    conn = kit.ledger(data)
+    assert conn.execute("SELECT hours, verification FROM checkins").fetchone() == (1.0, "verified")
+    assert conn.execute("SELECT count(*) FROM flags").fetchone()[0] == 0

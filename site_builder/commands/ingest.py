@@ -64,8 +64,8 @@ def run(args) -> int:
     settings = Settings(catalogue, key, members, now_iso())
     conn = db.connect(ledger_file(args))
     try:
-        reports = ingest_paths(conn, [Path(p) for p in args.paths], data_dir, settings)
+        reports, resolved = ingest_paths(conn, [Path(p) for p in args.paths], data_dir, settings)
     finally:
         conn.close()
-    print(summary.render(reports, members is not None, key is not None))
+    print(summary.render(reports, members is not None, key is not None, resolved))
     return ATTENTION if any(r.needs_attention for r in reports) else 0

@@ -132,6 +132,24 @@ def _checkin(conn: sqlite3.Connection, record: dict, settings: Settings) -> dict
     return flags
 
 
+def resolve_unknown_activities(conn: sqlite3.Connection, settings: Settings) -> int:
+    """Check-ins kept with unknown_activity whose activity is now in the content get their hours and
+    verification (call inside a transaction). Returns how many were resolved."""
+    rows = conn.execute("SELECT r.id, r.body FROM records r JOIN flags f ON f.record_id = r.id"
+                        " WHERE f.flag = 'unknown_activity' ORDER BY r.id").fetchall()
+    resolved = 0
+    for record_id, body in rows:
+        record = json.loads(body)
+        if record.get("activity") not in settings.catalogue.activities:
+            continue
+        flags = _checkin(conn, record, settings)
+        conn.execute("DELETE FROM flags WHERE record_id = ? AND flag = 'unknown_activity'", (record_id,))
+        conn.executemany("INSERT OR REPLACE INTO flags(record_id, flag, detail) VALUES (?,?,?)",
+                         [(record_id, flag, detail) for flag, detail in sorted(flags.items())])
+        resolved += 1
+    return resolved
+
+
 def _link_corrections(conn: sqlite3.Connection, record: dict) -> dict[str, str]:
     """Supersede what this record replaces (at the head of its chain) and, if a correction of this
     record arrived earlier, let that correction supersede it now."""

@@ -66,8 +66,12 @@ def collect(paths: list[Path]) -> list[Path]:
 
 
 def ingest_paths(conn: sqlite3.Connection, paths: list[Path], data_dir: Path,
-                 settings: accept.Settings) -> list[FileReport]:
-    return [ingest_file(conn, path, data_dir, settings) for path in collect(paths)]
+                 settings: accept.Settings) -> tuple[list[FileReport], int]:
+    """Reports per file, and how many earlier check-ins of then-unknown activities now got their hours."""
+    files = collect(paths)
+    with transaction(conn):
+        resolved = accept.resolve_unknown_activities(conn, settings)
+    return [ingest_file(conn, path, data_dir, settings) for path in files], resolved
 
 
 def ingest_file(conn: sqlite3.Connection, path: Path, data_dir: Path, settings: accept.Settings) -> FileReport:

@@ -46,8 +46,10 @@ def _id(record_id: str | None) -> str:
     return f"（{record_id}）" if record_id else ""
 
 
-def render(reports: list[FileReport], roster_found: bool, key_found: bool) -> str:
+def render(reports: list[FileReport], roster_found: bool, key_found: bool, resolved: int = 0) -> str:
     lines: list[str] = []
+    if resolved:
+        lines.append(f"活动表已补上：之前活动未知的 {resolved} 条签到现已计算时长。")
     for report in reports:
         lines += file_lines(report)
     totals = Counter()
