@@ -92,7 +92,8 @@ def _flags(record: dict, settings: Settings) -> dict[str, str]:
     return flags
 
 
-def _insert(conn, record, body, digest, file_sha, device, settings: Settings, flags: dict[str, str]) -> None:
+def _insert(conn: sqlite3.Connection, record: dict, body: str, digest: str, file_sha: str, device: str | None,
+            settings: Settings, flags: dict[str, str]) -> None:
     conn.execute(
         "INSERT INTO records(id, type, card, created_at, schema, replaces, body, digest, file_sha256, device, ingested_at)"
         " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
