@@ -212,3 +212,12 @@ def test_report_command_uses_the_project_defaults(tmp_path, monkeypatch, capsys)
     assert "报表已写入 build/reports" in said and "不存在" in said and "未找到花名册" in said
     assert (tmp_path / "build" / "reports" / "index.html").exists()
     assert not (tmp_path / "build" / "site").exists()
+
+
+def test_before_the_deadline_the_deadline_rate_is_todays(ctx):
+    early = context.load(kit.small_content(), Path(ctx.basis.ledger), Path(ctx.basis.roster), kit.dt.date(2026, 5, 8))
+    d01, d02 = registration.rates(early)
+    assert (d01.by_deadline, d01.by_today, d02.by_deadline, d02.by_today) == (3, 3, 1, 1)  # 0001, 0002, 0005; 0001
+    book = load_workbook(io.BytesIO(build.render_reports(early)["registration.xlsx"]))
+    rate = book["报到率"]["E3"]
+    assert rate.value == 0.6 and rate.number_format == "0.0%"

@@ -61,4 +61,5 @@ def table(ctx: ReportContext, rows: list[DepartmentStars]) -> Table:
                          if m.community in ctx.content.communities else (m.community or ""),
                          m.activities, "是" if m.activities >= target else "否", m.hours, m.total_hours,
                          stars.label(m.star)))
-    return Table(f"{ctx.year}年在职党员参加活动、时长与星级（星级标准：{ctx.basis.star_table}）", columns, body)
+    return Table(f"{ctx.year}年在职党员参加活动、时长与星级（星级标准：{ctx.basis.star_table}）", columns, body,
+                 sheet="活动时长星级")

@@ -60,4 +60,4 @@ def table(ctx: ReportContext, rows: list[DepartmentRate]) -> Table:
                f"截至{ctx.today.isoformat()}已报到", "当前报到率", f"是否达到{target:.0%}", "未报到人数（花名册）")
     return Table(f"{ctx.year}年在职党员到社区报到率", columns, [
         (r.code, r.name, r.headcount, r.by_deadline, round(r.rate_deadline, 4), r.by_today, round(r.rate_today, 4),
-         "是" if r.rate_today >= target else "否", len(r.not_reported)) for r in rows])
+         "是" if r.rate_today >= target else "否", len(r.not_reported)) for r in rows], sheet="报到率")

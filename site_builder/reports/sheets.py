@@ -18,6 +18,7 @@ class Table:
     title: str  # the sheet's title row, e.g. 区教育局 在职党员到社区报到工作台账
     columns: tuple[str, ...]
     rows: list[tuple]
+    sheet: str = "台账"  # the worksheet's name
 
 
 def csv_bytes(table: Table) -> bytes:
@@ -30,10 +31,10 @@ def csv_bytes(table: Table) -> bytes:
 
 
 def xlsx_bytes(table: Table, basis: Basis) -> bytes:
-    """Sheet 台账: a title row, the header, the rows; sheet 统计口径: what was counted, as of when."""
+    """Sheet <table.sheet>: a title row, the header, the rows; sheet 统计口径: what was counted, as of when."""
     book = Workbook()
     sheet = book.active
-    sheet.title = "台账"
+    sheet.title = table.sheet
     sheet.append([table.title])
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append(list(table.columns))
@@ -42,6 +43,10 @@ def xlsx_bytes(table: Table, basis: Basis) -> bytes:
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for row in table.rows:
         sheet.append(list(row))
+    for i, name in enumerate(table.columns, start=1):
+        if name.endswith("率"):  # rates are fractions: show them as percentages
+            for cell in sheet[get_column_letter(i)][2:]:
+                cell.number_format = "0.0%"
     sheet.freeze_panes = "A3"
     for i, name in enumerate(table.columns, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = max(8, min(40, len(name) * 2 + 4))
