@@ -46,18 +46,3 @@ def test_sw_and_manifest_are_byte_identical_for_identical_input(site, tmp_path):
     helpers.build_site(content, again)
     for name in ("sw.js", "manifest.webmanifest", "app/catalogue.json"):
         assert (again / name).read_bytes() == (site / name).read_bytes(), name
-
-
-def test_base_path_is_honoured(tmp_path):
-    content = helpers.copy_content(tmp_path)
-    out = tmp_path / "sub"
-    helpers.build_site(content, out, base_url="/sansong/")
-    manifest = json.loads((out / "manifest.webmanifest").read_text(encoding="utf-8"))
-    assert manifest["start_url"] == manifest["scope"] == "/sansong/"
-    assert all(icon["src"].startswith("/sansong/static/icons/") for icon in manifest["icons"])
-    sw = (out / "sw.js").read_text(encoding="utf-8")
-    assert "const BASE = '/sansong/';" in sw
-    assert all(url.startswith("/sansong/") for url in helpers.precache_urls(out))
-    page = (out / "register" / "index.html").read_text(encoding="utf-8")
-    assert 'data-sw="/sansong/sw.js" data-scope="/sansong/"' in page
-    assert 'data-catalogue="/sansong/app/catalogue.json"' in page

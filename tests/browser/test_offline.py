@@ -3,6 +3,8 @@ pages not precached are cached as visited; other navigations fall back to the of
 
 from __future__ import annotations
 
+import json
+
 from . import helpers
 
 # One page of every kind a member needs offline, opened by navigation (the rest are fetched below).
@@ -62,9 +64,18 @@ def test_stories_are_not_precached(site):
     assert "/offline/" in urls and "/app/catalogue.json" in urls and "/manifest.webmanifest" in urls
 
 
-def test_a_site_under_a_sub_path_works_offline(context, page, tmp_path):
+def test_a_site_under_a_sub_path_is_built_for_it_and_works_offline(context, page, tmp_path):
     content = helpers.copy_content(tmp_path)
-    helpers.build_site(content, tmp_path / "root" / "sansong", base_url="/sansong/")
+    out = tmp_path / "root" / "sansong"
+    helpers.build_site(content, out, base_url="/sansong/")
+    manifest = json.loads((out / "manifest.webmanifest").read_text(encoding="utf-8"))
+    assert manifest["start_url"] == manifest["scope"] == "/sansong/"
+    assert all(icon["src"].startswith("/sansong/static/icons/") for icon in manifest["icons"])
+    assert "const BASE = '/sansong/';" in (out / "sw.js").read_text(encoding="utf-8")
+    assert all(url.startswith("/sansong/") for url in helpers.precache_urls(out))
+    form = (out / "register" / "index.html").read_text(encoding="utf-8")
+    assert 'data-sw="/sansong/sw.js" data-scope="/sansong/"' in form
+    assert 'data-catalogue="/sansong/app/catalogue.json"' in form
     server = helpers.serve(tmp_path / "root", tmp_path / "http.log")
     try:
         page.goto(server.url + "sansong/")
