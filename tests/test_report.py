@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "ledgers"))
 import kit  # noqa: E402
 
 from site_builder.errors import SiteBuilderError  # noqa: E402
-from site_builder.reports import build, cards, certificates, context, evaluation, members, registration  # noqa: E402
+from site_builder.reports import build, cards, certificates, context, evaluation, members, output, registration  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +115,7 @@ def test_index_links_every_report(outputs):
                    "志愿服务时长（小时）</th><td class=\"num\">17.5<", "认领岗位人次</th><td class=\"num\">5<"):
         assert figure in index, figure
     for path in outputs:
-        if path not in ("index.html", "report.css", build.MARKER):
+        if path not in ("index.html", "report.css", output.MARKER):
             assert f'href="{path}"' in index, path
 
 
@@ -182,20 +182,20 @@ def test_certificates_are_numbered_deterministically(ctx, outputs):
 def test_reports_refuse_the_public_site_folder(tmp_path):
     for bad in (tmp_path / "build" / "site", tmp_path / "build" / "site" / "reports", tmp_path / "build"):
         with pytest.raises(SiteBuilderError):
-            build.check_out_dir(bad, tmp_path)
-    build.check_out_dir(tmp_path / "build" / "reports", tmp_path)
+            output.check_out_dir(bad, tmp_path)
+    output.check_out_dir(tmp_path / "build" / "reports", tmp_path)
 
 
 def test_write_replaces_only_its_own_folder(tmp_path, outputs):
     out = tmp_path / "reports"
-    build.write(out, outputs)
-    assert (out / "index.html").exists() and (out / build.MARKER).exists()
-    build.check_out_dir(out, tmp_path)  # written by us: may be replaced
+    output.write(out, outputs)
+    assert (out / "index.html").exists() and (out / output.MARKER).exists()
+    output.check_out_dir(out, tmp_path)  # written by us: may be replaced
     foreign = tmp_path / "notes"
     foreign.mkdir()
     (foreign / "mine.txt").write_text("x")
     with pytest.raises(SiteBuilderError):
-        build.check_out_dir(foreign, tmp_path)
+        output.check_out_dir(foreign, tmp_path)
 
 
 def test_report_command_uses_the_project_defaults(tmp_path, monkeypatch, capsys):

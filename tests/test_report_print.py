@@ -12,7 +12,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "ledgers"))
 import kit  # noqa: E402
 
-from site_builder.reports import build, context  # noqa: E402
+from site_builder.reports import build, context, output  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 PAGE = re.compile(rb"/Type\s*/Page(?![s\w])")
@@ -26,7 +26,7 @@ def printed(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("print")
     ledger, roster = kit.ingest_small(tmp)
     out = tmp / "reports"
-    build.write(out, build.render_reports(context.load(kit.small_content(), ledger, roster, kit.TODAY)))
+    output.write(out, build.render_reports(context.load(kit.small_content(), ledger, roster, kit.TODAY)))
     pdfs: dict[str, bytes] = {}
     sizes: dict[str, tuple[float, float]] = {}
     with sync_playwright() as p:

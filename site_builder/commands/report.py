@@ -12,7 +12,7 @@ from site_builder.build import Options, ledger_path, load_checked
 from site_builder.errors import UsageError, rel
 from site_builder.ledger.roster import ROSTER_FILE
 from site_builder.reports import build as reports
-from site_builder.reports import context
+from site_builder.reports import context, output
 
 HELP = "write private reports, ledgers, cards and certificates (default build/reports/)"
 
@@ -30,13 +30,13 @@ def run(args: argparse.Namespace) -> int:
     options = _options(args)
     project = options.content_dir.resolve().parent
     out = Path(args.out)
-    reports.check_out_dir(out, project)
+    output.check_out_dir(out, project)
     content = load_checked(options)
     ledger = ledger_path(options, content.site.ledger)
     roster = Path(args.roster) if args.roster else project / "data" / ROSTER_FILE
     ctx = context.load(content, ledger, roster, options.the_day())
     outputs = reports.render_reports(ctx)
-    reports.write(out, outputs)
+    output.write(out, outputs)
     print(f"报表已写入 {rel(out)}（{len(outputs) - 1} 个文件，用时 {time.perf_counter() - started:.2f} 秒）；"
           f"台账 {rel(ledger)}，数据截至 {ctx.basis.as_of or '（台账为空）'}")
     if not ledger.exists():

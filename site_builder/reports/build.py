@@ -1,19 +1,14 @@
-"""Every private report as output path -> bytes, then written to build/reports/ (never inside build/site/)."""
+"""Every private report as output path -> bytes (output.py writes them to build/reports/, never build/site/)."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 
-from site_builder.errors import SiteBuilderError, rel
 from site_builder.reports import cards, certificates, evaluation, ledger_book, members, registration
 from site_builder.reports.context import ReportContext
+from site_builder.reports.output import MARKER
 from site_builder.reports.render import THEME, environment, page
 from site_builder.reports.sheets import basis_rows, csv_bytes, xlsx_bytes
-
-MARKER = ".sansong-reports"  # marks a folder this command wrote, so it may be replaced
-
 
 def render_reports(ctx: ReportContext, theme_dir: Path = THEME) -> dict[str, bytes]:
     env = environment(theme_dir)
@@ -110,45 +105,3 @@ def _cards(ctx, html) -> None:
              cards=[c for c in issued if c.registration], department=department)
         html("志愿服务记录证明", f"{department.name}：志愿服务记录证明", f"certificates/{code}.html",
              "certificate.html", certificates=certificates.certificates(ctx, code), department=department)
-
-
-def check_out_dir(out: Path, project: Path) -> None:
-    """Refuse an output folder inside a public site, or a folder this command did not write.
-
-    Inside a public site means: the project's build/site, any folder named site in a folder named build,
-    or any folder holding a built site (sw.js and manifest.webmanifest), or one of their ancestors.
-    """
-    out = out.resolve()
-    sites = {(project / "build" / "site").resolve(), (Path.cwd() / "build" / "site").resolve()}
-    for folder in (out, *out.parents):
-        if (folder.name == "site" and folder.parent.name == "build") or _is_site(folder):
-            sites.add(folder)
-    for site in sorted(sites):
-        if out == site or site in out.parents or out in site.parents:
-            raise SiteBuilderError(f"{rel(out)}: reports are private and never go inside the public site {rel(site)}; "
-                                   "expected --out outside it, e.g. build/reports")
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
-        raise SiteBuilderError(f"{rel(out)}: exists and was not written by site-builder report; "
-                               "expected an empty or new folder, or one this command wrote before")
-
-
-def _is_site(folder: Path) -> bool:
-    return (folder / "sw.js").is_file() and (folder / "manifest.webmanifest").is_file()
-
-
-def write(out: Path, outputs: dict[str, bytes]) -> None:
-    """Write into a temporary sibling, then swap it in, so a failed run leaves the old reports whole."""
-    out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".reports-", dir=out.parent))
-    try:
-        for path, data in sorted(outputs.items()):
-            target = staging / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        if out.exists():
-            shutil.rmtree(out)
-        staging.rename(out)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
