@@ -7,6 +7,7 @@ Each problem is located at the entry it concerns: `content/posts/yangguang.yaml:
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import unquote, urlsplit
@@ -67,6 +68,15 @@ class _KeyLines:
         entry = self._entry(source, entry_line)
         return entry.line_of(key) if entry is not None else entry_line
 
+    def text_line(self, source: str, needle: str) -> int:
+        """The first line of the file that contains `needle` (1 if none does)."""
+        try:
+            text = (self.root / source).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return 1
+        index = text.find(needle)
+        return text.count("\n", 0, index) + 1 if index >= 0 else 1
+
     def _entry(self, source: str, entry_line: int) -> LineDict | None:
         if source not in self.parsed:
             self.parsed[source] = self._parse(source)
@@ -86,8 +96,14 @@ class _KeyLines:
         return data
 
 
+# Personal numbers that must never reach the public site (SPEC: privacy).
+MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+ID_NUMBER = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
+
+
 def validate(content: Content) -> list[Problem]:
     checker = _Checker(content)
+    _privacy(checker)
     _communities(checker)
     for team in content.teams.values():
         _team(checker, team)
@@ -98,6 +114,30 @@ def validate(content: Content) -> list[Problem]:
     for story in content.stories.values():
         _story(checker, story)
     return checker.problems
+
+
+def _privacy(c: _Checker) -> None:
+    """No mobile phone or ID number in any public text."""
+    content = c.content
+    texts = [(x.source, x.line, f"community '{x.id}'", key, getattr(x, key))
+             for x in content.communities.values() for key in ("phone", "address", "description")]
+    texts += [(x.source, x.line, f"post '{x.code}'", key, getattr(x, key))
+              for x in content.posts.values() for key in ("duties", "schedule", "place")]
+    texts += [(x.source, x.line, f"activity '{x.id}'", key, getattr(x, key))
+              for x in content.activities.values() for key in ("place", "organiser", "description")]
+    texts += [(x.source, x.line, f"team '{x.id}'", key, getattr(x, key))
+              for x in content.teams.values() for key in ("summary", "body_html")]
+    texts += [(x.source, x.line, f"story '{x.slug}'", key, getattr(x, key))
+              for x in content.stories.values() for key in ("title", "summary", "body_markdown")]
+    for source, line, label, key, text in texts:
+        for pattern, what in ((MOBILE, "a mobile phone number"), (ID_NUMBER, "an ID card number")):
+            match = pattern.search(text or "")
+            if match:
+                where = c.lines.text_line(source, match.group()) if key.startswith("body") else line
+                field = "the text" if key.startswith("body") else f"'{key}'"
+                c.add(source, where, f"{label}: {field} holds {what} ({match.group()[:3]}…)",
+                      "no personal phone or ID numbers in public content (an office phone such as 029-8703xxxx)",
+                      None if key.startswith("body") else key)
 
 
 def _communities(c: _Checker) -> None:

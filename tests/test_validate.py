@@ -198,3 +198,14 @@ def test_member_problems_point_at_the_members_list(tmp_path):
     problems = all_problems(root)
     assert [(p.line, p.message) for p in problems] == [
         (8, "story '2026-03-12-dengguang': member 王建华: unknown department 'D04'")]
+
+
+def test_personal_numbers_are_refused_in_public_content(tmp_path):
+    root = copy_tree("minimal", tmp_path)
+    _mutated_root(root, "communities.yaml", "  key: true\n", "  key: true\n  phone: '13912345678'\n")
+    problems = _mutated_root(root, "stories/2026-03-12-dengguang.md", "的书屋就亮起灯。",
+                             "的书屋就亮起灯，联系人身份证号61040319800101123X。")
+    assert [(Path(p.path).name, p.line, p.message) for p in problems] == [
+        ("communities.yaml", 5, "community 'yangguang': 'phone' holds a mobile phone number (139…)"),
+        ("2026-03-12-dengguang.md", 10, "story '2026-03-12-dengguang': the text holds an ID card number (610…)"),
+    ]
