@@ -18,10 +18,10 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Callable, TypeVar
 
+from site_builder import siteconfig
 from site_builder.errors import Problem, rel
-from site_builder.fields import Fields, type_name
-from site_builder.model import (Activity, Category, Community, Content, Department, Post, Service, Site,
-                                Story, Targets, Team)
+from site_builder.fields import SLUG, Fields, type_name
+from site_builder.model import Activity, Category, Community, Content, Department, Post, Service, Story, Team
 from site_builder.stories import Renderer, load_stories, load_story, read_document
 from site_builder.yamlload import LineDict, LineList, load as load_yaml
 
@@ -90,7 +90,8 @@ def load(content_dir: Path, drafts: bool, today: dt.date, base_url: str | None =
     reader = _Reader(Path(content_dir))
     if not (reader.root / "site.yaml").is_file():
         return None, [Problem(reader.shown("site.yaml"), None, "not found", "the content folder to hold site.yaml")]
-    site = _site(reader, base_url)
+    data = reader.mapping_file("site.yaml")
+    site = siteconfig.read(data, reader.shown("site.yaml"), base_url, reader.problems) if data is not None else None
     if site is None:
         return None, reader.problems
     content = Content(root=str(content_dir), site=site)
@@ -113,98 +114,6 @@ def copied_files(content: Content) -> dict[str, bytes]:
     root = Path(content.root)
     sources = sorted({image.src for story in content.stories.values() for image in story.images})
     return {src: (root / src).read_bytes() for src in sources}
-
-
-# --- site.yaml ---------------------------------------------------------------------------------
-
-def _site(reader: _Reader, base_url: str | None) -> Site | None:
-    data = reader.mapping_file("site.yaml")
-    if data is None:
-        return None
-    shown, problems = reader.shown("site.yaml"), reader.problems
-    before = len(problems)
-    f = Fields(data, shown, "", problems)
-    values = dict(
-        title=f.text("title", required=True), subtitle=f.text("subtitle", required=True),
-        description=f.text("description"), district=f.text("district", required=True),
-        base_url=_base_url(f, base_url), language=f.text("language", required=True),
-        year=f.integer("year", required=True, minimum=2000), recording_unit=f.text("recording_unit"),
-        targets=_targets(Fields(f.mapping("targets"), shown, "targets", problems)),
-        activity_days=_days(f),
-    )
-    values.update(_site_sections(f, shown, problems))
-    f.finish()
-    if len(problems) > before:
-        return None
-    return Site(**values, source="site.yaml")
-
-
-def _base_url(f: Fields, override: str | None) -> str:
-    value = override if override is not None else f.text("base_url", required=True)
-    if override is not None:
-        f.asked.add("base_url")
-    if value and not (value.startswith("/") or value.startswith(("http://", "https://"))):
-        where = "--base-url" if override is not None else "'base_url'"
-        f.problem("base_url", f"{where} '{value}' is neither a URL nor a path", "https://host/path/ or /path/")
-    return value if value.endswith("/") else value + "/"
-
-
-def _targets(f: Fields) -> Targets:
-    default = Targets()
-    deadline = f.code("registration_deadline", r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])", 'a month and day "MM-DD"',
-                      required=False) or default.registration_deadline
-    star_hours = tuple(f.integer_list("star_hours")) if "star_hours" in f.data else default.star_hours
-    targets = Targets(
-        registration_deadline=deadline,
-        registration_rate=f.number("registration_rate", default=default.registration_rate),
-        activities_per_member=f.integer("activities_per_member", default=default.activities_per_member, minimum=1),
-        star_hours=star_hours,
-        three_star_share=f.number("three_star_share", default=default.three_star_share),
-    )
-    _check_targets(f, targets)
-    f.finish()
-    return targets
-
-
-def _check_targets(f: Fields, targets: Targets) -> None:
-    hours = targets.star_hours
-    if len(hours) != 5 or any(h <= 0 for h in hours) or any(a >= b for a, b in zip(hours, hours[1:])):
-        f.problem("star_hours", f"'star_hours' is {list(hours)}",
-                  "five increasing whole numbers of hours for one to five stars, such as [100, 300, 600, 1000, 1500]")
-    for key in ("registration_rate", "three_star_share"):
-        value = getattr(targets, key)
-        if not 0 < value <= 1:
-            f.problem(key, f"'{key}' is {value:g}", "a share above 0 and at most 1, such as 0.9")
-    month, day = (int(part) for part in targets.registration_deadline.split("-"))
-    if day > (29 if month == 2 else 30 if month in (4, 6, 9, 11) else 31):
-        f.problem("registration_deadline", f"'registration_deadline' {targets.registration_deadline} is not a day",
-                  'a month and day "MM-DD" such as "05-10"')
-
-
-def _days(f: Fields) -> tuple[int, ...]:
-    days = f.integer_list("activity_days") if "activity_days" in f.data else [15, 16]
-    for day in days:
-        if not 1 <= day <= 31:
-            f.problem("activity_days", f"'activity_days' holds {day}", "days of the month, 1 to 31")
-    return tuple(days)
-
-
-def _site_sections(f: Fields, shown: str, problems: list[Problem]) -> dict:
-    privacy = Fields(f.mapping("privacy"), shown, "privacy", problems)
-    evaluation = Fields(f.mapping("evaluation"), shown, "evaluation", problems)
-    records = Fields(f.mapping("records"), shown, "records", problems)
-    sync = Fields(f.mapping("sync"), shown, "sync", problems)
-    values = dict(
-        min_group=privacy.integer("min_group", default=5, minimum=1),
-        evaluation_grades=evaluation.texts("grades") or ("优秀", "合格", "基本合格", "不合格"),
-        correction_working_days=records.integer("correction_working_days", default=10, minimum=1),
-        ledger=records.text("ledger") or "data/records.sqlite",
-        sync_endpoint=sync.text("endpoint") or None,
-        export_public_key=sync.text("public_key") or None,
-    )
-    for section in (privacy, evaluation, records, sync):
-        section.finish()
-    return values
 
 
 # --- list files --------------------------------------------------------------------------------
@@ -303,8 +212,6 @@ def _service(f: Fields) -> Service | None:
 
 
 def _check_stem(f: Fields, path: Path) -> None:
-    from site_builder.fields import SLUG
-
     if not SLUG.match(path.stem):
         f.problem(None, f"file name '{path.name}' is not a slug", "a lower-case ASCII name such as jiaoyu-wenti.md")
 
