@@ -209,3 +209,12 @@ def test_personal_numbers_are_refused_in_public_content(tmp_path):
         ("communities.yaml", 5, "community 'yangguang': 'phone' holds a mobile phone number (139…)"),
         ("2026-03-12-dengguang.md", 10, "story '2026-03-12-dengguang': the text holds an ID card number (610…)"),
     ]
+
+
+def test_wrong_types_everywhere_are_reported_without_crashing():
+    problems = all_problems(TREES / "wrong-types", drafts=True)
+    files = {_rel(p, "wrong-types") for p in problems}
+    assert files == {"activities/2026-05.yaml", "communities.yaml", "departments.yaml", "posts/yangguang.yaml",
+                     "stories/x.md", "stories/y.md", "stories/z.md", "teams/jiaoyu-wenti.md"}
+    assert len(problems) == 20
+    assert all(p.expected for p in problems)
