@@ -13,6 +13,7 @@ import html
 import mimetypes
 import posixpath
 import signal
+import socket
 import sys
 import tempfile
 import time
@@ -143,6 +144,7 @@ def serve(options: build.Options, host: str, port: int) -> None:
     from livereload import Server
 
     log = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
+    check_port(host, port)
     signal.signal(signal.SIGTERM, stop)
     with tempfile.TemporaryDirectory(prefix="site-builder-serve-") as folder:
         state = State(site_dir=Path(folder) / "site")
@@ -158,6 +160,17 @@ def serve(options: build.Options, host: str, port: int) -> None:
         except OSError as error:
             raise UsageError(f"--port {port}: cannot listen on {host}:{port} ({error.strerror}); "
                              "expected a free port, e.g. --port 8001") from None
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail before building when the address is taken (the build can take a while)."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as error:
+        raise UsageError(f"--port {port}: cannot listen on {host}:{port} ({error.strerror}); "
+                         "expected a free port, e.g. --port 8001") from None
 
 
 def stop(_signum, _frame) -> None:

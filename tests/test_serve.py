@@ -132,3 +132,15 @@ def test_base_path_comes_from_the_option_or_site_yaml(tmp_path):
     assert dev.initial_base_path(Options(content_dir=tmp_path, base_url="/other")) == "/other/"
     (tmp_path / "site.yaml").write_text("base_url: [broken\n", encoding="utf-8")
     assert dev.initial_base_path(Options(content_dir=tmp_path)) == "/"
+
+
+def test_a_taken_port_is_reported_before_building(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "site_builder", "serve", "--content", str(ROOT / "content"),
+                                 "--port", str(port)], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert f"--port {port}: cannot listen" in result.stderr and "Traceback" not in result.stderr
+    assert "built" not in result.stderr
