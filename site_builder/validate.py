@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 from site_builder.errors import Problem, rel
 from site_builder.fields import shorten
 from site_builder.model import OCCASIONS, ROLES, Activity, Community, Content, Post, Story, Team
+from site_builder.scaffold import SUMMARY_PLACEHOLDER
 from site_builder.stories import read_document
 from site_builder.yamlload import LineDict, load as load_yaml
 
@@ -237,6 +238,9 @@ def _story(c: _Checker, story: Story) -> None:
     content = c.content
     c.ref(src, line, label, "community", story.community, content.communities, "community")
     c.ref(src, line, label, "team", story.team, content.teams, "team")
+    if not story.draft and story.summary == SUMMARY_PLACEHOLDER:
+        c.add(src, line, f"{label}: the summary is still the placeholder from `site-builder new story`",
+              "one or two sentences of your own before the story is published", "summary")
     if story.slug in RESERVED_STORY_SLUGS:
         c.add(src, line, f"{label}: the file name '{story.slug}.md' is reserved", "another file name")
     for tag in story.tags:

@@ -75,3 +75,12 @@ def test_command_uses_content_option_and_has_help(tmp_path):
     assert made.returncode == 0 and made.stdout.strip().startswith("site/content/stories/2026-05-20-")
     helped = _cli(tmp_path, "--help")
     assert helped.returncode == 0 and "--slug" in helped.stdout and "--content" in helped.stdout
+
+
+def test_publishing_a_scaffold_without_writing_a_summary_is_refused(tmp_path):
+    root = copy_tree("minimal", tmp_path)
+    path = new_story(root, "周末门诊", DAY)
+    path.write_text(path.read_text(encoding="utf-8").replace("draft: true", "draft: false"), encoding="utf-8")
+    problems = all_problems(root)
+    assert [(p.line, p.message) for p in problems] == [
+        (4, f"story '{path.stem}': the summary is still the placeholder from `site-builder new story`")]
