@@ -96,7 +96,6 @@
     box.className = 'form-status' + (kind ? ' is-' + kind : '');
     // Written after clearing so screen readers announce the same message again.
     root.setTimeout(function () { box.textContent = message; }, 30);
-    box.hidden = !message;
   }
 
   /* ---- values ---- */

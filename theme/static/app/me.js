@@ -89,7 +89,6 @@
     const box = F.$('[data-export-status]');
     box.className = 'form-status' + (kind ? ' is-' + kind : '');
     box.textContent = message;
-    box.hidden = !message;
   }
 
   F.ready(function () {
