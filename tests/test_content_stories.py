@@ -98,3 +98,13 @@ def test_story_file_name_must_be_a_slug(tmp_path):
     _, problems = load(root)
     assert [p.message for p in problems] == [
         "story '灯光': file name '灯光.md' is not a slug (it becomes the story's address)"]
+
+
+def test_windows_line_endings(tmp_path):
+    root = copy_tree("minimal", tmp_path)
+    text = "---\r\ntitle: 标题\r\ndate: 2026-04-01\r\nsummary: 摘要。\r\ndraft: maybe\r\n---\r\n第一段\r\n\r\n[甲](/teams/)\r\n"
+    (root / "stories" / "crlf.md").write_bytes(text.encode("utf-8"))
+    loaded, problems = load(root, drafts=True)
+    assert [(p.line, p.message) for p in problems] == [(5, "story 'crlf': 'draft' is 'maybe'")]
+    assert loaded.stories["crlf"].links == (("/teams/", 9),)
+    assert "\r" not in loaded.stories["crlf"].body_html
