@@ -135,3 +135,19 @@ def test_refuses_to_overwrite_a_folder_it_did_not_write(tmp_path):
     with pytest.raises(SiteBuilderError):
         build.build(options(out_dir=tmp_path))
     assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_cli_build_with_a_path_only_base_url(tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "site"
+    result = subprocess.run([sys.executable, "-m", "site_builder", "build", "--content", str(ROOT / "content"),
+                             "--out", str(out), "--base-url", "/sansong/", "--today", TODAY.isoformat(),
+                             "--ledger", str(tmp_path / "none.sqlite")],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    home = (out / "index.html").read_text("utf-8")
+    assert 'href="/sansong/posts/"' in home and 'href="/posts/"' not in home
+    written = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert links.check(written, "/sansong/") == []
