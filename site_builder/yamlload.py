@@ -87,7 +87,9 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Any:
     result = LineDict()
     result.line = _line(loader, node)
     yield result
+    own = {id(key_node) for key_node, _ in node.value}  # merged keys (<<: *anchor) may be overridden
     loader.flatten_mapping(node)
+    seen: set[Any] = set()
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         try:
@@ -95,8 +97,10 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Any:
         except TypeError:
             raise yaml.constructor.ConstructorError(
                 None, None, "a key that is a list or mapping", key_node.start_mark) from None
-        if key in result:
-            result.duplicate_keys.append((key, _line(loader, key_node)))
+        if id(key_node) in own:
+            if key in seen:
+                result.duplicate_keys.append((key, _line(loader, key_node)))
+            seen.add(key)
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_lines[key] = _line(loader, key_node)
 

@@ -61,3 +61,9 @@ def test_unreadable_file(tmp_path):
     path.write_bytes(b"name: \xff\xfe\n")
     data, problems = yamlload.load(path, "x.yaml")
     assert data is None and "UTF-8" in str(problems[0])
+
+
+def test_merge_keys_may_be_overridden_without_a_duplicate_problem():
+    data, problems = parse("base: &b\n  place: 中心\n  occasion: 其他\nx:\n  <<: *b\n  place: 广场\n", "a.yaml")
+    assert problems == []
+    assert data["x"] == {"place": "广场", "occasion": "其他"} and data["x"].line_of("place") == 6
