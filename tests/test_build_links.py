@@ -1,0 +1,51 @@
+"""links.check on small hand-made outputs: every kind of reference, base paths, other hosts."""
+
+from __future__ import annotations
+
+from site_builder import links
+
+
+def problems(outputs: dict[str, bytes], base: str = "/") -> list[str]:
+    return [str(p) for p in links.check(outputs, base)]
+
+
+def test_absolute_relative_query_fragment_and_encoded_links_resolve():
+    outputs = {
+        "index.html": '<a href="/posts/?c=HJ#top">岗位</a><a href="stories/tag/%E6%95%99%E8%82%B2/">教育</a>'
+                      '<a href="#main">跳</a><a href="?x=1">同页</a><a href="mailto:a@b.cn">信</a><a href="tel:123">电</a>'.encode(),
+        "posts/index.html": b'<a href="../">home</a><a href="./">self</a><img src="../static/a.png" srcset="../static/a.png 1x, /static/b.png 2x">',
+        "stories/tag/教育/index.html": b"",
+        "static/a.png": b"", "static/b.png": b"",
+    }
+    assert problems(outputs) == []
+
+
+def test_a_broken_link_names_the_file_line_and_target():
+    outputs = {"index.html": b"<p>\n<a href=\"/posts/\">x</a>\n</p>\n<img\n src=\"/static/missing.png\">"}
+    assert problems(outputs) == [
+        "index.html:2: broken link '/posts/': no output file posts/index.html; expected a page or file the build produces",
+        "index.html:4: broken link '/static/missing.png': no output file static/missing.png; expected a page or file the build produces",
+    ]
+
+
+def test_under_a_sub_path_links_must_carry_it():
+    outputs = {"index.html": b'<a href="/sansong/posts/">ok</a><a href="/posts/">no</a>', "posts/index.html": b""}
+    found = problems(outputs, "/sansong/")
+    assert len(found) == 1 and "'/posts/' leaves the site's base path /sansong/" in found[0]
+
+
+def test_loading_from_another_host_is_a_problem_but_linking_is_not():
+    outputs = {"index.html": b'<a href="https://www.gov.cn/">gov</a><link rel="alternate" href="https://x.cn/feed">'
+                             b'<script src="https://cdn.example.com/x.js"></script><link rel="stylesheet" href="//fonts.example.com/a.css">'}
+    found = problems(outputs)
+    assert len(found) == 2
+    assert "cdn.example.com/x.js'> loads from another host" in found[0]
+    assert "fonts.example.com" in found[1]
+
+
+def test_css_url_references_resolve_relative_to_the_stylesheet():
+    outputs = {"static/css/site.css": b"a{background:url('../img/a.png')}\nb{background:url(data:image/png;base64,AAA)}\nc{background:url(/static/img/none.png)}",
+               "static/img/a.png": b""}
+    found = problems(outputs)
+    assert found == ["static/css/site.css:3: broken link '/static/img/none.png': no output file static/img/none.png; "
+                     "expected a page or file the build produces"]
