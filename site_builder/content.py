@@ -22,7 +22,8 @@ from site_builder import siteconfig
 from site_builder.errors import Problem, rel
 from site_builder.fields import SLUG, Fields, type_name
 from site_builder.model import Activity, Category, Community, Content, Department, Post, Service, Story, Team
-from site_builder.stories import Renderer, load_stories, load_story, read_document
+from site_builder.markup import Renderer, read_document
+from site_builder.stories import load_stories, load_story
 from site_builder.yamlload import LineDict, LineList, load as load_yaml
 
 T = TypeVar("T")

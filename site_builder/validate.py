@@ -16,7 +16,7 @@ from site_builder.errors import Problem, rel
 from site_builder.fields import shorten
 from site_builder.model import OCCASIONS, ROLES, Activity, Community, Content, Post, Story, Team
 from site_builder.scaffold import SUMMARY_PLACEHOLDER
-from site_builder.stories import read_document
+from site_builder.markup import read_document
 from site_builder.yamlload import LineDict, load as load_yaml
 
 # The 实施方案 names 13 key communities (重点社区) where reporting is concentrated.

@@ -1,0 +1,193 @@
+"""Markdown files with front matter (stories, team pages) and their conversion to safe HTML.
+
+    ---            front matter: YAML, lines numbered as in the file
+    title: …
+    ---
+    Markdown body  python-markdown (extra, sane_lists), raw HTML sanitised with nh3
+
+After sanitising, every local <img> is resolved against the story's folder, must be a file under
+content/stories/, and gets width, height (read with Pillow) and loading="lazy"; its src becomes the
+base-path-prefixed output path (the same path under the site as under content/). Links written as site
+paths (`/communities/yangguang/`) are prefixed with the base path and collected with their line, so
+validation can report a link to a page that does not exist.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from urllib.parse import quote, unquote, urlsplit
+
+import markdown
+import nh3
+from PIL import Image as PILImage, UnidentifiedImageError
+
+from site_builder.errors import Problem, rel
+from site_builder.model import Image
+from site_builder.yamlload import LineDict, parse
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp")
+
+# Attributes kept on top of nh3's defaults: lazy images, titles, footnote and heading anchors.
+_EXTRA_ATTRIBUTES = {
+    "img": {"loading", "title"}, "a": {"title"}, "sup": {"id"}, "li": {"id"},
+    **{f"h{n}": {"id"} for n in range(1, 7)},
+}
+ATTRIBUTES = {tag: set(names) for tag, names in nh3.ALLOWED_ATTRIBUTES.items()}
+for _tag_name, _names in _EXTRA_ATTRIBUTES.items():
+    ATTRIBUTES.setdefault(_tag_name, set()).update(_names)
+_TAG = re.compile(r"<(img|a)\s([^>]*?)/?>")
+_ATTR = re.compile(r'([a-zA-Z-]+)="([^"]*)"')
+
+
+@dataclass
+class Document:
+    """A front-matter file split into its parts."""
+
+    front: LineDict | None
+    body: str
+    body_line: int  # the file line of the body's first line
+
+
+@dataclass
+class Body:
+    html: str
+    images: list[Image] = field(default_factory=list)
+    links: list[tuple[str, int]] = field(default_factory=list)
+
+
+def read_document(path: Path, shown: str, problems: list[Problem]) -> Document | None:
+    """Read a Markdown file with YAML front matter between two '---' lines."""
+    try:
+        text = path.read_text(encoding="utf-8").lstrip("\ufeff")
+    except (OSError, UnicodeDecodeError):
+        problems.append(Problem(shown, None, "cannot be read as UTF-8 text", "a UTF-8 Markdown file"))
+        return None
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        problems.append(Problem(shown, 1, "no front matter", "the file to start with a line '---', "
+                                "then YAML fields, then another '---'"))
+        return None
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
+    if end is None:
+        problems.append(Problem(shown, 1, "front matter is not closed", "a second line '---' after the fields"))
+        return None
+    front, yaml_problems = parse("\n".join(lines[1:end]), shown, line_offset=1)
+    problems += yaml_problems
+    if yaml_problems:
+        return None
+    if not isinstance(front, LineDict):
+        problems.append(Problem(shown, 2, "front matter is not a set of 'key: value' fields", "key: value lines"))
+        return None
+    return Document(front, "\n".join(lines[end + 1:]), end + 2)
+
+
+class Renderer:
+    """Markdown -> sanitised HTML with base-path-aware links and sized local images."""
+
+    def __init__(self, content_root: Path, base_path: str):
+        self.content_root = content_root.resolve()
+        self.base_path = base_path
+        self.markdown = markdown.Markdown(
+            extensions=["extra", "sane_lists"],
+            extension_configs={"extra": {"footnotes": {"BACKLINK_TITLE": "返回正文"}}},
+            output_format="html",
+        )
+        self._sizes: dict[Path, tuple[int, int] | None] = {}
+        self._images: dict[tuple[Path, str], Image | str] = {}
+
+    def render(self, text: str, source_dir: Path, shown: str, first_line: int, problems: list[Problem]) -> Body:
+        self.markdown.reset()
+        raw = self.markdown.convert(text)
+        clean = nh3.clean(raw, attributes=ATTRIBUTES, url_schemes={"http", "https", "mailto", "tel"})
+        body = Body("")
+        place = _Locator(text, first_line)
+
+        def rewrite(match: re.Match[str]) -> str:
+            tag, attrs = match.group(1), dict((k, html.unescape(v)) for k, v in _ATTR.findall(match.group(2)))
+            if tag == "a":
+                self._link(attrs, body, place)
+            else:
+                self._image(attrs, body, source_dir, shown, place, problems)
+            return _tag(tag, attrs)
+
+        body.html = _TAG.sub(rewrite, clean)
+        return body
+
+    def _link(self, attrs: dict[str, str], body: Body, place: "_Locator") -> None:
+        href = attrs.get("href", "")
+        if href.startswith("/") and not href.startswith("//"):
+            pair = (href, place.line_of(href))
+            if pair not in body.links:
+                body.links.append(pair)
+            attrs["href"] = self.base_path + href[1:]
+            attrs.pop("rel", None)
+
+    def _image(self, attrs: dict[str, str], body: Body, source_dir: Path, shown: str,
+               place: "_Locator", problems: list[Problem]) -> None:
+        src = attrs.get("src", "")
+        image = self.image(src, source_dir, shown, place.line_of(src), problems)
+        attrs["loading"] = "lazy"
+        if image is None:
+            return
+        attrs.update(src=self.base_path + quote(image.src), width=str(image.width), height=str(image.height))
+        if image not in body.images:
+            body.images.append(image)
+
+    def image(self, src: str, source_dir: Path, shown: str, line: int, problems: list[Problem]) -> Image | None:
+        """A local image file under content/stories/, with its size; a Problem if it is not one."""
+        key = (source_dir, src)
+        if key not in self._images:
+            self._images[key] = self._resolve(src, source_dir)
+        found = self._images[key]
+        if isinstance(found, str):
+            expected = f"an image file ({', '.join(IMAGE_SUFFIXES)}) under content/stories/images/, written relative to the story"
+            problems.append(Problem(shown, line, f"image '{src}' {found}", expected))
+            return None
+        return found
+
+    def _resolve(self, src: str, source_dir: Path) -> Image | str:
+        """The image, or what is wrong with it."""
+        parts = urlsplit(src)
+        if parts.scheme or parts.netloc:
+            return "is on another site (the site works offline)"
+        relative = unquote(parts.path)
+        path = (self.content_root / relative.lstrip("/")) if relative.startswith("/") else (source_dir / relative)
+        path = path.resolve()
+        if not path.is_relative_to(self.content_root / "stories") or path.suffix.lower() not in IMAGE_SUFFIXES:
+            return "is not usable"
+        size = self._size(path)
+        if size is None:
+            return "is not a readable image" if path.is_file() else f"not found (looked for {rel(path)})"
+        return Image(PurePosixPath(path.relative_to(self.content_root)).as_posix(), *size)
+
+    def _size(self, path: Path) -> tuple[int, int] | None:
+        if path not in self._sizes:
+            try:
+                with PILImage.open(path) as picture:
+                    self._sizes[path] = picture.size
+            except (OSError, UnidentifiedImageError):
+                self._sizes[path] = None
+        return self._sizes[path]
+
+
+class _Locator:
+    """Finds the file line of a link or image target by searching the Markdown source."""
+
+    def __init__(self, text: str, first_line: int):
+        self.lines = text.split("\n")
+        self.first_line = first_line
+
+    def line_of(self, target: str) -> int:
+        for needle in (target, unquote(target), html.escape(target)):
+            for index, line in enumerate(self.lines):
+                if needle and needle in line:
+                    return self.first_line + index
+        return self.first_line
+
+
+def _tag(name: str, attrs: dict[str, str]) -> str:
+    rendered = "".join(f' {key}="{html.escape(value, quote=True)}"' for key, value in attrs.items())
+    return f"<{name}{rendered}>"
