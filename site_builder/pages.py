@@ -238,7 +238,8 @@ def activity_pages(content: Content, today: dt.date) -> list[Page]:
     for activity in activities:
         pages.append(Page(url=f"/activities/{activity.id}/", template="activity.html", title=activity.title,
                           description=f"{activity.date.year}年{activity.date.month}月{activity.date.day}日 {activity.place}：{activity.description or activity.title}",
-                          precache=True, context={"activity": activity, "is_past": activity.date < today}))
+                          precache=activity.date >= today,  # members need what is still to come offline
+                          context={"activity": activity, "is_past": activity.date < today}))
     return pages
 
 

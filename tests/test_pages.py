@@ -122,8 +122,9 @@ def test_precache_marks_member_pages_but_not_stories(built):
     all_pages, _ = built
     flagged = {p.url for p in all_pages if p.precache}
     assert {"/", "/communities/", "/communities/yangguang/", "/posts/", "/posts/YG-ZC-01/", "/teams/",
-            "/activities/", "/activities/2026-05-15-yangguang/", "/about/"} <= flagged
+            "/activities/", "/about/"} <= flagged
     assert not any(u.startswith("/stories/") for u in flagged)
+    assert "/activities/2026-12-15-yangguang/" in flagged and "/activities/2026-05-15-yangguang/" not in flagged
 
 
 def test_activity_page_links_checkin_and_calendar(built):
