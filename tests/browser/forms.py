@@ -14,6 +14,13 @@ def saved(page) -> str:
     return status.inner_text()
 
 
+def fill_card_if_empty(page, selector: str) -> None:
+    """The remembered card fills in asynchronously: wait until the form is ready, then type it if missing."""
+    page.locator("form[data-ready=true]").wait_for()
+    if not page.locator(selector).input_value():
+        page.locator(selector).fill(CARD)
+
+
 def register(page, base_url, card=CARD, community="yangguang"):
     page.goto(f"{base_url}register/?card={card}")
     page.locator("#reg-name").fill("王建华")
@@ -41,14 +48,14 @@ def claim(page, base_url, community="yangguang"):
 def checkin(page, base_url, activity: str, code="482913"):
     page.goto(f"{base_url}checkin/?a={activity}&c={code}")
     helpers.poll(lambda: page.locator("#checkin-activity").input_value() == activity, 10, what="the activity pre-filled")
-    if not page.locator("#checkin-card").input_value():
-        page.locator("#checkin-card").fill(CARD)
+    fill_card_if_empty(page, "#checkin-card")
     page.get_by_role("button", name="签到", exact=True).click()
     assert "签到成功" in saved(page)
 
 
 def diary(page, base_url):
     page.goto(f"{base_url}diary/")
+    fill_card_if_empty(page, "#diary-card")
     page.locator("#diary-community").select_option("yangguang")
     page.locator("#diary-topic").fill("小区路灯损坏")
     page.locator("#diary-text").fill("3号楼前两盏路灯不亮，晚上老人出行不便。")

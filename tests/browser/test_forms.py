@@ -4,6 +4,7 @@ check-out; inline validation; a phone (Pixel 7); service workers blocked."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -177,3 +178,12 @@ def test_without_javascript_the_forms_read_well_and_say_they_need_it(browser, ba
         assert page.get_by_role("button", name="保存报到登记").is_disabled()
     finally:
         context.close()
+
+
+def test_record_ids_are_uuid4_where_crypto_random_uuid_is_missing(context, base_url):
+    context.add_init_script("delete Crypto.prototype.randomUUID;")
+    page = context.new_page()
+    forms.diary(page, base_url)
+    assert page.evaluate("typeof crypto.randomUUID") == "undefined"
+    record_id = helpers.stored(page)[0]["id"]
+    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", record_id)

@@ -157,7 +157,11 @@
       }
       save(form, options);
     });
-    return S.storage.profile().then(function (profile) { prefill(form, profile); return profile; });
+    return S.storage.profile().then(function (profile) {
+      prefill(form, profile);
+      form.dataset.ready = 'true';  // remembered values are in (tests and styles may wait for this)
+      return profile;
+    });
   }
 
   function save(form, options) {
