@@ -98,12 +98,11 @@ def test_sitemap_lists_only_existing_pages(site):
 
 
 def test_two_builds_are_byte_identical(tmp_path, site):
-    build.build(options(out_dir=tmp_path / "a"))
-    build.build(options(out_dir=tmp_path / "b"))
-    first = {p.relative_to(tmp_path / "a"): p.read_bytes() for p in (tmp_path / "a").rglob("*") if p.is_file()}
-    second = {p.relative_to(tmp_path / "b"): p.read_bytes() for p in (tmp_path / "b").rglob("*") if p.is_file()}
-    assert first == second
-    assert {str(p) for p in first} - {".site-builder-output"} == set(site)
+    build.build(options(out_dir=tmp_path / "a"))  # a second, separate build, written to disk
+    written = {p.relative_to(tmp_path / "a").as_posix(): p.read_bytes() for p in (tmp_path / "a").rglob("*") if p.is_file()}
+    assert written.pop(".site-builder-output")
+    assert written.keys() == site.keys()
+    assert [name for name in site if written[name] != site[name]] == []
 
 
 def test_site_under_a_sub_path_resolves_every_link():
