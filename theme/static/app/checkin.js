@@ -32,7 +32,7 @@
       option.value = a.id;
       (a.date === today ? groups.today : a.date > today ? groups.later : groups.other).append(option);
     });
-    select.replaceChildren(Object.assign(F.text('option', '请选择'), {value: ''}));
+    F.fill(select, [Object.assign(F.text('option', '请选择'), {value: ''})]);
     Object.values(groups).forEach(function (g) { if (g.children.length) select.append(g); });
     if (keep) select.value = keep;
   }
@@ -76,7 +76,7 @@
     const activities = S.records.activityById(catalogue);
     return S.storage.allEntries().then(function (entries) {
       const open = S.records.openCheckins(entries);
-      list.replaceChildren.apply(list, open.map(function (e) { return openItem(e, activities.get(e.record.activity), form, catalogue); }));
+      F.fill(list, open.map(function (e) { return openItem(e, activities.get(e.record.activity), form, catalogue); }));
       section.hidden = !open.length;
     });
   }

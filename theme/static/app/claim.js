@@ -23,7 +23,7 @@
     const categories = {};
     catalogue.categories.forEach(function (c) { categories[c.code] = c.name; });
     const posts = catalogue.posts.filter(function (p) { return p.community === community; });
-    box.replaceChildren();
+    F.fill(box, []);
     if (!community) { box.append(F.text('p', '请先选择社区。', 'muted')); return; }
     if (!posts.length) { box.append(F.text('p', '该社区暂未公布服务岗位。', 'muted')); return; }
     posts.forEach(function (post, i) { box.append(postChoice(post, categories, i + 1)); });

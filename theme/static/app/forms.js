@@ -196,6 +196,13 @@
     return node;
   }
 
+  // node.replaceChildren(...children) for browsers without it (older WeChat and Android WebViews).
+  function fill(node, children) {
+    while (node.firstChild) node.removeChild(node.firstChild);
+    (children || []).forEach(function (child) { node.appendChild(child); });
+    return node;
+  }
+
   function ready(fn) {
     if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', fn);
     else fn();
@@ -211,6 +218,6 @@
   root.Sansong.forms = {
     $: $, $all: $all, params: params, loadCatalogue: loadCatalogue, anyDirty: anyDirty, setDirty: setDirty,
     validate: validate, showError: showError, status: status, value: value, optional: optional,
-    checked: checked, attach: attach, clearFields: clearFields, text: text, ready: ready, failed: failed,
+    checked: checked, attach: attach, clearFields: clearFields, text: text, fill: fill, ready: ready, failed: failed,
   };
 })(self);

@@ -45,7 +45,7 @@
     const list = F.$('[data-records]');
     const replaced = new Set(entries.map(function (e) { return e.record.replaces; }).filter(Boolean));
     const newestFirst = entries.slice().reverse();
-    list.replaceChildren.apply(list, newestFirst.map(function (e) { return recordItem(e, labels, replaced.has(e.id)); }));
+    F.fill(list, newestFirst.map(function (e) { return recordItem(e, labels, replaced.has(e.id)); }));
     F.$('[data-records-empty]').hidden = entries.length > 0;
   }
 
@@ -57,7 +57,7 @@
       ' 服务时长合计 ' + hours + '。';
     const table = F.$('[data-year-table]');
     const body = F.$('tbody', table);
-    body.replaceChildren.apply(body, summary.rows.map(function (row) {
+    F.fill(body, summary.rows.map(function (row) {
       const tr = F.text('tr');
       tr.append(F.text('td', row.activity.date), F.text('td', row.activity.title),
         F.text('td', row.hours + '小时' + (row.estimated ? '（预计）' : '')));
