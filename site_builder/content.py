@@ -12,24 +12,17 @@ See docs/content-format.md for the format.
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
-import os
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Callable, TypeVar
 
-from site_builder import siteconfig
+from site_builder import siteconfig, stories
 from site_builder.errors import Problem, rel
 from site_builder.fields import SLUG, Fields, type_name
 from site_builder.model import Activity, Category, Community, Content, Department, Post, Service, Story, Team
 from site_builder.markup import Renderer, read_document
-from site_builder.stories import load_stories, load_story
 from site_builder.yamlload import LineDict, LineList, load as load_yaml
 
 T = TypeVar("T")
-
-# From this many stories on, Markdown is rendered in worker processes (below it, start-up costs more).
-PARALLEL_FROM = 300
 
 
 class _Reader:
@@ -289,33 +282,8 @@ def _activity(f: Fields, relative: str) -> Activity | None:
 
 def _stories(reader: _Reader, renderer: Renderer, drafts: bool, today: dt.date) -> dict[str, Story]:
     paths = _files(reader.root / "stories", ".md")
-    shown = [reader.shown(f"stories/{path.name}") for path in paths]
-    if len(paths) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1:
-        loaded, problems = _load_in_parallel(paths, shown, reader.root, renderer.base_path)
-    else:
-        problems = []
-        loaded = [load_story(path, name, renderer, problems) for path, name in zip(paths, shown)]
+    loaded, problems = stories.load_all(paths, [reader.shown(f"stories/{path.name}") for path in paths], renderer)
     reader.problems += problems
-    stories = [story for story in loaded if story is not None and (drafts or story.is_published(today))]
-    stories.sort(key=lambda s: (-s.date.toordinal(), s.slug))
-    return {s.slug: s for s in stories}
-
-
-def _load_in_parallel(paths: list[Path], shown: list[str], root: Path, base_path: str) -> tuple[list[Story | None], list[Problem]]:
-    """Markdown rendering dominates large sites: split the stories over worker processes, keeping order.
-
-    "spawn" rather than fork: the dev server calls the build from a process with running threads.
-    """
-    workers = min(os.cpu_count() or 1, 8)
-    size = -(-len(paths) // (workers * 4))
-    chunks = [(paths[i:i + size], shown[i:i + size]) for i in range(0, len(paths), size)]
-    stories: list[Story | None] = []
-    problems: list[Problem] = []
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(load_stories, chunk_paths, chunk_shown, root, base_path)
-                   for chunk_paths, chunk_shown in chunks]
-        for future in futures:
-            chunk_stories, chunk_problems = future.result()
-            stories += chunk_stories
-            problems += chunk_problems
-    return stories, problems
+    kept = [story for story in loaded if story is not None and (drafts or story.is_published(today))]
+    kept.sort(key=lambda s: (-s.date.toordinal(), s.slug))
+    return {s.slug: s for s in kept}

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from content_trees import TREES, all_problems, copy_tree, load
-from site_builder import content
+from site_builder import content, stories
 from site_builder.model import Activity, Image, Post, Story
 
 REPO = Path(__file__).resolve().parent.parent
@@ -153,9 +153,35 @@ def test_parallel_story_loading_gives_the_same_content(tmp_path, monkeypatch):
         _story(root, f"s{n}", f"title: 故事{n}\ndate: 2026-04-0{n + 1}\nsummary: 摘要。",
                f"见[社区](/communities/yangguang/)。\n\n![图](images/封面 图.png)" if n % 2 else "<script>x</script>")
     _story(root, "broken", "title: 坏\ndate: 不是日期\nsummary: 摘要。")
+    monkeypatch.setattr(stories, "CACHE", stories.StoryCache())
     serial = load(root, drafts=True)
-    monkeypatch.setattr(content, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(content.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(stories, "CACHE", stories.StoryCache())
+    monkeypatch.setattr(stories, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(stories.os, "cpu_count", lambda: 2)
     parallel = load(root, drafts=True)
     assert parallel[0].stories == serial[0].stories and list(parallel[0].stories) == list(serial[0].stories)
     assert parallel[1] == serial[1] and len(serial[1]) == 1
+
+
+def test_unchanged_stories_come_from_the_cache_until_the_file_or_an_image_changes(tmp_path, monkeypatch):
+    monkeypatch.setattr(stories, "CACHE", stories.StoryCache())
+    root = copy_tree("minimal", tmp_path)
+    first = load(root)[0].stories["2026-03-12-dengguang"]
+    assert load(root)[0].stories["2026-03-12-dengguang"] is first
+    assert load(root, base_url="/sub/")[0].stories["2026-03-12-dengguang"] is not first  # other base path
+    path = root / "stories" / "2026-03-12-dengguang.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("五点半课堂里的灯光", "灯光"), encoding="utf-8")
+    edited = load(root)[0].stories["2026-03-12-dengguang"]
+    assert edited.title == "灯光"
+    from PIL import Image as Picture
+    Picture.new("RGB", (20, 10)).save(root / "stories" / "images" / "cover.png")
+    assert load(root)[0].stories["2026-03-12-dengguang"].cover.width == 20
+
+
+def test_stories_with_problems_are_not_cached(tmp_path, monkeypatch):
+    monkeypatch.setattr(stories, "CACHE", stories.StoryCache())
+    root = copy_tree("minimal", tmp_path)
+    (root / "stories" / "images" / "cover.png").rename(root / "stories" / "images" / "later.png")
+    assert len(load(root)[1]) == 2  # the cover and the body image
+    (root / "stories" / "images" / "later.png").rename(root / "stories" / "images" / "cover.png")
+    assert load(root)[1] == []
