@@ -92,10 +92,10 @@ def go_offline(context, page) -> None:
     context.set_offline(True)
 
 
-READ_RECORDS = """async () => {
+READ_STORE = """async (name) => {
   const db = await new Promise((ok, fail) => { const r = indexedDB.open('sansong'); r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error); });
-  if (!db.objectStoreNames.contains('records')) { db.close(); return []; }
-  const all = await new Promise((ok, fail) => { const r = db.transaction('records').objectStore('records').getAll(); r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error); });
+  if (!db.objectStoreNames.contains(name)) { db.close(); return []; }
+  const all = await new Promise((ok, fail) => { const r = db.transaction(name).objectStore(name).getAll(); r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error); });
   db.close();
   return all;
 }"""
@@ -103,7 +103,12 @@ READ_RECORDS = """async () => {
 
 def stored(page) -> list[dict]:
     """Every entry of the app's IndexedDB records store: {id, type, created_at, exported_at, record}."""
-    return page.evaluate(READ_RECORDS)
+    return page.evaluate(READ_STORE, "records")
+
+
+def meta(page) -> dict:
+    """The app's meta store as {key: value} (device, profile, persist)."""
+    return {row["key"]: row["value"] for row in page.evaluate(READ_STORE, "meta")}
 
 
 def wait_stored(page, count: int, timeout: float = 10.0) -> list[dict]:

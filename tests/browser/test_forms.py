@@ -37,6 +37,8 @@ def test_four_forms_filled_offline_survive_a_reload(context, page, base_url, act
     assert rows["checkin"]["checked_out_at"] is None
     assert {r["card"] for r in rows.values()} == {forms.CARD}
     assert all(r["schema"] == 1 and len(r["id"]) == 36 and r["created_at"].endswith("+08:00") for r in rows.values())
+    meta = helpers.meta(page)
+    assert meta["persist"]["asked_at"] and meta["profile"]["card"] == forms.CARD and meta["profile"]["name"] == "王建华"
 
 
 def test_records_survive_a_browser_restart(playwright, base_url, activity, tmp_path):
