@@ -19,6 +19,7 @@ from site_builder.errors import Problem
 from site_builder.yamlload import LineDict, LineList
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 TIME = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
 
 
@@ -145,9 +146,9 @@ class Fields:
             return value.date()
         if isinstance(value, dt.date):
             return value
-        if isinstance(value, str):
+        if isinstance(value, str) and DATE.match(value.strip()):
             try:
-                return dt.date.fromisoformat(value.strip()) if len(value.strip()) == 10 else _bad_date()
+                return dt.date.fromisoformat(value.strip())
             except ValueError:
                 pass
         self.problem(key, f"'{key}' is {type_name(value)}, not a date", "a date YYYY-MM-DD")
@@ -223,7 +224,3 @@ class Fields:
             empty.line = self.line(key)
             return empty
         return value
-
-
-def _bad_date() -> dt.date:
-    raise ValueError("not YYYY-MM-DD")
