@@ -72,15 +72,17 @@ def outputs(content: Content, pages: list[Page], rendered: dict[str, bytes], the
             assets) -> dict[str, bytes]:
     """catalogue.json, manifest.webmanifest and sw.js, derived from the rendered site."""
     base = content.site.base_path
-    files = {CATALOGUE: canonical_json(catalogue(content)),
+    files = {CATALOGUE: canonical_json(catalogue(content), compact=True),
              MANIFEST: canonical_json(manifest(base, assets))}
     entries = precache_entries(pages, {**rendered, **files}, assets, base)
     files[SERVICE_WORKER] = service_worker(Path(theme_dir) / SW_TEMPLATE, entries, base)
     return files
 
 
-def canonical_json(value: Any) -> bytes:
-    return (json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode("utf-8")
+def canonical_json(value: Any, compact: bool = False) -> bytes:
+    """Sorted keys, UTF-8: identical input gives identical bytes. Compact for what phones download often."""
+    layout = {"separators": (",", ":")} if compact else {"indent": 1}
+    return (json.dumps(value, ensure_ascii=False, sort_keys=True, **layout) + "\n").encode("utf-8")
 
 
 def catalogue(content: Content) -> dict[str, Any]:
