@@ -108,3 +108,13 @@ def test_me_page_reminds_when_records_wait_unexported_for_three_days(page, base_
     reminder = page.locator("[data-reminder]")
     reminder.wait_for(state="visible")
     assert "还没有导出" in reminder.inner_text()
+
+
+def test_export_works_even_when_the_catalogue_cannot_be_loaded(context, page, base_url, tmp_path):
+    forms.diary(page, base_url)
+    context.route("**/app/catalogue.json", lambda route: route.abort())
+    page.goto(base_url + "me/")
+    name, document = export(page, tmp_path)
+    validate(document)
+    assert len(document["records"]) == 1
+    assert "无法读取活动目录" in page.locator("[data-year-summary]").inner_text()

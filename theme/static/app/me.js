@@ -6,6 +6,7 @@
   const S = root.Sansong;
   const F = S.forms;
   const REMIND_AFTER_DAYS = 3;
+  const EMPTY_CATALOGUE = {year: null, targets: {}, communities: [], activities: []};
   const TYPES = {registration: '报到登记', claim: '认领岗位与服务承诺', checkin: '签到签退', diary: '民情日记', evaluation: '民主测评'};
 
   function when(iso) { return iso ? iso.slice(0, 16).replace('T', ' ') : ''; }
@@ -50,6 +51,10 @@
   }
 
   function showYear(entries, catalogue) {
+    if (!catalogue.year) {
+      F.$('[data-year-summary]').textContent = '暂时无法读取活动目录，联网后重新打开本页即可看到本年度活动统计。';
+      return;
+    }
     const summary = S.records.yearSummary(entries, catalogue);
     const hours = summary.hours + '小时' + (summary.estimated ? '（含预计）' : '');
     F.$('[data-year-summary]').textContent = summary.year + '年已参加活动 ' + summary.count + ' 次，目标每年至少 ' +
@@ -95,7 +100,8 @@
     const button = F.$('[data-export]');
     const shareButton = F.$('[data-share]');
     let lastFile = null;
-    F.loadCatalogue().then(function (catalogue) {
+    // Without the catalogue (never loaded, no service worker) records and export still work.
+    F.loadCatalogue().catch(function () { return EMPTY_CATALOGUE; }).then(function (catalogue) {
       button.addEventListener('click', function () {
         button.disabled = true;
         S.exporter.exportAll().then(function (result) {
