@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Iterable
 from xml.sax.saxutils import escape, quoteattr
 
-from site_builder import ical, render
+from site_builder import ical, render, search
 from site_builder.model import Content, Story
 
 FEED_ENTRIES = 50  # newest stories in the Atom feed; the site keeps every story
@@ -18,9 +18,10 @@ CST = "+08:00"
 
 
 def outputs(content: Content, pages, today: dt.date) -> dict[str, bytes]:
-    """feed.xml, sitemap.xml, robots.txt and the iCalendar files (ical.py)."""
+    """feed.xml, sitemap.xml, robots.txt, the iCalendar files (ical.py) and search.json (search.py)."""
     files = {
         "feed.xml": atom(content),
+        "search.json": search.index(content, today),
         "sitemap.xml": sitemap(content, pages),
         "robots.txt": robots(content),
     }

@@ -120,3 +120,16 @@ def test_outputs_are_deterministic():
     content = sample_content()
     all_pages = pages.collect(content, None, TODAY)
     assert feeds.outputs(content, all_pages, TODAY) == feeds.outputs(sample_content(), all_pages, dt.date(2026, 11, 28))
+
+
+def test_search_index_holds_public_content_only():
+    import json
+
+    from site_builder import search
+
+    data = json.loads(search.index(sample_content(), TODAY))
+    kinds = {e["k"] for e in data["entries"]}
+    assert kinds == {"社区", "服务岗位", "志愿服务队", "活动", "典型案例"}
+    urls = {e["u"] for e in data["entries"]}
+    assert "/activities/2026-12-15-yangguang/" in urls and "/activities/2026-05-15-yangguang/" not in urls
+    assert "王建华" not in json.dumps(data, ensure_ascii=False)  # named members stay on their story page

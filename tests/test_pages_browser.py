@@ -52,3 +52,28 @@ def test_catalogue_filters_instantly_and_by_search(site_url):
         page.wait_for_url(f"{site_url}/posts/category/HJ/")
         assert errors == []
         browser.close()
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium")
+def test_search_finds_posts_and_stories_by_chinese_substring(site_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM))
+        page = browser.new_page(service_workers="block")
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{site_url}/")
+        page.fill("#home-q", "垃圾分类")
+        page.press("#home-q", "Enter")
+        page.wait_for_selector("[data-search-results] li")
+        assert page.locator("[data-search-results] li").count() == 1
+        assert "/posts/YG-HJ-02/" in page.locator("[data-search-results] a").first.get_attribute("href")
+        page.goto(f"{site_url}/search/?q=典型案例 12")
+        page.wait_for_selector("[data-search-results] li")
+        assert page.locator("[data-search-results] li").count() == 1
+        page.fill("#q", "没有这个词")
+        page.press("#q", "Enter")
+        page.wait_for_function("document.querySelector('[data-search-status]').textContent.includes('没有找到')")
+        assert errors == []
+        browser.close()
