@@ -161,11 +161,15 @@ def render_in_processes(ordered: list[Any], setting: tuple, workers: int) -> dic
     size = -(-len(ordered) // (workers * 4))
     ranges = [(start, min(start + size, len(ordered))) for start in range(0, len(ordered), size)]
     outputs: dict[str, bytes] = {}
+    problems: list[Problem] = []
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
                              initargs=(ordered, setting)) as pool:
-        for chunk in pool.map(_render_range, ranges):
+        for chunk, found in pool.map(_render_range, ranges):
             outputs.update(chunk)
+            problems += found
+    if problems:
+        raise ContentErrors(problems)
     return outputs
 
 
@@ -175,6 +179,13 @@ def _start_worker(ordered: list[Any], setting: tuple) -> None:
     _worker["env"] = environment(theme_dir, content, assets, today, figures)
 
 
-def _render_range(bounds: tuple[int, int]) -> dict[str, bytes]:
+def _render_range(bounds: tuple[int, int]) -> tuple[dict[str, bytes], list[Problem]]:
+    """Pages [start, end) rendered; problems returned as values (ContentErrors does not pickle)."""
     env, ordered = _worker["env"], _worker["pages"]
-    return {page.output_path: render_page(env, page) for page in ordered[bounds[0]:bounds[1]]}
+    outputs: dict[str, bytes] = {}
+    for page in ordered[bounds[0]:bounds[1]]:
+        try:
+            outputs[page.output_path] = render_page(env, page)
+        except ContentErrors as error:
+            return outputs, error.problems
+    return outputs, []

@@ -226,3 +226,18 @@ def test_link_check_in_worker_processes_finds_the_same_problems(built):
     serial = links.check(broken, "/", jobs=1)
     assert serial and all(p.path == "about/index.html" and "/postz/" in p.message for p in serial)
     assert links.check(broken, "/", jobs=2) == serial
+
+
+def test_a_template_error_in_a_worker_process_is_reported_like_any_other(tmp_path):
+    import shutil
+
+    from site_builder.errors import ContentErrors
+
+    theme = tmp_path / "theme"
+    shutil.copytree(THEME, theme)
+    broken = theme / "templates" / "post.html"
+    broken.write_text(broken.read_text("utf-8").replace("{{ post.title }}</h1>", "{{ post.titel }}</h1>"), "utf-8")
+    content = sample_content()
+    with pytest.raises(ContentErrors) as caught:
+        render.render_all(pages.collect(content, None, TODAY), content, theme, assets.collect(theme), TODAY, jobs=2)
+    assert all(p.path == "theme/templates/post.html" and "titel" in p.message for p in caught.value.problems)
