@@ -113,7 +113,7 @@ class Renderer:
                 self._image(attrs, body, source_dir, shown, place, problems)
             return _tag(tag, attrs)
 
-        body.html = _TAG.sub(rewrite, clean)
+        body.html = join_cjk_lines(_TAG.sub(rewrite, clean))
         return body
 
     def _link(self, attrs: dict[str, str], body: Body, place: "_Locator") -> None:
@@ -171,6 +171,18 @@ class Renderer:
             except (OSError, UnidentifiedImageError):
                 self._sizes[path] = None
         return self._sizes[path]
+
+
+# A line break between two Chinese characters (or full-width punctuation) would show as a stray space.
+_CJK = "\u2e80-\u9fff\u3000-\u303f\uf900-\ufaff\uff00-\uffef"
+_CJK_BREAK = re.compile(f"(?<=[{_CJK}])\n(?=[{_CJK}])")
+_PRE = re.compile(r"(<pre[\s>].*?</pre>)", re.S)
+
+
+def join_cjk_lines(text: str) -> str:
+    """Join soft line breaks between Chinese characters, outside <pre> blocks (as Hugo does for CJK)."""
+    parts = _PRE.split(text)
+    return "".join(part if part.startswith("<pre") else _CJK_BREAK.sub("", part) for part in parts)
 
 
 class _Locator:

@@ -108,3 +108,10 @@ def test_windows_line_endings(tmp_path):
     assert [(p.line, p.message) for p in problems] == [(5, "story 'crlf': 'draft' is 'maybe'")]
     assert loaded.stories["crlf"].links == (("/teams/", 9),)
     assert "\r" not in loaded.stories["crlf"].body_html
+
+
+def test_line_breaks_between_chinese_characters_leave_no_space(tmp_path):
+    story, _ = _story_and_problems(tmp_path, "每到下午五点半，\n书屋就亮起灯。\nEnglish\nwords stay apart.\n\n"
+                                   "```\n代码\n保留\n```")
+    assert "<p>每到下午五点半，书屋就亮起灯。\nEnglish\nwords stay apart.</p>" in story.body_html
+    assert "代码\n保留" in story.body_html
