@@ -223,6 +223,10 @@ def _activity_when(c: _Checker, activity: Activity, label: str) -> None:
         days = "、".join(f"{day}日" for day in site.activity_days)
         c.add(src, line, f"{label}: {OCCASIONS[0]} on {activity.date}, not a party member activity day",
               f"a date on the {days} of the month (site.yaml activity_days) or another occasion", "date")
+    dated = re.match(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", activity.id)
+    if dated and dated.group() != activity.date.isoformat():
+        c.add(src, line, f"{label}: the id says {dated.group()} but 'date' is {activity.date}",
+              "an id that starts with the activity's date (or a date that matches the id)", "date")
     if activity.end <= activity.start:
         c.add(src, line, f"{label}: ends at {activity.end:%H:%M}, not after it starts at {activity.start:%H:%M}",
               "an end time later than the start on the same day", "end")

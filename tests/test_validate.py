@@ -187,6 +187,7 @@ def test_activity_posts_belong_to_its_community_and_party_days_fall_on_activity_
                     .replace("date: 2026-05-15", "date: 2026-05-18"), encoding="utf-8")
     problems = all_problems(root)
     assert [(p.line, p.message) for p in problems] == [
+        (3, "activity '2026-05-15-yangguang': the id says 2026-05-15 but 'date' is 2026-05-18"),
         (3, "activity '2026-05-15-yangguang': 党员活动日 on 2026-05-18, not a party member activity day"),
         (12, "activity '2026-05-15-yangguang': post XY-ZC-01 belongs to 'xinyuan', not 'yangguang'")]
 
