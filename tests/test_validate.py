@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from content_trees import TREES, all_problems, copy_tree, load
+from content_trees import TODAY, TREES, all_problems, copy_tree, load
 from site_builder import validate
 from site_builder.errors import ContentErrors
 
@@ -219,3 +219,15 @@ def test_wrong_types_everywhere_are_reported_without_crashing():
                      "stories/x.md", "stories/y.md", "stories/z.md", "teams/jiaoyu-wenti.md"}
     assert len(problems) == 20
     assert all(p.expected for p in problems)
+
+
+def test_load_checked_raises_every_problem_at_once_and_returns_valid_content():
+    import pytest
+
+    from site_builder.build import Options, load_checked
+
+    with pytest.raises(ContentErrors) as raised:
+        load_checked(Options(content_dir=TREES / "several-mistakes", today=TODAY))
+    assert len(raised.value.problems) == 7
+    loaded = load_checked(Options(content_dir=TREES / "minimal", today=TODAY))
+    assert list(loaded.posts) == ["YG-ZC-01"]
