@@ -174,7 +174,7 @@ def _community(f: Fields) -> Community | None:
 
 def _teams(reader: _Reader, renderer: Renderer) -> dict[str, Team]:
     teams: dict[str, Team] = {}
-    for path in _files(reader.root / "teams", ".md"):
+    for path in _files(reader, "teams", ".md"):
         team = _team(reader, renderer, path)
         if team is not None:
             teams[team.id] = team
@@ -210,17 +210,26 @@ def _check_stem(f: Fields, path: Path) -> None:
         f.problem(None, f"file name '{path.name}' is not a slug", "a lower-case ASCII name such as jiaoyu-wenti.md")
 
 
-def _files(folder: Path, suffix: str) -> list[Path]:
-    if not folder.is_dir():
+def _files(reader: _Reader, folder: str, suffix: str) -> list[Path]:
+    """The content files of one folder, sorted; a file with a near-miss suffix (.yml) is reported."""
+    path = reader.root / folder
+    if not path.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix == suffix and not p.name.startswith((".", "_")))
+    files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith((".", "_")))
+    for near in (p for p in files if p.suffix.lower() in _NEAR_MISSES[suffix]):
+        reader.problems.append(Problem(reader.shown(f"{folder}/{near.name}"), None,
+                                       f"not read: the file name ends in '{near.suffix}'", f"'{suffix}'"))
+    return [p for p in files if p.suffix == suffix]
+
+
+_NEAR_MISSES = {".yaml": (".yml",), ".md": (".markdown", ".mdown")}
 
 
 # --- posts and activities ------------------------------------------------------------------------
 
 def _posts(reader: _Reader) -> dict[str, Post]:
     posts: dict[str, Post] = {}
-    for path in _files(reader.root / "posts", ".yaml"):
+    for path in _files(reader, "posts", ".yaml"):
         relative = f"posts/{path.name}"
         shown = reader.shown(relative)
         for entry in reader.entries(relative):
@@ -246,7 +255,7 @@ def _post(f: Fields, community: str, relative: str) -> Post | None:
 
 def _activities(reader: _Reader) -> dict[str, Activity]:
     found: dict[str, Activity] = {}
-    for path in _files(reader.root / "activities", ".yaml"):
+    for path in _files(reader, "activities", ".yaml"):
         relative = f"activities/{path.name}"
         shown = reader.shown(relative)
         for entry in reader.entries(relative):
@@ -281,7 +290,7 @@ def _activity(f: Fields, relative: str) -> Activity | None:
 # --- stories -----------------------------------------------------------------------------------
 
 def _stories(reader: _Reader, renderer: Renderer, drafts: bool, today: dt.date) -> dict[str, Story]:
-    paths = _files(reader.root / "stories", ".md")
+    paths = _files(reader, "stories", ".md")
     loaded, problems = stories.load_all(paths, [reader.shown(f"stories/{path.name}") for path in paths], renderer)
     reader.problems += problems
     kept = [story for story in loaded if story is not None and (drafts or story.is_published(today))]

@@ -185,3 +185,13 @@ def test_stories_with_problems_are_not_cached(tmp_path, monkeypatch):
     assert len(load(root)[1]) == 2  # the cover and the body image
     (root / "stories" / "images" / "later.png").rename(root / "stories" / "images" / "cover.png")
     assert load(root)[1] == []
+
+
+def test_files_with_a_near_miss_suffix_are_reported_not_ignored(tmp_path):
+    root = copy_tree("minimal", tmp_path)
+    (root / "posts" / "xinyuan.yml").write_text("[]\n", encoding="utf-8")
+    (root / "stories" / "later.markdown").write_text("x\n", encoding="utf-8")
+    _, problems = load(root)
+    assert sorted((Path(p.path).name, p.message, p.expected) for p in problems) == [
+        ("later.markdown", "not read: the file name ends in '.markdown'", "'.md'"),
+        ("xinyuan.yml", "not read: the file name ends in '.yml'", "'.yaml'")]
