@@ -231,3 +231,17 @@ def test_load_checked_raises_every_problem_at_once_and_returns_valid_content():
     assert len(raised.value.problems) == 7
     loaded = load_checked(Options(content_dir=TREES / "minimal", today=TODAY))
     assert list(loaded.posts) == ["YG-ZC-01"]
+
+
+def test_story_links_with_fragments_feeds_images_and_no_trailing_slash(tmp_path):
+    root = copy_tree("minimal", tmp_path)
+    path = root / "stories" / "2026-03-12-dengguang.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\n[甲](/communities/yangguang/#posts) [乙](/feed.xml) "
+                    "[丙](/stories/images/cover.png) [丁](/communities/yangguang) "
+                    "[戊](/communities/yangguang/activities.ics) [己](/teams/?q=1)\n\n[庚](/nowhere.html)\n",
+                    encoding="utf-8")
+    loaded, problems = load(root)
+    assert problems == []
+    broken = validate.check_story_links(loaded, {"/communities/yangguang/", "/teams/"})
+    assert [(p.line, p.message.split(": ", 1)[1]) for p in broken] == [
+        (16, "link to '/nowhere.html', a page that does not exist")]
