@@ -2,21 +2,22 @@
 dates and rules make sense. Runs after content.load (which reports problems within one entry) and
 returns every problem found; nothing is raised here.
 
-Each problem is located at the entry it concerns: `content/posts/yangguang.yaml:14: post 'YG-ZC-01': …`.
+Each problem is located at the field it concerns (or its entry):
+`content/posts/yangguang.yaml:14: post 'YG-ZC-01': unknown category 'ZC9'; expected one of ZC, HJ, …`.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Collection
 from urllib.parse import unquote, urlsplit
 
 from site_builder.errors import Problem, rel
 from site_builder.fields import shorten
+from site_builder.markup import read_document
 from site_builder.model import OCCASIONS, ROLES, Activity, Community, Content, Post, Story, Team
 from site_builder.scaffold import SUMMARY_PLACEHOLDER
-from site_builder.markup import read_document
 from site_builder.yamlload import LineDict, load as load_yaml
 
 # The 实施方案 names 13 key communities (重点社区) where reporting is concentrated.
@@ -25,6 +26,9 @@ KEY_COMMUNITIES = 13
 RESERVED_STORY_SLUGS = ("page", "tag", "community", "team", "images")
 # Site files that are not pages but may be linked from a story.
 NON_PAGE_FILES = ("/feed.xml", "/activities.ics", "/sitemap.xml", "/robots.txt")
+# Personal numbers that must never reach the public site (SPEC: privacy).
+MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+ID_NUMBER = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
 
 
 class _Checker:
@@ -42,16 +46,15 @@ class _Checker:
             line = self.lines.find(source, line, key)
         self.problems.append(Problem(self.shown(source), line or None, message, expected))
 
-    def ref(self, source: str, line: int, label: str, what: str, value: str | None, valid: Iterable[str],
+    def ref(self, source: str, line: int, label: str, what: str, value: str | None, valid: Collection[str],
             key: str | None = None) -> None:
         """Report `value` if it is given and not among `valid`.
 
         Nothing is reported when there are no valid values at all: the file defining them is missing,
         empty or unreadable, and that has been reported once already.
         """
-        valid = list(valid)
         if value and valid and value not in valid:
-            self.add(source, line, f"{label}: unknown {what} '{value}'", f"one of {shorten(valid)}", key)
+            self.add(source, line, f"{label}: unknown {what} '{value}'", f"one of {shorten(list(valid))}", key)
 
 
 class _KeyLines:
@@ -97,11 +100,6 @@ class _KeyLines:
         return data
 
 
-# Personal numbers that must never reach the public site (SPEC: privacy).
-MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
-ID_NUMBER = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
-
-
 def validate(content: Content) -> list[Problem]:
     checker = _Checker(content)
     _privacy(checker)
@@ -130,6 +128,8 @@ def _privacy(c: _Checker) -> None:
               for x in content.teams.values() for key in ("summary", "body_html")]
     texts += [(x.source, x.line, f"story '{x.slug}'", key, getattr(x, key))
               for x in content.stories.values() for key in ("title", "summary", "body_markdown")]
+    texts += [(x.source, x.line, f"story '{x.slug}': member {m.name}", "members", m.deeds)
+              for x in content.stories.values() for m in x.members]
     for source, line, label, key, text in texts:
         for pattern, what in ((MOBILE, "a mobile phone number"), (ID_NUMBER, "an ID card number")):
             match = pattern.search(text or "")
