@@ -12,7 +12,9 @@ See docs/content-format.md for the format.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
+from urllib.parse import unquote
 from typing import Callable, TypeVar
 
 from site_builder import siteconfig, stories
@@ -103,11 +105,15 @@ def load(content_dir: Path, drafts: bool, today: dt.date, base_url: str | None =
 def copied_files(content: Content) -> dict[str, bytes]:
     """Files copied verbatim from content/ into the site (story images), as output path -> bytes.
 
-    Image.src is both the path under content/ and the output path under the site.
+    Image.src is both the path under content/ and the output path under the site. Team pages may show
+    the same images; theirs are found in the rendered body (Team keeps no image list).
     """
     root = Path(content.root)
-    sources = sorted({image.src for story in content.stories.values() for image in story.images})
-    return {src: (root / src).read_bytes() for src in sources}
+    sources = {image.src for story in content.stories.values() for image in story.images}
+    prefix = re.escape(content.site.base_path)
+    for team in content.teams.values():
+        sources |= {unquote(src) for src in re.findall(f'<img [^>]*src="{prefix}(stories/[^"]+)"', team.body_html)}
+    return {src: (root / src).read_bytes() for src in sorted(sources)}
 
 
 # --- list files --------------------------------------------------------------------------------

@@ -195,3 +195,14 @@ def test_files_with_a_near_miss_suffix_are_reported_not_ignored(tmp_path):
     assert sorted((Path(p.path).name, p.message, p.expected) for p in problems) == [
         ("later.markdown", "not read: the file name ends in '.markdown'", "'.md'"),
         ("xinyuan.yml", "not read: the file name ends in '.yml'", "'.yaml'")]
+
+
+def test_images_on_team_pages_are_copied_too(tmp_path):
+    root = copy_tree("unicode", tmp_path)
+    team = root / "teams" / "jiaoyu-wenti.md"
+    team.write_text(team.read_text(encoding="utf-8") + "\n![课堂](../stories/images/封面 图.png)\n", encoding="utf-8")
+    (root / "stories" / "2026-03-12-dengguang.md").unlink()
+    loaded, problems = load(root, base_url="/sub/")
+    assert problems == [] and loaded.stories == {}
+    assert 'src="/sub/stories/images/%E5%B0%81' in loaded.teams["jiaoyu-wenti"].body_html
+    assert list(content.copied_files(loaded)) == ["stories/images/封面 图.png"]
