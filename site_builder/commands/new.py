@@ -10,7 +10,7 @@ from pathlib import Path
 from site_builder.errors import UsageError
 from site_builder.scaffold import new_story
 
-HELP = 'scaffold new content: `new story "标题"` writes a draft content/stories/<date>-<slug>.md and prints its path'
+HELP = "scaffold a draft story: `new story TITLE` writes content/stories/<date>-<slug>.md and prints its path"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
