@@ -134,8 +134,7 @@ def _keyed(reader: _Reader, relative: str, make: Callable[[Fields], T | None], k
     if not entries and not any(p.path == shown for p in reader.problems):
         reader.problems.append(Problem(shown, 1, f"holds no {what} entries", f"at least one {what}"))
     for entry in entries:
-        f = Fields(entry, shown, "", reader.problems)
-        f.label = f"{what} '{_label(entry)}'"
+        f = Fields(entry, shown, f"{what} '{_label(entry)}'", reader.problems)
         item = make(f)
         f.finish()
         if item is not None:
@@ -197,7 +196,8 @@ def _team(reader: _Reader, renderer: Renderer, path: Path) -> Team | None:
     _check_stem(f, path)
     name, leads = f.text("name", required=True), f.texts("lead_departments", required=True)
     summary, communities = f.text("summary", required=True), f.texts("communities")
-    services = tuple(s for s in (_service(Fields(e, shown, f.label, reader.problems)) for e in f.mappings("services", required=True)) if s)
+    entries = f.mappings("services", required=True)
+    services = tuple(s for s in (_service(Fields(e, shown, f.label, reader.problems)) for e in entries) if s)
     f.finish()
     body = renderer.render(document.body, path.parent, shown, document.body_line, reader.problems)
     return Team(id=path.stem, name=name, lead_departments=leads, services=services, communities=communities,
