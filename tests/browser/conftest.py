@@ -33,13 +33,16 @@ def base_url(server) -> str:
     return server.url
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: a running sync Playwright keeps an asyncio loop set on the thread, which
+# breaks other tests' asyncio.run() and sync_playwright() in the same xdist worker; pytest stops it as
+# soon as the worker leaves tests/browser/.
+@pytest.fixture(scope="package")
 def playwright():
     with playwright_api.sync_playwright() as p:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright):
     browser = playwright.chromium.launch(executable_path=helpers.CHROMIUM, args=helpers.CHROMIUM_ARGS)
     yield browser
