@@ -189,3 +189,14 @@ def test_record_ids_are_uuid4_where_crypto_random_uuid_is_missing(context, base_
     assert page.evaluate("typeof crypto.randomUUID") == "undefined"
     record_id = helpers.stored(page)[0]["id"]
     assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", record_id)
+
+
+def test_links_from_post_and_community_pages_prefill_the_forms(page, base_url, site):
+    catalogue = json.loads((site / "app" / "catalogue.json").read_text(encoding="utf-8"))
+    post = [p for p in catalogue["posts"] if p["community"] != "yangguang"][0]
+    page.goto(f"{base_url}claim/?post={post['code']}")
+    page.locator(f"input[name=posts][value='{post['code']}']:checked").wait_for()
+    assert page.locator("#claim-community").input_value() == post["community"]
+    page.goto(f"{base_url}register/?community={post['community']}")
+    page.locator("form[data-ready=true]").wait_for()
+    assert page.locator("#reg-community").input_value() == post["community"]

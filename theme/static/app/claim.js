@@ -29,6 +29,17 @@
     posts.forEach(function (post, i) { box.append(postChoice(post, categories, i + 1)); });
   }
 
+  // ?post=<code> (the 认领 link on a post's page): that post's community, with the post ticked.
+  function preselect(form, catalogue, code) {
+    const post = code && catalogue.posts.find(function (p) { return p.code === code; });
+    if (post) form.elements.community.value = post.community;
+    showPosts(form, catalogue);
+    if (post) {
+      const box = F.$all('input[name="posts"]', form).find(function (input) { return input.value === post.code; });
+      if (box) box.checked = true;
+    }
+  }
+
   function build(form) {
     return S.records.newRecord('claim', F.value(form, 'card'), {
       community: F.value(form, 'community'),
@@ -47,7 +58,7 @@
       savedMessage: '岗位认领与服务承诺已保存在本手机上。记得在“我的记录”中导出并发送给社区。',
       saved: function () { F.clearFields(form); catalogue.then(function (c) { showPosts(form, c); }); },
     }).then(function () { return catalogue; })
-      .then(function (c) { showPosts(form, c); })
+      .then(function (c) { preselect(form, c, F.params().get('post')); })
       .catch(function (error) { F.failed(form, error); });
     form.elements.community.addEventListener('change', function () {
       catalogue.then(function (c) { showPosts(form, c); });

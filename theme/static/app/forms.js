@@ -118,8 +118,10 @@
   /* ---- the remembered profile: card number and name ---- */
 
   function prefill(form, profile) {
-    const card = params().get('card');
-    const values = {card: card || profile.card, name: profile.name, community: profile.community};
+    // Links from the site pre-fill: ?card= (QR on the 报到卡), ?community= (a community's page).
+    const query = params();
+    const values = {card: query.get('card') || profile.card, name: profile.name,
+                    community: query.get('community') || profile.community};
     Object.keys(values).forEach(function (name) {
       const field = form.elements[name];
       if (field && !field.value && values[name]) field.value = values[name];
