@@ -12,6 +12,7 @@ problem in a file.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from typing import Any
 
@@ -36,6 +37,13 @@ def type_name(value: Any) -> str:
     if isinstance(value, dt.date):
         return f"the date {value.isoformat()}"
     return f"'{value}'"
+
+
+def one_of(value: str, valid: list[str], limit: int = 12) -> str:
+    """'one of a, b, c' for an 'expected …', with the closest valid value when a typo is likely."""
+    text = f"one of {shorten(valid, limit)}"
+    close = difflib.get_close_matches(str(value), valid, n=1, cutoff=0.75)
+    return f"{text} (did you mean '{close[0]}'?)" if close else text
 
 
 def shorten(values: list[str], limit: int = 12) -> str:
@@ -77,8 +85,7 @@ class Fields:
         """Report keys that no reader asked for."""
         for key in self.data:
             if key not in self.asked:
-                known = shorten(sorted(self.asked), 20)
-                self.problem(key, f"unknown key '{key}'", f"one of {known}")
+                self.problem(key, f"unknown key '{key}'", one_of(key, sorted(self.asked), 20))
 
     # --- readers ---------------------------------------------------------------------------
     def text(self, key: str, required: bool = False, default: str = "") -> str:

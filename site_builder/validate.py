@@ -14,7 +14,7 @@ from typing import Any, Collection
 from urllib.parse import unquote, urlsplit
 
 from site_builder.errors import Problem, rel
-from site_builder.fields import shorten
+from site_builder.fields import one_of, shorten
 from site_builder.markup import read_document
 from site_builder.model import OCCASIONS, ROLES, Activity, Community, Content, Post, Story, Team
 from site_builder.scaffold import SUMMARY_PLACEHOLDER
@@ -54,7 +54,7 @@ class _Checker:
         empty or unreadable, and that has been reported once already.
         """
         if value and valid and value not in valid:
-            self.add(source, line, f"{label}: unknown {what} '{value}'", f"one of {shorten(list(valid))}", key)
+            self.add(source, line, f"{label}: unknown {what} '{value}'", one_of(value, list(valid)), key)
 
 
 class _KeyLines:

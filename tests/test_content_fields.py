@@ -47,7 +47,7 @@ def test_missing_empty_and_unknown_keys():
     assert [(p.line, p.message) for p in problems] == [
         (3, "post 'A': 'title' is empty"), (3, "post 'A': 'capacity' is missing"),
         (4, "post 'A': unknown key 'capacty'")]
-    assert problems[2].expected == "one of capacity, title"
+    assert problems[2].expected == "one of capacity, title (did you mean 'capacity'?)"
 
 
 def test_shorten_long_lists():

@@ -29,7 +29,7 @@ def test_broken_references_name_the_valid_values():
     assert [str(p).split("broken-refs/", 1)[1] for p in problems] == [
         "activities/2026-05.yaml:10: activity '2026-05-15-yangguang': unknown community 'nowhere'; expected one of yangguang, xinyuan",
         "activities/2026-05.yaml:11: activity '2026-05-15-yangguang': unknown team 'no-team'; expected one of jiaoyu-wenti",
-        "activities/2026-05.yaml:12: activity '2026-05-15-yangguang': unknown post 'YG-ZC-09'; expected one of YG-ZC-01, YG-XX-02",
+        "activities/2026-05.yaml:12: activity '2026-05-15-yangguang': unknown post 'YG-ZC-09'; expected one of YG-ZC-01, YG-XX-02 (did you mean 'YG-ZC-01'?)",
         "posts/yangguang.yaml:7: post 'YG-XX-02': unknown category 'XX'; expected one of ZC, HJ",
         "stories/2026-03-12-dengguang.md:5: story '2026-03-12-dengguang': unknown community 'taidong'; expected one of yangguang, xinyuan",
         "teams/jiaoyu-wenti.md:3: team 'jiaoyu-wenti': unknown lead department 'D99'; expected one of D03",
