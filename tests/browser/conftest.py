@@ -60,5 +60,5 @@ def context(browser):
 @pytest.fixture
 def page(context):
     page = context.new_page()
-    page.set_default_timeout(15000)
+    page.set_default_timeout(30000)
     return page

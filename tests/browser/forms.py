@@ -10,7 +10,7 @@ CARD = "D03-0042"
 def saved(page) -> str:
     """Waits for the form's status message and returns it."""
     status = page.locator(".form-status").first
-    helpers.poll(lambda: status.inner_text().strip(), 10, what="a status message")
+    helpers.poll(lambda: status.inner_text().strip(), 20, what="a status message")
     return status.inner_text()
 
 
@@ -47,7 +47,7 @@ def claim(page, base_url, community="yangguang"):
 
 def checkin(page, base_url, activity: str, code="482913"):
     page.goto(f"{base_url}checkin/?a={activity}&c={code}")
-    helpers.poll(lambda: page.locator("#checkin-activity").input_value() == activity, 10, what="the activity pre-filled")
+    helpers.poll(lambda: page.locator("#checkin-activity").input_value() == activity, 20, what="the activity pre-filled")
     fill_card_if_empty(page, "#checkin-card")
     page.get_by_role("button", name="签到", exact=True).click()
     assert "签到成功" in saved(page)

@@ -78,7 +78,7 @@ def poll(check, timeout: float = 20.0, interval: float = 0.1, what: str = "condi
     raise AssertionError(f"timed out after {timeout} s waiting for {what} (last value: {last!r})")
 
 
-def wait_controlled(page, timeout: float = 20.0) -> None:
+def wait_controlled(page, timeout: float = 60.0) -> None:
     """The page is controlled by an activated service worker (ready alone resolves too early)."""
     poll(lambda: page.evaluate("navigator.serviceWorker.controller?.state === 'activated'"),
          timeout, what="an activated service worker controlling the page")
@@ -111,7 +111,7 @@ def meta(page) -> dict:
     return {row["key"]: row["value"] for row in page.evaluate(READ_STORE, "meta")}
 
 
-def wait_stored(page, count: int, timeout: float = 10.0) -> list[dict]:
+def wait_stored(page, count: int, timeout: float = 20.0) -> list[dict]:
     return poll(lambda: (lambda rows: rows if len(rows) >= count else None)(stored(page)), timeout,
                 what=f"{count} stored records")
 

@@ -20,7 +20,7 @@ def activity(site) -> str:
 
 def export(page, tmp_path) -> tuple[str, dict]:
     """Presses 导出全部记录 on /me/ and returns the file name and the parsed file."""
-    helpers.poll(lambda: page.locator("[data-export]").is_enabled(), 10, what="the export button enabled")
+    helpers.poll(lambda: page.locator("[data-export]").is_enabled(), 20, what="the export button enabled")
     with page.expect_download() as info:
         page.locator("[data-export]").click()
     download = info.value
@@ -49,7 +49,7 @@ def test_export_file_is_valid_and_holds_every_record_once(page, base_url, activi
     rows = helpers.poll(lambda: (lambda r: r if all(x["exported_at"] for x in r) else None)(helpers.stored(page)),
                         10, what="records marked exported")
     assert len(rows) == 4
-    helpers.poll(lambda: page.locator("[data-records] li[data-exported=true]").count() == 4, 10, what="4 shown exported")
+    helpers.poll(lambda: page.locator("[data-records] li[data-exported=true]").count() == 4, 20, what="4 shown exported")
     assert "已导出 4 条记录" in page.locator("[data-export-status]").inner_text()
 
 
@@ -89,7 +89,7 @@ def test_me_page_counts_this_years_activities_and_estimated_hours(page, base_url
     forms.checkin(page, base_url, activity)
     page.goto(base_url + "me/")
     summary = page.locator("[data-year-summary]")
-    helpers.poll(lambda: "已参加活动 1 次" in summary.inner_text(), 10, what="the year summary")
+    helpers.poll(lambda: "已参加活动 1 次" in summary.inner_text(), 20, what="the year summary")
     assert "目标每年至少 4 次" in summary.inner_text()
     assert "预计" in page.locator("[data-year-table]").inner_text()
 

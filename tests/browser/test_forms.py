@@ -64,7 +64,7 @@ def test_records_survive_a_browser_restart(playwright, base_url, activity, tmp_p
         response = page.goto(base_url + "me/")
         assert response.from_service_worker
         assert sorted(row["id"] for row in helpers.stored(page)) == ids
-        helpers.poll(lambda: page.locator("[data-records] li").count() == 2, 10, what="2 records listed")
+        helpers.poll(lambda: page.locator("[data-records] li").count() == 2, 20, what="2 records listed")
     finally:
         context.close()
 
@@ -72,7 +72,7 @@ def test_records_survive_a_browser_restart(playwright, base_url, activity, tmp_p
 def test_qr_link_prefills_the_checkin_form_and_card_is_remembered(page, base_url, activity):
     forms.register(page, base_url)
     page.goto(f"{base_url}checkin/?a={activity}&c=123456")
-    helpers.poll(lambda: page.locator("#checkin-activity").input_value() == activity, 10, what="activity pre-filled")
+    helpers.poll(lambda: page.locator("#checkin-activity").input_value() == activity, 20, what="activity pre-filled")
     assert page.locator("#checkin-code").input_value() == "123456"
     assert page.locator("#checkin-card").input_value() == forms.CARD
     assert page.locator("#checkin-community").input_value() == "yangguang"
@@ -80,7 +80,7 @@ def test_qr_link_prefills_the_checkin_form_and_card_is_remembered(page, base_url
 
 def test_register_link_prefills_the_card_and_guesses_the_department(page, base_url):
     page.goto(f"{base_url}register/?card=d07-0013")
-    helpers.poll(lambda: page.locator("#reg-department").input_value() == "D07", 10, what="department guessed")
+    helpers.poll(lambda: page.locator("#reg-department").input_value() == "D07", 20, what="department guessed")
     assert page.locator("#reg-card").input_value() == "D07-0013"
 
 
@@ -88,7 +88,7 @@ def test_checkout_updates_an_unexported_checkin_in_place(page, base_url, activit
     forms.checkin(page, base_url, activity)
     button = page.get_by_role("button", name=f"签退：", exact=False)
     button.click()
-    helpers.poll(lambda: (helpers.stored(page)[0]["record"]["checked_out_at"] or None), 10, what="a check-out time")
+    helpers.poll(lambda: (helpers.stored(page)[0]["record"]["checked_out_at"] or None), 20, what="a check-out time")
     rows = helpers.stored(page)
     assert len(rows) == 1 and "replaces" not in rows[0]["record"]
     assert page.locator("[data-open-checkins]").is_hidden()
@@ -97,9 +97,9 @@ def test_checkout_updates_an_unexported_checkin_in_place(page, base_url, activit
 def test_checking_in_twice_to_one_activity_is_refused(page, base_url, activity):
     forms.checkin(page, base_url, activity)
     page.goto(f"{base_url}checkin/?a={activity}&c=482913")
-    helpers.poll(lambda: page.locator("#checkin-activity").input_value() == activity, 10, what="activity pre-filled")
+    helpers.poll(lambda: page.locator("#checkin-activity").input_value() == activity, 20, what="activity pre-filled")
     page.get_by_role("button", name="签到", exact=True).click()
-    helpers.poll(lambda: "已签到过" in page.locator("#checkin-activity-error").inner_text(), 10, what="refusal")
+    helpers.poll(lambda: "已签到过" in page.locator("#checkin-activity-error").inner_text(), 20, what="refusal")
     assert len(helpers.stored(page)) == 1
 
 
@@ -111,7 +111,7 @@ def test_validation_messages_appear_inline_and_nothing_is_saved(page, base_url):
     assert page.locator("#reg-card").get_attribute("aria-invalid") == "true"
     assert "请填写姓名" in page.locator("#reg-name-error").inner_text()
     assert page.evaluate("document.activeElement.id") == "reg-card"
-    helpers.poll(lambda: "需要修改" in page.locator(".form-status").inner_text(), 5, what="summary")
+    helpers.poll(lambda: "需要修改" in page.locator(".form-status").inner_text(), 20, what="summary")
     assert helpers.stored(page) == []
 
 
@@ -161,7 +161,7 @@ def test_forms_and_records_work_with_service_workers_blocked(browser, base_url, 
         assert page.evaluate("navigator.serviceWorker.controller") is None
         assert record_types(page) == ["checkin", "claim", "diary", "registration"]
         page.goto(base_url + "me/")
-        helpers.poll(lambda: page.locator("[data-records] li").count() == 4, 10, what="4 records listed")
+        helpers.poll(lambda: page.locator("[data-records] li").count() == 4, 20, what="4 records listed")
     finally:
         context.close()
 

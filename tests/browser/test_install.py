@@ -18,7 +18,7 @@ def test_chromium_reports_no_installability_errors(playwright, base_url, tmp_pat
         helpers.wait_controlled(page)
         session = context.new_cdp_session(page)
         errors = helpers.poll(lambda: (lambda r: r if "installabilityErrors" in r else None)(
-            session.send("Page.getInstallabilityErrors")), 10, what="an installability answer")
+            session.send("Page.getInstallabilityErrors")), 20, what="an installability answer")
         assert errors["installabilityErrors"] == []
         manifest = session.send("Page.getAppManifest")
         assert not manifest.get("errors")

@@ -36,7 +36,7 @@ def rebuild_changed(content, out) -> None:
 
 def wait_update_offered(page) -> None:
     page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
-    helpers.poll(lambda: page.evaluate("document.documentElement.dataset.update === 'waiting'"), 30,
+    helpers.poll(lambda: page.evaluate("document.documentElement.dataset.update === 'waiting'"), 60,
                  what="the page offering the waiting worker")
 
 
@@ -64,7 +64,7 @@ def test_update_waits_for_the_member_and_keeps_every_record(page, own_site):
     home = page.evaluate("fetch('/').then(r => r.text())")
     assert home.count("新版本测试") > before
     assert sorted(r["id"] for r in helpers.stored(page)) == ids
-    helpers.poll(lambda: page.locator("[data-records] li").count() == 2, 10, what="2 records listed")
+    helpers.poll(lambda: page.locator("[data-records] li").count() == 2, 20, what="2 records listed")
     keys = page.evaluate("caches.keys()")
     assert len([k for k in keys if k.startswith("sansong-precache-")]) == 1
 
