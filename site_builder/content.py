@@ -18,7 +18,7 @@ from urllib.parse import unquote
 from typing import Callable, TypeVar
 
 from site_builder import siteconfig, stories
-from site_builder.errors import Problem, rel
+from site_builder.errors import ContentErrors, Problem, rel
 from site_builder.fields import SLUG, Fields, type_name
 from site_builder.model import Activity, Category, Community, Content, Department, Post, Service, Story, Team
 from site_builder.markup import Renderer, read_document
@@ -113,7 +113,16 @@ def copied_files(content: Content) -> dict[str, bytes]:
     prefix = re.escape(content.site.base_path)
     for team in content.teams.values():
         sources |= {unquote(src) for src in re.findall(f'<img [^>]*src="{prefix}(stories/[^"]+)"', team.body_html)}
-    return {src: (root / src).read_bytes() for src in sorted(sources)}
+    files, missing = {}, []
+    for src in sorted(sources):
+        try:
+            files[src] = (root / src).read_bytes()
+        except OSError:
+            missing.append(Problem(rel(root / src), None, "image removed while the site was being built",
+                                   "the file to stay in place (build again)"))
+    if missing:
+        raise ContentErrors(missing)
+    return files
 
 
 # --- list files --------------------------------------------------------------------------------

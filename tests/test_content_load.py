@@ -206,3 +206,13 @@ def test_images_on_team_pages_are_copied_too(tmp_path):
     assert problems == [] and loaded.stories == {}
     assert 'src="/sub/stories/images/%E5%B0%81' in loaded.teams["jiaoyu-wenti"].body_html
     assert list(content.copied_files(loaded)) == ["stories/images/封面 图.png"]
+
+
+def test_an_image_removed_after_loading_is_a_located_error(tmp_path):
+    from site_builder.errors import ContentErrors
+
+    root = copy_tree("minimal", tmp_path)
+    loaded, _ = load(root)
+    (root / "stories" / "images" / "cover.png").unlink()
+    with pytest.raises(ContentErrors, match="cover.png: image removed while the site was being built"):
+        content.copied_files(loaded)
