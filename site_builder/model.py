@@ -165,7 +165,7 @@ class NamedMember:
 
 @dataclass(frozen=True)
 class Image:
-    src: str  # path relative to content/ (e.g. "stories/images/x.jpg")
+    src: str  # path relative to content/ and the same output path under the site, unquoted ("stories/images/x.jpg")
     width: int
     height: int
 
