@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
+import subprocess
 
 import jsonschema
 import pytest
@@ -118,3 +120,22 @@ def test_export_works_even_when_the_catalogue_cannot_be_loaded(context, page, ba
     validate(document)
     assert len(document["records"]) == 1
     assert "无法读取活动目录" in page.locator("[data-year-summary]").inner_text()
+
+
+def test_site_builder_ingest_accepts_the_exported_file_twice_without_duplicates(page, base_url, activity, tmp_path, site):
+    forms.fill_all(page, base_url, activity)
+    page.goto(base_url + "me/")
+    name, document = export(page, tmp_path)
+    content = site.parent / "content"
+    data = tmp_path / "data"
+    ledger = data / "records.sqlite"
+    for _ in range(2):
+        result = subprocess.run(helpers.SITE_BUILDER + ["ingest", "--content", str(content), "--data", str(data),
+                                                        "--ledger", str(ledger), str(tmp_path / name)],
+                                capture_output=True, text=True, cwd=tmp_path)
+        assert result.returncode in (0, 2), result.stderr  # 2: flagged for attention (no roster here), not refused
+    with sqlite3.connect(ledger) as db:
+        stored_ids = sorted(row[0] for row in db.execute("SELECT id FROM records"))
+        rejected = db.execute("SELECT reason FROM rejections").fetchall()
+    assert rejected == []
+    assert stored_ids == sorted(r["id"] for r in document["records"])
