@@ -46,3 +46,10 @@ def test_sw_and_manifest_are_byte_identical_for_identical_input(site, tmp_path):
     helpers.build_site(content, again)
     for name in ("sw.js", "manifest.webmanifest", "app/catalogue.json"):
         assert (again / name).read_bytes() == (site / name).read_bytes(), name
+
+
+def test_the_service_worker_never_touches_records_and_precaches_with_reload(site):
+    sw = (site / "sw.js").read_text(encoding="utf-8")
+    assert "indexedDB" not in sw and "IDB" not in sw
+    assert "cache: 'reload'" in sw
+    assert "self.skipWaiting()" in sw and sw.count("skipWaiting") == 1, "only on the page's SKIP_WAITING message"
