@@ -53,6 +53,7 @@ def test_export_file_is_valid_and_holds_every_record_once(page, base_url, activi
     assert len(rows) == 4
     helpers.poll(lambda: page.locator("[data-records] li[data-exported=true]").count() == 4, 20, what="4 shown exported")
     assert "已导出 4 条记录" in page.locator("[data-export-status]").inner_text()
+    assert "上次导出" in page.locator("[data-export-summary]").inner_text()
 
 
 def test_exporting_again_includes_old_and_new_records_and_the_same_device(page, base_url, activity, tmp_path):

@@ -71,9 +71,15 @@
     table.hidden = !summary.rows.length;
   }
 
-  function showExportState(entries) {
+  function lastExport(log) {
+    const latest = log.reduce(function (a, b) { return !a || b.exported_at > a.exported_at ? b : a; }, null);
+    return latest ? '上次导出：' + when(latest.exported_at) + '（' + latest.count + ' 条）。' : '尚未导出过。';
+  }
+
+  function showExportState(entries, log) {
     const waiting = S.records.unexported(entries).length;
-    F.$('[data-export-summary]').textContent = '本机共有记录 ' + entries.length + ' 条，其中未导出 ' + waiting + ' 条。';
+    F.$('[data-export-summary]').textContent = '本机共有记录 ' + entries.length + ' 条，其中未导出 ' + waiting + ' 条。' +
+      lastExport(log);
     F.$('[data-export]').disabled = entries.length === 0;
     const days = S.records.daysWaiting(entries);
     const reminder = F.$('[data-reminder]');
@@ -83,8 +89,9 @@
   }
 
   function refresh(catalogue) {
-    return S.storage.allEntries().then(function (entries) {
-      showExportState(entries);
+    return Promise.all([S.storage.allEntries(), S.storage.exportsLog()]).then(function (values) {
+      const entries = values[0];
+      showExportState(entries, values[1]);
       showRecords(entries, names(catalogue));
       showYear(entries, catalogue);
     });
