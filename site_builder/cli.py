@@ -18,10 +18,18 @@ from site_builder.errors import SiteBuilderError
 COMMANDS = ["build", "serve", "check", "new", "ingest", "codes", "ledger", "report"]
 
 
+class Parser(argparse.ArgumentParser):
+    """Malformed command lines exit 1 (argparse's usual 2 means "needs attention" for ingest)."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(1, f"{self.prog}: error: {message}\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="site-builder", description="三送三促: build the public site, ingest returned records, write private reports.")
+    top = Parser(prog="site-builder", description="三送三促: build the public site, ingest returned records, write private reports.")
     top.add_argument("--version", action="version", version=f"site-builder {__version__}")
-    sub = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub = top.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=Parser)
     for name in COMMANDS:
         module = importlib.import_module(f"site_builder.commands.{name}")
         p = sub.add_parser(name, help=module.HELP, description=module.HELP)

@@ -33,9 +33,14 @@ def read(data: LineDict, shown: str, base_url: str | None, problems: list[Proble
 
 
 def _base_url(f: Fields, override: str | None) -> str:
-    value = override if override is not None else f.text("base_url", required=True)
-    if override is not None:
-        f.asked.add("base_url")
+    configured = f.text("base_url", required=True)
+    value = configured if override is None else override
+    if override is not None and override.startswith("/") and configured and configured.startswith(("http://", "https://")):
+        # a path-only override keeps site.yaml's host, so feeds, sitemap and og:url stay absolute
+        from urllib.parse import urlsplit, urlunsplit
+
+        parts = urlsplit(configured)
+        value = urlunsplit((parts.scheme, parts.netloc, override, "", ""))
     if value and not (value.startswith("/") or value.startswith(("http://", "https://"))):
         where = "--base-url" if override is not None else "'base_url'"
         f.problem("base_url", f"{where} '{value}' is neither a URL nor a path", "https://host/path/ or /path/")
