@@ -102,7 +102,7 @@ def test_every_page_parses_and_states_its_basis(outputs):
         parser = Balanced()
         parser.feed(text)
         assert parser.stack == [], path
-        assert "统计口径" in text and "数据截至：2026-11-19T18:00:00+08:00" in text, path
+        assert "统计口径" in text and "数据截至：2026年11月19日 18:00" in text, path
         assert "未核验、已驳回的不计" in text and "不计入志愿服务时长" in text, path
         assert "未计入的签到记录：未核验</th><td>1<" in text and "未计入的签到记录：已驳回</th><td>1<" in text, path
         assert "计入的签到记录</th><td>7<" in text and "有效民主测评记录</th><td>3<" in text, path

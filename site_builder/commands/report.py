@@ -3,6 +3,8 @@ certificates) from content, the ledger and the roster, written to build/reports/
 
 from __future__ import annotations
 
+from site_builder.reports.render import cn_time
+
 import argparse
 import datetime as dt
 import time
@@ -38,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     outputs = reports.render_reports(ctx)
     output.write(out, outputs)
     print(f"报表已写入 {rel(out)}（{len(outputs) - 1} 个文件，用时 {time.perf_counter() - started:.2f} 秒）；"
-          f"台账 {rel(ledger)}，数据截至 {ctx.basis.as_of or '（台账为空）'}")
+          f"台账 {rel(ledger)}，数据截至 {cn_time(ctx.basis.as_of) or '（台账为空）'}")
     if not ledger.exists():
         print(f"注意：台账 {rel(ledger)} 不存在，报表中没有任何记录（可先用 site-builder ingest 导入）。")
     if ctx.basis.roster is None:

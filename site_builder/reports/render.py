@@ -16,6 +16,19 @@ def cn_date(day: dt.date | None) -> str:
     return f"{day.year}年{day.month}月{day.day}日" if day else ""
 
 
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+
+
+def cn_time(stamp: str | None) -> str:
+    """An ISO timestamp from the ledger as Beijing time: 2026年11月28日 11:24"""
+    if not stamp:
+        return ""
+    moment = dt.datetime.fromisoformat(stamp)
+    if moment.tzinfo:
+        moment = moment.astimezone(BEIJING)
+    return f"{cn_date(moment.date())} {moment:%H:%M}"
+
+
 def pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
@@ -37,7 +50,7 @@ def environment(theme_dir: Path = THEME) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(cn_date=cn_date, pct=pct, hours=hours, period_name=period_name,
+    env.filters.update(cn_date=cn_date, cn_time=cn_time, pct=pct, hours=hours, period_name=period_name,
                        star_label=stars.label)
     return env
 
