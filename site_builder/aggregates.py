@@ -89,11 +89,11 @@ def _stars(reported: list[MemberFacts], thresholds: tuple[int, ...], least: int)
 
 
 def honour_roll(content: Content, reported: list[MemberFacts]) -> list[dict]:
-    """Consenting members with at least one deed (a claimed post or an activity): name, department, community, deeds."""
+    """Consenting members who met the year's activity target (活动不少于N次): name, department, community, deeds."""
     roll = []
     order = {code: i for i, code in enumerate(content.departments)}
     for m in sorted(reported, key=lambda m: (order.get(m.department, len(order)), m.department, m.name, m.card)):
-        if not m.consents_honour_roll or not (m.posts or m.activities):
+        if not m.consents_honour_roll or m.activities < content.site.targets.activities_per_member:
             continue
         department = content.departments.get(m.department)
         community = content.communities.get(m.community or "")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import sys
 from pathlib import Path
 
@@ -59,8 +61,13 @@ def test_star_distribution_uses_cumulative_hours_and_the_configured_table(ledger
     assert f["stars"][0]["count"] == 7 and len(f["stars"]) == 6
 
 
-def test_honour_roll_names_only_consenting_members_with_deeds(ledger):
-    f = public_figures(kit.small_content(), ledger, kit.TODAY)
+def test_honour_roll_names_only_consenting_members_who_met_the_target(ledger):
+    # nobody in the small case joined 4 activities: the default target names nobody
+    assert public_figures(kit.small_content(), ledger, kit.TODAY)["honour_roll"] == []
+    content = kit.small_content()
+    site = dataclasses.replace(content.site, targets=dataclasses.replace(content.site.targets, activities_per_member=1))
+    content.site = site
+    f = public_figures(content, ledger, kit.TODAY)
     assert f["honour_roll"] == [
         {"name": "王建华", "department": "区教育局", "community": "阳光社区",
          "deeds": "认领环境整治岗、政策宣传岗；参加志愿服务活动3次"},
