@@ -20,21 +20,29 @@ def add_content_arguments(p: argparse.ArgumentParser, out_default: str | None = 
     p.add_argument("--ledger", metavar="FILE", help="ledger for public figures (default: site.yaml's ledger, data/records.sqlite)")
 
 
-def options_from(args: argparse.Namespace) -> Options:
+def content_dir_of(args: argparse.Namespace) -> Path:
     content_dir = Path(args.content)
     if not content_dir.is_dir():
         raise UsageError(f"{args.content}: content folder not found; expected a folder with site.yaml")
-    today = None
-    if args.today:
-        try:
-            today = dt.date.fromisoformat(args.today)
-        except ValueError:
-            raise UsageError(f"--today {args.today}: not a date; expected YYYY-MM-DD") from None
+    return content_dir
+
+
+def day_of(args: argparse.Namespace) -> dt.date | None:
+    """--today as a date, or None when not given (the stage then uses SITE_BUILDER_TODAY or the clock)."""
+    if not getattr(args, "today", None):
+        return None
+    try:
+        return dt.date.fromisoformat(args.today)
+    except ValueError:
+        raise UsageError(f"--today {args.today}: not a date; expected YYYY-MM-DD") from None
+
+
+def options_from(args: argparse.Namespace) -> Options:
     return Options(
-        content_dir=content_dir,
+        content_dir=content_dir_of(args),
         out_dir=Path(getattr(args, "out", None) or "build/site"),
         drafts=args.drafts,
-        today=today,
+        today=day_of(args),
         base_url=args.base_url,
         ledger=Path(args.ledger) if args.ledger else None,
     )

@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from site_builder.errors import UsageError
+from site_builder.commands.common import content_dir_of, day_of
 from site_builder.ledger import codes, db, roster, summary
 from site_builder.ledger.accept import Settings
 from site_builder.ledger import catalogue as catalogue_
@@ -29,7 +29,7 @@ def add_data_arguments(p) -> None:
 
 def today_of(args) -> dt.date:
     env = os.environ.get("SITE_BUILDER_TODAY")
-    return dt.date.fromisoformat(env) if env else dt.date.today()
+    return day_of(args) or (dt.date.fromisoformat(env) if env else dt.date.today())
 
 
 def ledger_file(args) -> Path:
@@ -54,9 +54,7 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    content_dir = Path(args.content)
-    if not content_dir.is_dir():
-        raise UsageError(f"{args.content}: content folder not found; expected a folder with site.yaml")
+    content_dir = content_dir_of(args)
     data_dir = Path(args.data)
     catalogue = catalogue_.load(content_dir, today_of(args))
     members = roster.load(data_dir / roster.ROSTER_FILE)

@@ -12,7 +12,6 @@ from site_builder.errors import UsageError
 from site_builder.ledger import db, decisions, queries, table
 from site_builder.ledger.archive import atomic_write
 from site_builder.ledger.clock import now_iso
-from site_builder.ledger.summary import flag_name
 
 HELP = "list, search, export the ledger, show a card's history, conflicts, files; confirm or reject check-ins"
 

@@ -3,18 +3,17 @@ certificates) from content, the ledger and the roster, written to build/reports/
 
 from __future__ import annotations
 
-from site_builder.reports.render import cn_time
-
 import argparse
-import datetime as dt
 import time
 from pathlib import Path
 
 from site_builder.build import Options, ledger_path, load_checked
-from site_builder.errors import UsageError, rel
+from site_builder.commands.common import content_dir_of, day_of
+from site_builder.errors import rel
 from site_builder.ledger.roster import ROSTER_FILE
 from site_builder.reports import build as reports
 from site_builder.reports import context, output
+from site_builder.reports.render import cn_time
 
 HELP = "write private reports, ledgers, cards and certificates (default build/reports/)"
 
@@ -49,13 +48,5 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _options(args: argparse.Namespace) -> Options:
-    content_dir = Path(args.content)
-    if not content_dir.is_dir():
-        raise UsageError(f"{args.content}: content folder not found; expected a folder with site.yaml")
-    today = None
-    if args.today:
-        try:
-            today = dt.date.fromisoformat(args.today)
-        except ValueError:
-            raise UsageError(f"--today {args.today}: not a date; expected YYYY-MM-DD") from None
-    return Options(content_dir=content_dir, today=today, ledger=Path(args.ledger) if args.ledger else None)
+    return Options(content_dir=content_dir_of(args), today=day_of(args),
+                   ledger=Path(args.ledger) if args.ledger else None)
