@@ -27,11 +27,19 @@ def public_figures(content: Content, ledger: Path, today: dt.date) -> dict | Non
     return figures_from(content, year_facts.year_facts(content, snap, today), snap.as_of)
 
 
+def beijing(stamp: str | None) -> str | None:
+    """The ledger's timestamp in Beijing time, so the site shows the date people there lived."""
+    if not stamp:
+        return stamp
+    moment = dt.datetime.fromisoformat(stamp)
+    return moment.astimezone(dt.timezone(dt.timedelta(hours=8))).isoformat() if moment.tzinfo else stamp
+
+
 def figures_from(content: Content, facts: YearFacts, as_of: str | None) -> dict:
     least = content.site.min_group
     reported = facts.reported()
     return {
-        "as_of": as_of,
+        "as_of": beijing(as_of),
         "min_group": least,
         "totals": _totals(facts, reported, least),
         "communities": {cid: _community(cid, content, facts, reported, least) for cid in content.communities},
