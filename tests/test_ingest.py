@@ -233,3 +233,13 @@ def test_unknown_activity_gets_hours_once_the_content_has_it(tmp_path, capsys):
     conn = kit.ledger(data)
     assert conn.execute("SELECT hours, verification FROM checkins").fetchone() == (1.0, "verified")
     assert conn.execute("SELECT count(*) FROM flags").fetchone()[0] == 0
+
+
+def test_record_made_after_it_was_received_is_kept_and_flagged_clock_ahead(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("SITE_BUILDER_NOW", "2026-06-01T10:00:00+08:00")
+    data = kit.data_dir(tmp_path)
+    ahead = kit.record("diary", created_at="2026-06-09T10:00:00+08:00")
+    status, out, _ = kit.ingest(capsys, data, kit.write(tmp_path / "in", [kit.record("registration"), ahead]))
+    assert status == 2 and "手机时钟可能不准" in out
+    flags = kit.ledger(data).execute("SELECT record_id, flag FROM flags").fetchall()
+    assert flags == [(ahead["id"], "clock_ahead")]

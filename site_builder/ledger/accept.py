@@ -6,6 +6,7 @@ correction links (`replaces` -> superseded_by), in either arrival order.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import sqlite3
@@ -87,9 +88,19 @@ def _flags(record: dict, settings: Settings) -> dict[str, str]:
         flags["unknown_card"] = f"报到卡号 {record['card']} 不在花名册中"
     if record["type"] == "evaluation" and record.get("important"):
         flags["important"] = "民主测评有重要情况，应立即反馈党员所在单位"
+    if _ahead_of(record["created_at"], settings.now):
+        flags["clock_ahead"] = f"记录时间 {record['created_at']} 晚于接收时间，手机时钟可能不准"
     if record["type"] == "registration" and record["department"] != record["card"][:3]:
         flags["department_mismatch"] = f"报到卡号 {record['card']} 与单位 {record['department']} 不符"
     return flags
+
+
+def _ahead_of(created_at: str, now: str) -> bool:
+    """A record made more than a day after the ledger received it: the phone's clock is wrong."""
+    try:
+        return dt.datetime.fromisoformat(created_at) - dt.datetime.fromisoformat(now) > dt.timedelta(days=1)
+    except (TypeError, ValueError):
+        return False  # naive vs aware or unparsable: the schema has already judged the field
 
 
 def _insert(conn: sqlite3.Connection, record: dict, body: str, digest: str, file_sha: str, device: str | None,

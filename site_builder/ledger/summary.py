@@ -19,6 +19,7 @@ FLAG_NAMES = {
     "replaces_pending": "更正的原记录尚未收到",
     "replaces_mismatch": "更正的原记录类型或卡号不同",
     "important": "民主测评有重要情况（应立即反馈单位）",
+    "clock_ahead": "记录时间晚于接收时间（手机时钟可能不准）",
 }
 
 
