@@ -11,12 +11,12 @@ cached later without a rewrite.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from site_builder import aggregates, app, assets, content, feeds, links, pages, render, validate, writer
+from site_builder import aggregates, clock, app, assets, content, feeds, links, pages, render, validate, writer
 from site_builder.errors import ContentErrors
+from site_builder.ledger import DATA_DIR, ledger_in
 from site_builder.model import Content
 
 THEME = Path(__file__).resolve().parent.parent / "theme"
@@ -30,13 +30,10 @@ class Options:
     today: dt.date | None = None  # defaults to SITE_BUILDER_TODAY or the local date
     base_url: str | None = None  # overrides site.yaml's base_url
     theme_dir: Path = THEME
-    ledger: Path | None = None  # overrides site.yaml's ledger path; None and missing file: no figures
+    ledger: Path | None = None  # overrides data/records.sqlite; a missing file means no figures
 
     def the_day(self) -> dt.date:
-        if self.today:
-            return self.today
-        env = os.environ.get("SITE_BUILDER_TODAY")
-        return dt.date.fromisoformat(env) if env else dt.date.today()
+        return clock.today(self.today)
 
 
 def load_checked(options: Options) -> Content:
@@ -50,17 +47,16 @@ def load_checked(options: Options) -> Content:
     return loaded
 
 
-def ledger_path(options: Options, site_ledger: str) -> Path:
-    if options.ledger:
-        return options.ledger
-    return (options.content_dir.resolve().parent / site_ledger)
+def ledger_path(options: Options) -> Path:
+    """--ledger, else the ledger in the data folder beside content/ (data/records.sqlite)."""
+    return options.ledger or ledger_in(options.content_dir.resolve().parent / DATA_DIR)
 
 
 def render_site(options: Options) -> dict[str, bytes]:
     """Everything the site consists of, as output path -> bytes, without writing anything."""
     today = options.the_day()
     site_content = load_checked(options)
-    figures = aggregates.public_figures(site_content, ledger_path(options, site_content.site.ledger), today)
+    figures = aggregates.public_figures(site_content, ledger_path(options), today)
     theme_assets = assets.collect(options.theme_dir)
     all_pages = pages.collect(site_content, figures, today) + app.pages(site_content, today)
     problems = validate.check_story_links(site_content, {p.url for p in all_pages})

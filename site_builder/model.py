@@ -40,7 +40,6 @@ class Site:
     evaluation_grades: tuple[str, ...] = ("优秀", "合格", "基本合格", "不合格")
     recording_unit: str = ""  # 志愿服务记录机构 named on certificates
     correction_working_days: int = 10
-    ledger: str = "data/records.sqlite"  # relative to the project folder (parent of content/)
     sync_endpoint: str | None = None
     export_public_key: str | None = None
     description: str = ""

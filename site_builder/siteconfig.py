@@ -96,7 +96,6 @@ def _site_sections(f: Fields, shown: str, problems: list[Problem]) -> dict:
         min_group=privacy.integer("min_group", default=5, minimum=1),
         evaluation_grades=evaluation.texts("grades") or ("优秀", "合格", "基本合格", "不合格"),
         correction_working_days=records.integer("correction_working_days", default=10, minimum=1),
-        ledger=records.text("ledger") or "data/records.sqlite",
         sync_endpoint=sync.text("endpoint") or None,
         export_public_key=sync.text("public_key") or None,
     )

@@ -37,7 +37,7 @@ def test_site_defaults_fill_what_site_yaml_leaves_out():
     site = load(TREES / "minimal")[0].site
     assert site.targets.star_hours == (100, 300, 600, 1000, 1500)
     assert site.targets.registration_deadline == "05-10"
-    assert (site.activity_days, site.min_group, site.ledger) == ((15, 16), 5, "data/records.sqlite")
+    assert (site.activity_days, site.min_group) == ((15, 16), 5)
 
 
 def test_model_values_are_frozen_and_use_tuples():

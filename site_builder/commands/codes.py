@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from site_builder.commands.common import parse_date
 from site_builder.commands.ingest import today_of, usage_exit_1
 from site_builder.errors import UsageError
 from site_builder.ledger import catalogue, codes, codesheet
@@ -24,12 +25,7 @@ def add_arguments(p) -> None:
 
 
 def _start(args) -> dt.date:
-    if not args.start:
-        return today_of(args)
-    try:
-        return dt.date.fromisoformat(args.start)
-    except ValueError:
-        raise UsageError(f"--from {args.start}: not a date; expected YYYY-MM-DD") from None
+    return parse_date(args.start, "--from") or today_of(args)
 
 
 def run(args) -> int:

@@ -17,7 +17,7 @@ def add_content_arguments(p: argparse.ArgumentParser, out_default: str | None = 
     p.add_argument("--drafts", action="store_true", help="include drafts and stories with a future publish date")
     p.add_argument("--base-url", metavar="URL", help="override site.yaml's base_url (e.g. /sansong/ to live under a sub-path)")
     p.add_argument("--today", metavar="YYYY-MM-DD", help="the date the build is for (default: SITE_BUILDER_TODAY or today)")
-    p.add_argument("--ledger", metavar="FILE", help="ledger for public figures (default: site.yaml's ledger, data/records.sqlite)")
+    p.add_argument("--ledger", metavar="FILE", help="ledger for public figures (default: data/records.sqlite beside the content folder)")
 
 
 def content_dir_of(args: argparse.Namespace) -> Path:
@@ -27,14 +27,19 @@ def content_dir_of(args: argparse.Namespace) -> Path:
     return content_dir
 
 
-def day_of(args: argparse.Namespace) -> dt.date | None:
-    """--today as a date, or None when not given (the stage then uses SITE_BUILDER_TODAY or the clock)."""
-    if not getattr(args, "today", None):
+def parse_date(value: str | None, option: str) -> dt.date | None:
+    """A YYYY-MM-DD option value, or None when the option was not given."""
+    if not value:
         return None
     try:
-        return dt.date.fromisoformat(args.today)
+        return dt.date.fromisoformat(value)
     except ValueError:
-        raise UsageError(f"--today {args.today}: not a date; expected YYYY-MM-DD") from None
+        raise UsageError(f"{option} {value}: not a date; expected YYYY-MM-DD") from None
+
+
+def day_of(args: argparse.Namespace) -> dt.date | None:
+    """--today as a date, or None when not given (clock.today then uses SITE_BUILDER_TODAY or the clock)."""
+    return parse_date(getattr(args, "today", None), "--today")
 
 
 def options_from(args: argparse.Namespace) -> Options:

@@ -7,15 +7,15 @@ rejected, conflicting or flagged for attention; 1 for usage errors (printed with
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
 from pathlib import Path
 
 from site_builder.commands.common import content_dir_of, day_of
-from site_builder.ledger import codes, db, roster, summary
+from site_builder.ledger import DATA_DIR, codes, db, ledger_in, roster, summary
 from site_builder.ledger.accept import Settings
 from site_builder.ledger import catalogue as catalogue_
-from site_builder.ledger.clock import now_iso
+from site_builder import clock
+from site_builder.clock import now_iso
 from site_builder.ledger.ingest import ingest_paths
 
 HELP = "merge returned export files (and 民主测评 CSVs) into the ledger; exit 2 when anything needs attention"
@@ -23,17 +23,16 @@ ATTENTION = 2
 
 
 def add_data_arguments(p) -> None:
-    p.add_argument("--data", default="data", metavar="DIR", help="private data folder (default: data)")
+    p.add_argument("--data", default=DATA_DIR, metavar="DIR", help="private data folder (default: data)")
     p.add_argument("--ledger", metavar="FILE", help="ledger file (default: <data>/records.sqlite)")
 
 
 def today_of(args) -> dt.date:
-    env = os.environ.get("SITE_BUILDER_TODAY")
-    return day_of(args) or (dt.date.fromisoformat(env) if env else dt.date.today())
+    return clock.today(day_of(args))
 
 
 def ledger_file(args) -> Path:
-    return Path(args.ledger) if args.ledger else Path(args.data) / "records.sqlite"
+    return Path(args.ledger) if args.ledger else ledger_in(Path(args.data))
 
 
 def usage_exit_1(p) -> None:

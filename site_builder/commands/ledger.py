@@ -11,7 +11,7 @@ from site_builder.commands.ingest import add_data_arguments, ledger_file, usage_
 from site_builder.errors import UsageError
 from site_builder.ledger import db, decisions, queries, table
 from site_builder.ledger.archive import atomic_write
-from site_builder.ledger.clock import now_iso
+from site_builder.clock import now_iso
 
 HELP = "list, search, export the ledger, show a card's history, conflicts, files; confirm or reject check-ins"
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 from pathlib import Path
 
-from site_builder.errors import UsageError
+from site_builder import clock
+from site_builder.commands.common import parse_date
 from site_builder.scaffold import new_story
 
 HELP = "scaffold a draft story: `new story TITLE` writes content/stories/<date>-<slug>.md and prints its path"
@@ -28,10 +28,4 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _today(value: str | None) -> dt.date:
-    value = value or os.environ.get("SITE_BUILDER_TODAY")
-    if not value:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"--today {value}: not a date; expected YYYY-MM-DD") from None
+    return clock.today(parse_date(value, "--today"))

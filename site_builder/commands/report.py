@@ -21,7 +21,7 @@ HELP = "write private reports, ledgers, cards and certificates (default build/re
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--content", default="content", metavar="DIR", help="content folder (default: content)")
     p.add_argument("--out", default="build/reports", metavar="DIR", help="output folder (default: build/reports; never inside build/site)")
-    p.add_argument("--ledger", metavar="FILE", help="ledger (default: site.yaml's ledger, data/records.sqlite)")
+    p.add_argument("--ledger", metavar="FILE", help="ledger (default: data/records.sqlite beside the content folder)")
     p.add_argument("--roster", metavar="FILE", help="roster of issued 报到卡 (default: data/roster.csv)")
     p.add_argument("--today", metavar="YYYY-MM-DD", help="the date the reports are for (default: SITE_BUILDER_TODAY or today)")
 
@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     output.check_out_dir(out, project)
     content = load_checked(options)
-    ledger = ledger_path(options, content.site.ledger)
+    ledger = ledger_path(options)
     roster = Path(args.roster) if args.roster else project / "data" / ROSTER_FILE
     ctx = context.load(content, ledger, roster, options.the_day())
     outputs = reports.render_reports(ctx)

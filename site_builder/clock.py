@@ -1,0 +1,26 @@
+"""The only place the wall clock is read. Commands call these and pass the result down to the stages.
+
+SITE_BUILDER_TODAY (YYYY-MM-DD) fixes "today" and SITE_BUILDER_NOW (ISO 8601) fixes "now", for tests
+and demonstrations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+
+def today(explicit: dt.date | None = None) -> dt.date:
+    """The date a build, report or ingest is for: --today, else SITE_BUILDER_TODAY, else the local date."""
+    if explicit:
+        return explicit
+    fixed = os.environ.get("SITE_BUILDER_TODAY")
+    return dt.date.fromisoformat(fixed) if fixed else dt.date.today()
+
+
+def now_iso() -> str:
+    """The ledger clock: when a file was received."""
+    fixed = os.environ.get("SITE_BUILDER_NOW")
+    if fixed:
+        return dt.datetime.fromisoformat(fixed).isoformat()
+    return dt.datetime.now().astimezone().replace(microsecond=0).isoformat()
