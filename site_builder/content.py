@@ -242,19 +242,24 @@ _NEAR_MISSES = {".yaml": (".yml",), ".md": (".markdown", ".mdown")}
 
 # --- posts and activities ------------------------------------------------------------------------
 
-def _posts(reader: _Reader) -> dict[str, Post]:
-    posts: dict[str, Post] = {}
-    for path in _files(reader, "posts", ".yaml"):
-        relative = f"posts/{path.name}"
+def _listed(reader: _Reader, folder: str, kind: str, unique: str, read, key) -> dict:
+    """Entries of every <folder>/*.yaml list, read by read(fields, path, relative); `unique` names key(value)."""
+    found: dict = {}
+    for path in _files(reader, folder, ".yaml"):
+        relative = f"{folder}/{path.name}"
         shown = reader.shown(relative)
         for entry in reader.entries(relative):
-            f = Fields(entry, shown, f"post '{_label(entry)}'", reader.problems)
-            post = _post(f, path.stem, relative)
+            f = Fields(entry, shown, f"{kind} '{_label(entry)}'", reader.problems)
+            value = read(f, path, relative)
             f.finish()
-            if post is not None:
-                reader.add_unique(posts, post.code, post, shown, entry.line, "post code",
-                                  lambda p: f"{reader.shown(p.source)}:{p.line}")
-    return posts
+            if value is not None:
+                reader.add_unique(found, key(value), value, shown, entry.line, unique,
+                                  lambda v: f"{reader.shown(v.source)}:{v.line}")
+    return found
+
+
+def _posts(reader: _Reader) -> dict[str, Post]:
+    return _listed(reader, "posts", "post", "post code", lambda f, path, relative: _post(f, path.stem, relative), lambda p: p.code)
 
 
 def _post(f: Fields, community: str, relative: str) -> Post | None:
@@ -269,17 +274,7 @@ def _post(f: Fields, community: str, relative: str) -> Post | None:
 
 
 def _activities(reader: _Reader) -> dict[str, Activity]:
-    found: dict[str, Activity] = {}
-    for path in _files(reader, "activities", ".yaml"):
-        relative = f"activities/{path.name}"
-        shown = reader.shown(relative)
-        for entry in reader.entries(relative):
-            f = Fields(entry, shown, f"activity '{_label(entry)}'", reader.problems)
-            activity = _activity(f, relative)
-            f.finish()
-            if activity is not None:
-                reader.add_unique(found, activity.id, activity, shown, entry.line, "activity",
-                                  lambda a: f"{reader.shown(a.source)}:{a.line}")
+    found = _listed(reader, "activities", "activity", "activity", lambda f, path, relative: _activity(f, relative), lambda a: a.id)
     ordered = sorted(found.values(), key=lambda a: (a.date, a.start, a.id))
     return {a.id: a for a in ordered}
 
