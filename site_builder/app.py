@@ -116,14 +116,7 @@ def activity_entry(activity) -> dict[str, Any]:
     return {"id": activity.id, "title": activity.title, "date": activity.date.isoformat(),
             "start": activity.start.strftime("%H:%M"), "end": activity.end.strftime("%H:%M"),
             "place": activity.place, "category": activity.category, "occasion": activity.occasion,
-            "community": activity.community, "team": activity.team, "hours": planned_hours(activity)}
-
-
-def planned_hours(activity) -> float:
-    if activity.hours:
-        return round(float(activity.hours), 2)
-    minutes = (activity.ends_at - activity.starts_at).total_seconds() / 60
-    return round(max(minutes, 0) / 60, 2)
+            "community": activity.community, "team": activity.team, "hours": activity.planned_hours}
 
 
 def manifest(base: str, assets) -> dict[str, Any]:

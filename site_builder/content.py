@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import unquote
 from typing import Callable, TypeVar
@@ -291,10 +292,8 @@ def _activity(f: Fields, relative: str) -> Activity | None:
     hours = f.number("hours")
     if not (id_ and title and date and start and end):
         return None
-    if hours is None:
-        minutes = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
-        hours = round(max(minutes, 0) / 60, 2)
-    return Activity(id_, title, date, start, end, hours=hours, **values, source=relative, line=f.data.line)
+    activity = Activity(id_, title, date, start, end, hours=hours or 0.0, **values, source=relative, line=f.data.line)
+    return activity if hours is not None else replace(activity, hours=activity.planned_hours)
 
 
 # --- stories -----------------------------------------------------------------------------------

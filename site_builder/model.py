@@ -136,7 +136,7 @@ class Activity:
     organiser: str  # the organising role/unit (never a private person's phone)
     community: str | None = None  # community id (an activity has a community, a team, or both)
     team: str | None = None  # team id
-    hours: float = 0.0  # planned hours; defaults to end - start
+    hours: float = 0.0  # planned hours; the loader fills in end - start when not given (planned_hours)
     capacity: int | None = None
     posts: tuple[str, ...] = ()  # post codes involved
     description: str = ""
@@ -150,6 +150,13 @@ class Activity:
     @property
     def ends_at(self) -> dt.datetime:
         return dt.datetime.combine(self.date, self.end)
+
+    @property
+    def planned_hours(self) -> float:
+        """The planned length in hours: `hours` when given, else end - start. Caps credited hours."""
+        if self.hours and self.hours > 0:
+            return round(float(self.hours), 2)
+        return round(max((self.ends_at - self.starts_at).total_seconds(), 0) / 3600, 2)
 
 
 @dataclass(frozen=True)

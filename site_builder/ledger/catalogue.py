@@ -33,11 +33,6 @@ class Catalogue:
     names: dict[str, str] = field(default_factory=dict)  # community id -> 阳光社区
 
 
-def planned_hours(start: dt.time, end: dt.time, hours: float) -> float:
-    if hours and hours > 0:
-        return float(hours)
-    minutes = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
-    return max(minutes, 0) / 60
 
 
 def from_content(content: Content) -> Catalogue:
@@ -45,7 +40,7 @@ def from_content(content: Content) -> Catalogue:
     for post in content.posts.values():
         posts.setdefault(post.community, set()).add(post.code)
     activities = {
-        a.id: ActivityRef(a.id, a.date, planned_hours(a.start, a.end, a.hours), a.community, a.team)
+        a.id: ActivityRef(a.id, a.date, a.planned_hours, a.community, a.team)
         for a in content.activities.values()
     }
     return Catalogue(
