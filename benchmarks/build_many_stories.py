@@ -63,7 +63,7 @@ def run(content_dir: Path, out_dir: Path, today: dt.date) -> int:
         if problems:
             raise ContentErrors(problems)
     with stage("figures", times):
-        figures = aggregates.public_figures(loaded, build.ledger_path(options, loaded.site.ledger), today)
+        figures = aggregates.public_figures(loaded, build.ledger_path(options), today)
     with stage("assets", times):
         theme_assets = assets.collect(options.theme_dir)
     with stage("pages", times):

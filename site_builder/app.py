@@ -71,12 +71,22 @@ def app_context(content: Content) -> dict[str, Any]:
 def outputs(content: Content, pages: list[Page], rendered: dict[str, bytes], theme_dir: Path,
             assets) -> dict[str, bytes]:
     """catalogue.json, manifest.webmanifest and sw.js, derived from the rendered site."""
-    base = content.site.base_path
-    files = {CATALOGUE: canonical_json(catalogue(content), compact=True),
-             MANIFEST: canonical_json(manifest(base, assets))}
-    entries = precache_entries(pages, {**rendered, **files}, assets, base)
-    files[SERVICE_WORKER] = service_worker(Path(theme_dir) / SW_TEMPLATE, entries, base)
+    files = files_of(content, assets)
+    digests = {name: hashlib.sha256(data).hexdigest() for name, data in {**rendered, **files}.items()}
+    files[SERVICE_WORKER] = service_worker_of(content, pages, digests, theme_dir, assets)
     return files
+
+
+def files_of(content: Content, assets) -> dict[str, bytes]:
+    """The form catalogue and the web app manifest."""
+    return {CATALOGUE: canonical_json(catalogue(content), compact=True),
+            MANIFEST: canonical_json(manifest(content.site.base_path, assets))}
+
+
+def service_worker_of(content: Content, pages: list[Page], digests: dict[str, str], theme_dir: Path, assets) -> bytes:
+    """sw.js, given the sha256 (hex) of every output file."""
+    base = content.site.base_path
+    return service_worker(Path(theme_dir) / SW_TEMPLATE, precache_entries(pages, digests, assets, base), base)
 
 
 def canonical_json(value: Any, compact: bool = False) -> bytes:
@@ -143,7 +153,7 @@ def asset_path(assets, name: str) -> str:
     return assets.url(name).lstrip("/")
 
 
-def precache_entries(pages: list[Page], files: dict[str, bytes], assets, base: str) -> list[dict[str, str]]:
+def precache_entries(pages: list[Page], digests: dict[str, str], assets, base: str) -> list[dict[str, str]]:
     """[{url, revision}] for every precached page, the catalogue, the manifest and the app's theme files."""
     paths = {p.output_path: page_url(p, base) for p in pages if p.precache}
     paths[CATALOGUE] = base + CATALOGUE
@@ -151,11 +161,11 @@ def precache_entries(pages: list[Page], files: dict[str, bytes], assets, base: s
     for name in sorted(assets.names):
         if name.endswith(PRECACHED_ASSET_TYPES):
             paths[asset_path(assets, name)] = base + asset_path(assets, name)
-    missing = sorted(path for path in paths if path not in files)
+    missing = sorted(path for path in paths if path not in digests)
     if missing:
         raise SiteBuilderError(f"{missing[0]}: precached file was not produced by the build; "
                                "expected every page with precache=True to be rendered")
-    return sorted(({"url": url, "revision": revision(files[path])} for path, url in paths.items()),
+    return sorted(({"url": url, "revision": digests[path][:16]} for path, url in paths.items()),
                   key=lambda e: e["url"])
 
 

@@ -1,25 +1,36 @@
 """The build, in the order its stages run. Data flows one way; only the writer touches the output folder.
 
-    load content -> validate -> public figures (from the ledger) -> collect pages
-    -> render pages, feeds, assets -> offline app (manifest, service worker) -> check links -> write
+    fingerprint the inputs -> load content (cache) -> validate -> public figures (from the ledger)
+    -> collect pages -> fingerprint pages -> render, check links, write (worker pool) -> other outputs
+    -> offline app (service worker) -> put in place (writer) -> remember (cache)
 
-Every stage before `write` works on plain values (the Content model, a list of Page, a dict of output
-path -> bytes), so stages can be tested alone, rendering can run in parallel, and unchanged work can be
-cached later without a rewrite.
+`build()` uses the build cache (cache.py, build/.cache/): a build whose inputs are all unchanged writes
+nothing; otherwise only pages whose fingerprint changed are rendered, and only changed files are
+written. The result is byte for byte the result of a build without the cache (`--no-cache`), which
+tests check after every kind of edit. `render_site()` builds everything in memory without a cache (the
+`check` command, and tests).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import os
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
-from site_builder import aggregates, clock, app, assets, content, feeds, links, pages, render, validate, writer
-from site_builder.errors import ContentErrors
+from site_builder import (aggregates, app, assets, cache as cache_, clock, content, derived, fingerprint, links,
+                          pages, render, validate, writer)
+from site_builder.cache import Cache, Untrusted, Written, digest_text
+from site_builder.errors import ContentErrors, Problem
 from site_builder.ledger import DATA_DIR, ledger_in
 from site_builder.model import Content
+from site_builder.pool import Pool
+from site_builder.progress import Progress
 
 THEME = Path(__file__).resolve().parent.parent / "theme"
+SERVICE_WORKER = app.SERVICE_WORKER
 
 
 @dataclass(frozen=True)
@@ -31,15 +42,45 @@ class Options:
     base_url: str | None = None  # overrides site.yaml's base_url
     theme_dir: Path = THEME
     ledger: Path | None = None  # overrides data/records.sqlite; a missing file means no figures
+    cache: bool = True  # build/.cache/<site>.sqlite beside the output folder; False: --no-cache
+    jobs: int | None = None  # worker processes (default: one per core; SITE_BUILDER_JOBS)
 
     def the_day(self) -> dt.date:
         return clock.today(self.today)
 
+    def cache_file(self) -> Path:
+        """build/site -> build/.cache/site.sqlite"""
+        out = Path(os.path.abspath(self.out_dir))
+        return out.parent / cache_.CACHE_DIR / f"{out.name}.sqlite"
 
-def load_checked(options: Options) -> Content:
+
+@dataclass
+class Summary:
+    """What a build did, for its one summary line."""
+
+    files: int = 0  # files the site consists of
+    written: int = 0  # written by this build
+    removed: int = 0  # removed because the content no longer produces them
+    seconds: float = 0.0
+    unchanged: bool = False  # nothing changed since the last build: nothing was done
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def from_cache(self) -> int:
+        return self.files - self.written
+
+    def line(self, out_dir: Path) -> str:
+        if self.unchanged:
+            return f"内容没有变化：{out_dir} 的 {self.files} 个文件都是最新的，用时 {self.seconds:.2f} 秒"
+        removed = f"，删除 {self.removed} 个" if self.removed else ""
+        return (f"已构建 {out_dir}：共 {self.files} 个文件，写入 {self.written} 个，{self.from_cache} 个未变（来自缓存）"
+                f"{removed}，用时 {self.seconds:.2f} 秒")
+
+
+def load_checked(options: Options, cache: Cache | None = None, pool: Pool | None = None) -> Content:
     """Load and validate content; raise ContentErrors listing every problem."""
     loaded, problems = content.load(options.content_dir, drafts=options.drafts, today=options.the_day(),
-                                    base_url=options.base_url)
+                                    base_url=options.base_url, cache=cache, pool=pool)
     if loaded is not None:
         problems += validate.validate(loaded)
     if problems:
@@ -52,19 +93,21 @@ def ledger_path(options: Options) -> Path:
     return options.ledger or ledger_in(options.content_dir.resolve().parent / DATA_DIR)
 
 
+# --- the site in memory (check, tests) ---------------------------------------------------------------
+
 def render_site(options: Options) -> dict[str, bytes]:
-    """Everything the site consists of, as output path -> bytes, without writing anything."""
+    """Everything the site consists of, as output path -> bytes, without writing anything or a cache."""
     today = options.the_day()
-    site_content = load_checked(options)
-    figures = aggregates.public_figures(site_content, ledger_path(options), today)
-    theme_assets = assets.collect(options.theme_dir)
-    all_pages = pages.collect(site_content, figures, today) + app.pages(site_content, today)
-    problems = validate.check_story_links(site_content, {p.url for p in all_pages})
-    if problems:
-        raise ContentErrors(problems)
-    outputs = render.render_all(all_pages, site_content, options.theme_dir, theme_assets, today, figures)
-    outputs.update(theme_assets.outputs)
-    outputs.update(feeds.outputs(site_content, all_pages, today))
+    with Pool(options.jobs) as pool:
+        site_content = load_checked(options, pool=pool)
+        figures = aggregates.public_figures(site_content, ledger_path(options), today)
+        theme_assets = assets.collect(options.theme_dir)
+        all_pages = collect_pages(site_content, figures, today)
+        outputs = render.render_all(all_pages, site_content, options.theme_dir, theme_assets, today, figures,
+                                    jobs=options.jobs)
+    sources = {"content": "-", "assets": "-", "today": "-", "figures": "-"}
+    for group in derived.groups(site_content, all_pages, theme_assets, today, sources):
+        outputs.update(group.produce())
     outputs.update(content.copied_files(site_content))
     outputs.update(app.outputs(site_content, all_pages, outputs, options.theme_dir, theme_assets))
     problems = links.check(outputs, site_content.site.base_path)
@@ -73,13 +116,255 @@ def render_site(options: Options) -> dict[str, bytes]:
     return outputs
 
 
-def build(options: Options) -> int:
-    """Build the site into options.out_dir; returns the number of files written."""
-    outputs = render_site(options)
-    writer.write(options.out_dir, outputs)
-    return len(outputs)
-
-
 def check(options: Options) -> int:
     """Validate content and links without writing; returns the number of output files it would write."""
     return len(render_site(options))
+
+
+def collect_pages(site_content: Content, figures: dict | None, today: dt.date) -> list[pages.Page]:
+    """Every page, after checking that each link written in a story names one of them."""
+    all_pages = pages.collect(site_content, figures, today) + app.pages(site_content, today)
+    problems = validate.check_story_links(site_content, {p.url for p in all_pages})
+    if problems:
+        raise ContentErrors(problems)
+    return all_pages
+
+
+# --- the build with its cache ------------------------------------------------------------------------
+
+def build(options: Options, progress: Progress | None = None, warn: Callable[[str], None] | None = None) -> Summary:
+    """Build the site into options.out_dir, reusing what the build cache knows; returns what it did."""
+    started = time.perf_counter()
+    progress = progress or Progress.quiet()
+    warnings: list[str] = []
+    say = warn or warnings.append
+    with Pool(options.jobs) as pool:
+        for attempt in (1, 2):
+            cache = Cache.open(options.cache_file(), _identity(options), say) if options.cache else Cache.none()
+            try:
+                summary = _build(options, cache, pool, progress)
+                break
+            except Untrusted as why:  # a value in the cache failed its check: start again without it
+                if attempt == 2:
+                    raise
+                say(f"构建缓存 {options.cache_file()} {why}，已忽略并重建（本次为完整构建）")
+                cache.close()
+                cache_._remove(options.cache_file())
+            finally:
+                cache.close()
+                progress.done()
+    summary.seconds = time.perf_counter() - started
+    summary.warnings = warnings
+    return summary
+
+
+def _identity(options: Options) -> dict[str, str]:
+    return {"code": cache_.code_digest(), "content": os.path.abspath(options.content_dir),
+            "out": os.path.abspath(options.out_dir), "theme": os.path.abspath(options.theme_dir)}
+
+
+def _build(options: Options, cache: Cache, pool: Pool, progress: Progress) -> Summary:
+    today = options.the_day()
+    cache.load_digests()
+    ledger = ledger_path(options)
+    inputs = _inputs_digest(options, cache, today, ledger)
+    previous = cache.outputs()
+    intact = _intact(Path(options.out_dir), previous)
+    if previous and cache.last_build() == inputs and len(intact) == len(previous):
+        cache.commit()
+        return Summary(files=len(previous), unchanged=True)
+    cache.forget_build()
+
+    site_content = load_checked(options, cache, pool)
+    figures = _figures(site_content, ledger, today, cache)
+    theme_assets = assets.collect(options.theme_dir)
+    all_pages = collect_pages(site_content, figures, today)
+    sources = {"content": site_content.digest, "assets": _assets_digest(theme_assets),
+               "today": today.isoformat(), "figures": digest_text(repr(figures))}
+    templates = _templates(options.theme_dir, cache)
+    memo: dict[int, str] = {}
+    prints = {p.output_path: fingerprint.page(p, templates, sources, memo) for p in all_pages}
+    del memo
+    groups = derived.groups(site_content, all_pages, theme_assets, today, sources)
+    copies = derived.copies(site_content, cache)
+
+    staging = writer.Staging(options.out_dir, complete=not intact)
+    try:
+        if staging.complete:
+            intact = {}
+        summary = _fill(staging, options, site_content, figures, theme_assets, all_pages, prints, groups, copies,
+                        intact, previous, cache, pool, progress, today)
+        staging.finish(summary["removed"] if not staging.complete else [])
+        cache.save_outputs(summary["written"], inputs)
+    finally:
+        staging.discard()
+    _forget_unused(site_content, cache)
+    cache.commit()
+    return Summary(files=summary["files"], written=summary["count"], removed=len(summary["removed"]))
+
+
+def _fill(staging: writer.Staging, options: Options, site_content: Content, figures, theme_assets, all_pages,
+          prints: dict[str, str], groups: list[derived.Group], copies: list[derived.Copy],
+          intact: dict[str, Written], previous: dict[str, Written], cache: Cache, pool: Pool,
+          progress: Progress, today: dt.date) -> dict:
+    """Write into staging every output whose inputs changed; check every link; return what was done."""
+    written: dict[str, Written] = {}
+    group_files: dict[str, dict[str, bytes] | None] = {}
+    for group in groups:
+        kept = {path: w for path, w in intact.items() if w.fingerprint == group.tag}
+        recorded = [path for path, w in previous.items() if w.fingerprint == group.tag]
+        if recorded and len(kept) == len(recorded):
+            written.update(kept)
+            group_files[group.name] = None
+        else:
+            group_files[group.name] = group.produce()
+    names = set(prints) | {c.name for c in copies} | {SERVICE_WORKER} | set(written)
+    for files in group_files.values():
+        names |= set(files or ())
+    names_frozen = frozenset(names)
+
+    todo = []
+    for page in all_pages:
+        known = intact.get(page.output_path)
+        if known is not None and known.fingerprint == prints[page.output_path]:
+            written[page.output_path] = known
+        else:
+            todo.append(page)
+    todo = render.with_bodies(sorted(todo, key=lambda p: p.url), site_content)
+    setting = render.setting_for(site_content, options.theme_dir, theme_assets, today, figures, names_frozen,
+                                 staging.folder)
+    progress.start("渲染页面", len(todo))
+    results = pool.map(render.render_pages, todo, setting, min_items=render.PARALLEL_FROM, done=progress.advance)
+    progress.done()
+    problems: list[Problem] = [p for r in results for p in r.problems]
+    for r in results:
+        staging.names.add(r.path)
+        written[r.path] = Written(r.digest, prints[r.path], r.size, r.mtime_ns)
+    count = len(results)
+
+    for group in groups:
+        for path, data in sorted((group_files[group.name] or {}).items()):
+            if path.endswith(".css"):
+                problems += links.check_css(path, data, names_frozen, site_content.site.base_path)
+            size, mtime = staging.put(path, data)
+            written[path] = Written(_sha256(data), group.tag, size, mtime)
+            count += 1
+    for copy in copies:
+        if copy.name in intact and intact[copy.name].fingerprint == copy.fingerprint and copy.fingerprint:
+            written[copy.name] = intact[copy.name]
+            continue
+        try:
+            size, mtime = staging.copy(copy.name, copy.source)
+        except OSError:
+            problems.append(Problem(str(copy.source), None, "image removed while the site was being built",
+                                    "the file to stay in place (build again)"))
+            continue
+        written[copy.name] = Written(_sha256((staging.folder / copy.name).read_bytes()), copy.fingerprint, size, mtime)
+        count += 1
+
+    removed = sorted(set(previous) - names) if intact else []
+    if removed:  # a page or file is gone: links on pages not rendered again may point to it
+        problems += _recheck(options.out_dir, [p for p in written if p not in staging.names and p.endswith(".html")],
+                             names_frozen, site_content.site.base_path, pool)
+    if problems:
+        raise ContentErrors(problems)
+    digests = {path: w.digest for path, w in written.items()}
+    data = app.service_worker_of(site_content, all_pages, digests, options.theme_dir, theme_assets)
+    if intact.get(SERVICE_WORKER) and intact[SERVICE_WORKER].digest == _sha256(data):
+        written[SERVICE_WORKER] = intact[SERVICE_WORKER]
+    else:
+        size, mtime = staging.put(SERVICE_WORKER, data)
+        written[SERVICE_WORKER] = Written(_sha256(data), "service-worker", size, mtime)
+        count += 1
+    return {"written": written, "files": len(written), "count": count, "removed": removed}
+
+
+def _sha256(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def _intact(out_dir: Path, previous: dict[str, Written]) -> dict[str, Written]:
+    """The outputs of the last build still in place as written (same size and modification time)."""
+    if not previous or not (out_dir / writer.MARKER).is_file():
+        return {}
+    found = {}
+    for path, w in previous.items():
+        try:
+            stat = os.stat(out_dir / path)
+        except OSError:
+            continue
+        if stat.st_size == w.size and stat.st_mtime_ns == w.mtime_ns:
+            found[path] = w
+    return found
+
+
+def _recheck(out_dir: Path, paths: list[str], names: frozenset[str], base_path: str, pool: Pool) -> list[Problem]:
+    items = sorted(paths)
+    results = pool.map(_check_files, items, (str(out_dir), names, base_path), min_items=render.PARALLEL_FROM)
+    return [p for found in results for p in found]
+
+
+def _check_files(setting: tuple[str, frozenset[str], str], paths: list[str]) -> list[list[Problem]]:
+    out_dir, names, base_path = setting
+    return [links.check_html(path, (Path(out_dir) / path).read_bytes(), names, base_path) for path in paths]
+
+
+def _inputs_digest(options: Options, cache: Cache, today: dt.date, ledger: Path) -> str:
+    """Everything a build reads: content and theme files, options, the ledger and site-builder itself."""
+    parts = [cache_.code_digest(), today.isoformat(), str(options.drafts), options.base_url or "",
+             _ledger_digest(ledger)]
+    for root in (Path(options.content_dir), Path(options.theme_dir)):
+        for path in content.input_files(root):
+            parts += [str(path), cache.file_digest(path)]
+    return digest_text(*parts)
+
+
+def _ledger_digest(ledger: Path) -> str:
+    from site_builder.ledger import snapshot
+
+    digest = getattr(snapshot, "digest", None)
+    if digest is not None:
+        return digest(ledger) or "no ledger"
+    try:
+        parts = [f"{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in (ledger, Path(f"{ledger}-wal")) if p.exists()]
+    except OSError:
+        parts = []
+    return digest_text(*parts) if parts else "no ledger"
+
+
+def _figures(site_content: Content, ledger: Path, today: dt.date, cache: Cache) -> dict | None:
+    if not ledger.exists():
+        return None
+    key = digest_text("figures", _ledger_digest(ledger), site_content.digest, today.isoformat())
+    found = cache.get("figures", key)
+    if found is not None:
+        return found[0]
+    figures = aggregates.public_figures(site_content, ledger, today)
+    cache.put("figures", key, (figures,))
+    cache.keep_only("figures", [key])
+    return figures
+
+
+def _templates(theme_dir: Path, cache: Cache) -> fingerprint.TemplateInputs:
+    folder = Path(theme_dir) / "templates"
+    key = digest_text("templates", *(f"{p}={cache.file_digest(p)}" for p in content.input_files(folder)))
+    found = cache.get("templates", key)
+    if found is None:
+        found = fingerprint.template_inputs(theme_dir)
+        cache.put("templates", key, found)
+        cache.keep_only("templates", [key])
+    return found
+
+
+def _assets_digest(theme_assets: assets.Assets) -> str:
+    return digest_text(*(f"{name}={out}" for name, out in sorted(theme_assets.names.items())))
+
+
+def _forget_unused(site_content: Content, cache: Cache) -> None:
+    """Stories and bodies the content no longer has are dropped from the cache (it does not grow forever)."""
+    from site_builder import stories
+
+    for kind in (stories.STORY_KIND, stories.BODY_KIND):
+        cache.keep_only(kind, cache.used.get(kind, ()))

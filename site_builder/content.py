@@ -12,6 +12,7 @@ See docs/content-format.md for the format.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -19,10 +20,12 @@ from urllib.parse import unquote
 from typing import Callable, TypeVar
 
 from site_builder import siteconfig, stories
+from site_builder.cache import Bodies, Cache, digest_text
 from site_builder.errors import ContentErrors, Problem, rel
 from site_builder.fields import SLUG, Fields, type_name
 from site_builder.model import Activity, Category, Community, Content, Department, Post, Service, Story, Team
 from site_builder.markup import Renderer, read_document
+from site_builder.pool import Pool
 from site_builder.yamlload import LineDict, LineList, load as load_yaml
 
 T = TypeVar("T")
@@ -82,15 +85,42 @@ class _Reader:
             into[key] = value
 
 
-def load(content_dir: Path, drafts: bool, today: dt.date, base_url: str | None = None) -> tuple[Content | None, list[Problem]]:
-    """Read everything in content/; returns (Content or None if site.yaml is unusable, problems)."""
+def load(content_dir: Path, drafts: bool, today: dt.date, base_url: str | None = None, cache: Cache | None = None,
+         pool: Pool | None = None) -> tuple[Content | None, list[Problem]]:
+    """Read everything in content/; returns (Content or None if site.yaml is unusable, problems).
+
+    With a build cache, the content apart from stories is taken from it while none of its files
+    changed, and so is every unchanged story (stories.load_all)."""
+    cache = cache or Cache.none()
     reader = _Reader(Path(content_dir))
     if not (reader.root / "site.yaml").is_file():
         return None, [Problem(reader.shown("site.yaml"), None, "not found", "the content folder to hold site.yaml")]
+    key = _rest_key(reader.root, str(content_dir), base_url, cache)
+    content = cache.get(REST_KIND, key)
+    if content is None:
+        content = _load_rest(reader, content_dir, base_url)
+        if content is None:
+            return None, reader.problems
+        content.digest = key
+        if not reader.problems:
+            cache.put(REST_KIND, key, content)
+            cache.keep_only(REST_KIND, [key])
+    renderer = Renderer(reader.root, content.site.base_path)
+    content.stories = _stories(reader, renderer, drafts, today, cache, pool)
+    if cache.enabled:
+        content.body_store = Bodies(cache)
+    return content, reader.problems
+
+
+REST_KIND = "content"  # cache kind: the content without its stories
+
+
+def _load_rest(reader: "_Reader", content_dir: Path, base_url: str | None) -> Content | None:
+    """Everything but the stories; None when site.yaml is unusable."""
     data = reader.mapping_file("site.yaml")
     site = siteconfig.read(data, reader.shown("site.yaml"), base_url, reader.problems) if data is not None else None
     if site is None:
-        return None, reader.problems
+        return None
     content = Content(root=str(content_dir), site=site)
     content.categories = _keyed(reader, "categories.yaml", _category, lambda c: c.code, "category")
     content.departments = _keyed(reader, "departments.yaml", _department, lambda d: d.code, "department")
@@ -99,8 +129,29 @@ def load(content_dir: Path, drafts: bool, today: dt.date, base_url: str | None =
     content.teams = _teams(reader, renderer)
     content.posts = _posts(reader)
     content.activities = _activities(reader)
-    content.stories = _stories(reader, renderer, drafts, today)
-    return content, reader.problems
+    return content
+
+
+def input_files(root: Path) -> list[Path]:
+    """Every file under the content folder that a build may read (hidden files and folders skipped)."""
+    found = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found += [Path(folder) / name for name in sorted(files) if not name.startswith(".")]
+    return found
+
+
+def is_story_file(root: Path, path: Path) -> bool:
+    return path.parent == root / "stories" and path.suffix == ".md"
+
+
+def _rest_key(root: Path, shown_root: str, base_url: str | None, cache: Cache) -> str:
+    """What the content without stories is made from: every other file (team images included)."""
+    parts = [shown_root, base_url or ""]
+    for path in input_files(root):
+        if not is_story_file(root, path):
+            parts += [path.relative_to(root).as_posix(), cache.file_digest(path)]
+    return digest_text(REST_KIND, *parts)
 
 
 def copied_files(content: Content) -> dict[str, bytes]:
@@ -298,9 +349,11 @@ def _activity(f: Fields, relative: str) -> Activity | None:
 
 # --- stories -----------------------------------------------------------------------------------
 
-def _stories(reader: _Reader, renderer: Renderer, drafts: bool, today: dt.date) -> dict[str, Story]:
+def _stories(reader: _Reader, renderer: Renderer, drafts: bool, today: dt.date, cache: Cache,
+             pool: Pool | None) -> dict[str, Story]:
     paths = _files(reader, "stories", ".md")
-    loaded, problems = stories.load_all(paths, [reader.shown(f"stories/{path.name}") for path in paths], renderer)
+    loaded, problems = stories.load_all(paths, [reader.shown(f"stories/{path.name}") for path in paths], renderer,
+                                        cache, pool)
     reader.problems += problems
     kept = [story for story in loaded if story is not None and (drafts or story.is_published(today))]
     kept.sort(key=lambda s: (-s.date.toordinal(), s.slug))

@@ -37,9 +37,15 @@ def rfc3339(day: dt.date) -> str:
     return f"{day.isoformat()}T00:00:00{CST}"
 
 
+def newest(content: Content) -> list[Story]:
+    """The stories the feed shows: the newest FEED_ENTRIES."""
+    return sorted(content.stories.values(), key=lambda s: (s.date, s.slug), reverse=True)[:FEED_ENTRIES]
+
+
 def atom(content: Content) -> bytes:
     site = content.site
-    stories = sorted(content.stories.values(), key=lambda s: (s.date, s.slug), reverse=True)[:FEED_ENTRIES]
+    stories = newest(content)
+    bodies = content.bodies(stories)
     updated = max((s.publish_date or s.date for s in stories), default=dt.date(site.year, 1, 1))
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
@@ -52,12 +58,12 @@ def atom(content: Content) -> bytes:
         f"  <updated>{rfc3339(updated)}</updated>",
         f"  <author><name>{escape(site.district)} · {escape(site.title)}</name></author>",
     ]
-    lines += [atom_entry(content, s) for s in stories]
+    lines += [atom_entry(content, s, bodies[s.slug]) for s in stories]
     lines.append("</feed>")
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def atom_entry(content: Content, story: Story) -> str:
+def atom_entry(content: Content, story: Story, body_html: str) -> str:
     link = absolute(content, f"/stories/{story.slug}/")
     categories = "".join(f"\n    <category term={quoteattr(t)}/>" for t in story.tags)
     return (f"  <entry>\n    <title>{escape(story.title)}</title>\n"
@@ -66,7 +72,7 @@ def atom_entry(content: Content, story: Story) -> str:
             f"    <published>{rfc3339(story.date)}</published>\n"
             f"    <updated>{rfc3339(story.publish_date or story.date)}</updated>\n"
             f"    <summary>{escape(story.summary)}</summary>\n"
-            f"    <content type=\"html\">{escape(story.body_html)}</content>{categories}\n  </entry>")
+            f"    <content type=\"html\">{escape(body_html)}</content>{categories}\n  </entry>")
 
 
 def sitemap(content: Content, pages: Iterable) -> bytes:

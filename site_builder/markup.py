@@ -90,13 +90,19 @@ class Renderer:
     def __init__(self, content_root: Path, base_path: str):
         self.content_root = content_root.resolve()
         self.base_path = base_path
-        self.markdown = markdown.Markdown(
-            extensions=["extra", "sane_lists"],
-            extension_configs={"extra": {"footnotes": {"BACKLINK_TITLE": "返回正文"}}},
-            output_format="html",
-        )
+        self._markdown: markdown.Markdown | None = None  # made when first needed (a warm build may need none)
         self._sizes: dict[Path, tuple[int, int] | None] = {}
         self._images: dict[tuple[Path, str], Image | str] = {}
+
+    @property
+    def markdown(self) -> markdown.Markdown:
+        if self._markdown is None:
+            self._markdown = markdown.Markdown(
+                extensions=["extra", "sane_lists"],
+                extension_configs={"extra": {"footnotes": {"BACKLINK_TITLE": "返回正文"}}},
+                output_format="html",
+            )
+        return self._markdown
 
     def render(self, text: str, source_dir: Path, shown: str, first_line: int, problems: list[Problem]) -> Body:
         self.markdown.reset()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 # The six roles a member takes on (实施方案 三(三)3).
 ROLES = ("宣传员", "信息员", "参谋员", "劝导员", "服务员", "帮扶员")
@@ -195,6 +196,9 @@ class Story:
     links: tuple[tuple[str, int], ...] = ()  # internal link targets and their line, checked by validation
     source: str = ""
     line: int = 0
+    # What the story was made from (its file, images and the base path): equal digests, equal story.
+    # Set by the loader; pages that show a story are re-rendered when it changes (build cache).
+    digest: str = field(default="", compare=False)
 
     def is_published(self, today: dt.date) -> bool:
         return not self.draft and (self.publish_date or self.date) <= today
@@ -213,6 +217,22 @@ class Content:
     posts: dict[str, Post] = field(default_factory=dict)  # by code
     activities: dict[str, Activity] = field(default_factory=dict)  # by id, sorted by start
     stories: dict[str, Story] = field(default_factory=dict)  # by slug, newest first
+    digest: str = ""  # of every file but the stories (and of the base path): pages that use content depend on it
+    # Where the bodies of stories loaded from the build cache are (None: every story carries its body).
+    body_store: Any = field(default=None, repr=False, compare=False)
+
+    def body(self, story: Story) -> str:
+        """A story's HTML body: loaded with it, or fetched from the build cache (warm builds)."""
+        return self.bodies([story])[story.slug]
+
+    def bodies(self, stories: list[Story]) -> dict[str, str]:
+        """slug -> HTML body of each story, fetching from the build cache in one go what is not loaded."""
+        found = {s.slug: s.body_html for s in stories if s.body_html or self.body_store is None}
+        waiting = [s for s in stories if s.slug not in found]
+        if waiting:
+            fetched = self.body_store.bodies([s.digest for s in waiting])
+            found.update((s.slug, fetched[s.digest]) for s in waiting)
+        return found
 
     def posts_of(self, community_id: str) -> list[Post]:
         return [p for p in self.posts.values() if p.community == community_id]

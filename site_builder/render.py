@@ -1,27 +1,29 @@
 """Renders pages with Jinja2 (owner: rendering stage).
 
 `environment()` builds the one Jinja environment every template sees (its globals and filters are the
-contract written in docs/design.md, "Templates"); `render_page()` is a pure function page -> bytes so
-pages can later be rendered in parallel; `render_all()` renders every page in a stable order.
+contract written in docs/design.md, "Templates"); `render_page()` is a pure function page -> bytes;
+`render_pages()` is the build pool's task: it renders pages, checks their links and writes them, in a
+worker process; `render_all()` renders every page in memory (tests, and what `check` needs).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
-import os
+import hashlib
 import traceback
-from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import quote, urljoin
 
 import jinja2
 
+from site_builder import links, writer
 from site_builder.assets import Assets
-from site_builder.errors import Problem, ContentErrors
-from site_builder.model import Content, Site
+from site_builder.errors import ContentErrors, Problem, SiteBuilderError
+from site_builder.model import Content, Site, Story
 from site_builder.pages import tag_slug
+from site_builder.pool import Pool
 
 WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
 
@@ -98,7 +100,13 @@ def environment(theme_dir: Path, content: Content, assets: Assets, today: dt.dat
         asset=lambda name: site_url(base_path, assets.url(name)),
         tag_url=lambda tag: f"/stories/tag/{tag_slug(tag)}/",
     )
-    env.filters.update(
+    env.filters.update(filters(site))
+    return env
+
+
+def filters(site: Site) -> dict[str, Any]:
+    """The filters of docs/design.md, "Templates"."""
+    return dict(
         cn_date=cn_date,
         cn_month=cn_month,
         weekday=cn_weekday,
@@ -106,7 +114,6 @@ def environment(theme_dir: Path, content: Content, assets: Assets, today: dt.dat
         hours=lambda v: hours(v, site.min_group),
         figure=lambda v, unit="": count(v, site.min_group, unit),
     )
-    return env
 
 
 def template_line(error: BaseException, fallback: str) -> tuple[str, int | None]:
@@ -137,55 +144,109 @@ def render_page(env: jinja2.Environment, page: Any) -> bytes:
     return html.encode("utf-8")
 
 
-PARALLEL_FROM = 2000  # pages; below this, starting worker processes costs more than it saves
-_worker: dict[str, Any] = {}  # per worker process: the environment and the pages
+PARALLEL_FROM = 500  # pages; below this, sending pages to worker processes costs more than it saves
+
+
+class NoStories:
+    """content.stories as templates see it: empty, and an error when used. Templates get stories
+    through their page's context, so the build knows which pages show which stories (fingerprint.py)."""
+
+    def _refuse(self, *_args, **_kwargs):
+        raise SiteBuilderError("theme/templates: a template reads content.stories; "
+                               "expected stories from the page's context (stories, latest_stories, story)")
+
+    __getitem__ = __iter__ = __len__ = __contains__ = values = items = keys = get = _refuse
+
+    def __reduce__(self):
+        return (NoStories, ())
+
+
+@dataclass
+class Setting:
+    """What every page of one build is rendered with (sent once to each worker process)."""
+
+    content: Content  # without stories (see NoStories) and without the cache's body store
+    theme_dir: Path
+    asset_names: dict[str, str]
+    today: dt.date
+    figures: dict | None
+    names: frozenset[str] | None = None  # every output path: links are checked against it (None: not checked)
+    write_dir: Path | None = None  # pages are written here (writer.put) instead of being returned
+    _env: jinja2.Environment | None = field(default=None, repr=False, compare=False)
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_env": None}
+
+    @property
+    def env(self) -> jinja2.Environment:
+        if self._env is None:
+            self._env = environment(self.theme_dir, self.content, Assets(names=self.asset_names), self.today,
+                                    self.figures)
+        return self._env
+
+
+def setting_for(content: Content, theme_dir: Path, assets: Assets, today: dt.date, figures: dict | None,
+                names: frozenset[str] | None = None, write_dir: Path | None = None) -> Setting:
+    shared = replace(content, stories=NoStories(), body_store=None)
+    return Setting(shared, Path(theme_dir), dict(assets.names), today, figures, names, write_dir)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One rendered page: its output path, the sha256 of its bytes, the bytes unless written, problems."""
+
+    path: str
+    digest: str
+    data: bytes | None
+    size: int
+    mtime_ns: int
+    problems: tuple[Problem, ...] = ()
+
+
+def render_pages(setting: Setting, pages: list[Any]) -> list[Rendered]:
+    """Pool task: render, check the links of and (with write_dir) write each page."""
+    results = []
+    for page in pages:
+        try:
+            data = render_page(setting.env, page)
+        except ContentErrors as error:
+            results.append(Rendered(page.output_path, "", None, 0, 0, tuple(error.problems)))
+            continue
+        problems: tuple[Problem, ...] = ()
+        if setting.names is not None:
+            problems = tuple(links.check_page(page.output_path, data.decode("utf-8"), setting.names,
+                                              setting.content.site.base_path))
+        digest = hashlib.sha256(data).hexdigest()
+        if setting.write_dir is not None:
+            size, mtime_ns = writer.put(setting.write_dir, page.output_path, data)
+            results.append(Rendered(page.output_path, digest, None, size, mtime_ns, problems))
+        else:
+            results.append(Rendered(page.output_path, digest, data, len(data), 0, problems))
+    return results
 
 
 def render_all(pages: Iterable[Any], content: Content, theme_dir: Path, assets: Assets, today: dt.date,
                figures: dict | None = None, jobs: int | None = None) -> dict[str, bytes]:
-    """Every page rendered, keyed by output path ("communities/yangguang/index.html").
+    """Every page rendered, keyed by output path ("communities/yangguang/index.html"), links unchecked.
 
-    Large sites are rendered by `jobs` worker processes (default: one per CPU, at most 8, from
-    PARALLEL_FROM pages); the result is the same, in the same order, either way.
-    """
-    ordered = sorted(pages, key=lambda p: p.url)
-    workers = jobs if jobs is not None else (min(os.cpu_count() or 1, 8) if len(ordered) >= PARALLEL_FROM else 1)
-    if workers <= 1:
-        env = environment(theme_dir, content, assets, today, figures)
-        return {page.output_path: render_page(env, page) for page in ordered}
-    return render_in_processes(ordered, (content, theme_dir, assets, today, figures), workers)
-
-
-def render_in_processes(ordered: list[Any], setting: tuple, workers: int) -> dict[str, bytes]:
-    """Chunks of pages rendered by worker processes ("spawn": the dev server has threads running)."""
-    size = -(-len(ordered) // (workers * 4))
-    ranges = [(start, min(start + size, len(ordered))) for start in range(0, len(ordered), size)]
-    outputs: dict[str, bytes] = {}
-    problems: list[Problem] = []
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                             initargs=(ordered, setting)) as pool:
-        for chunk, found in pool.map(_render_range, ranges):
-            outputs.update(chunk)
-            problems += found
+    Large sites are rendered by worker processes; the result is the same bytes either way."""
+    ordered = sorted(with_bodies(list(pages), content), key=lambda p: p.url)
+    setting = setting_for(content, theme_dir, assets, today, figures)
+    with Pool(jobs) as pool:
+        results = pool.map(render_pages, ordered, setting, min_items=PARALLEL_FROM)
+    problems = [p for r in results for p in r.problems]
     if problems:
         raise ContentErrors(problems)
-    return outputs
+    return {r.path: r.data for r in results}
 
 
-def _start_worker(ordered: list[Any], setting: tuple) -> None:
-    content, theme_dir, assets, today, figures = setting
-    _worker["pages"] = ordered
-    _worker["env"] = environment(theme_dir, content, assets, today, figures)
-
-
-def _render_range(bounds: tuple[int, int]) -> tuple[dict[str, bytes], list[Problem]]:
-    """Pages [start, end) rendered; problems returned as values (ContentErrors does not pickle)."""
-    env, ordered = _worker["env"], _worker["pages"]
-    outputs: dict[str, bytes] = {}
-    for page in ordered[bounds[0]:bounds[1]]:
-        try:
-            outputs[page.output_path] = render_page(env, page)
-        except ContentErrors as error:
-            return outputs, error.problems
-    return outputs, []
+def with_bodies(pages: list[Any], content: Content) -> list[Any]:
+    """Pages whose story comes from the build cache get its body (story pages only show one)."""
+    waiting = [p for p in pages if isinstance(p.context.get("story"), Story) and not p.context["story"].body_html]
+    if not waiting or content.body_store is None:
+        return pages
+    bodies = content.bodies([p.context["story"] for p in waiting])
+    for page in waiting:
+        story = page.context["story"]
+        page.context = {**page.context, "story": replace(story, body_html=bodies[story.slug])}
+    return pages

@@ -1,24 +1,36 @@
 """Stories: stories/<slug>.md read into model.Story (front matter fields, rendered body, images, links).
 
-The Markdown and its rules (sanitising, images, base-path links) are in markup.py. Many stories are
-rendered in worker processes; stories that loaded cleanly are kept in memory and reused while their
-file and images are unchanged, so the dev server's rebuilds of a large site stay fast.
+The Markdown and its rules (sanitising, images, base-path links) are in markup.py. Stories are loaded
+through the build cache: a story whose file, images and base path are unchanged is taken from it (its
+fields at once, its body only when a page needs it, see Content.body), the rest are rendered, in the
+build's worker processes when there are many. Stories with problems are never cached, so a problem is
+reported again until it is fixed.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from site_builder.cache import Cache, digest_text
 from site_builder.errors import Problem
 from site_builder.fields import SLUG, Fields
 from site_builder.markup import Renderer, read_document
 from site_builder.model import Image, NamedMember, Story
+from site_builder.pool import Pool
+from site_builder.privacy import EXPECTED, personal_numbers
 
 # From this many stories to render on, Markdown is rendered in worker processes (below it, start-up costs more).
 PARALLEL_FROM = 300
+STORY_KIND, BODY_KIND = "story", "body"  # cache kinds: a story's fields (by story key), its body (by digest)
+
+
+@dataclass(frozen=True)
+class Cached:
+    """What the cache keeps of a story: its fields without the texts, and the images it was made with."""
+
+    story: Story
+    images: tuple[tuple[str, str], ...]  # (Image.src, digest of the image file)
 
 
 def load_story(path: Path, shown: str, renderer: Renderer, problems: list[Problem]) -> Story | None:
@@ -37,6 +49,7 @@ def load_story(path: Path, shown: str, renderer: Renderer, problems: list[Proble
     tags, draft, publish_date = f.texts("tags"), f.flag("draft"), f.date("publish_date")
     cover = _cover(f, path, shown, renderer, problems)
     members = _members(f, shown, slug, problems)
+    _privacy(f, slug, {"title": title, "summary": summary}, members, document.body, document.body_line)
     f.finish()
     body = renderer.render(document.body, path.parent, shown, document.body_line, problems)
     if date is None:
@@ -48,6 +61,21 @@ def load_story(path: Path, shown: str, renderer: Renderer, problems: list[Proble
         draft=draft, publish_date=publish_date, members=members, links=tuple(body.links),
         source=f"stories/{path.name}", line=1,
     )
+
+
+def _privacy(f: Fields, slug: str, fields: dict[str, str], members: tuple[NamedMember, ...], body: str,
+             body_line: int) -> None:
+    """No mobile phone or ID number in a story's title, summary, members' deeds or text."""
+    label = f"story '{slug}'"
+    for key, text in fields.items():
+        for number, what in personal_numbers(text):
+            f.problem(key, f"'{key}' holds {what} ({number[:3]}…)", EXPECTED)
+    for member in members:
+        for number, what in personal_numbers(member.deeds):
+            f.problem("members", f"member {member.name}: 'members' holds {what} ({number[:3]}…)", EXPECTED)
+    for number, what in personal_numbers(body):
+        line = body_line + next((i for i, text in enumerate(body.split("\n")) if number in text), 0)
+        f.problems.append(Problem(f.shown, line, f"{label}: the text holds {what} ({number[:3]}…)", EXPECTED))
 
 
 def _cover(f: Fields, path: Path, shown: str, renderer: Renderer, problems: list[Problem]) -> Image | None:
@@ -77,83 +105,67 @@ def _unique(images: list[Image]) -> list[Image]:
     return seen
 
 
-def load_all(paths: list[Path], shown: list[str], renderer: Renderer) -> tuple[list[Story | None], list[Problem]]:
-    """Every story file, in the order given: unchanged ones from the cache, the rest rendered (in worker
-    processes when there are many)."""
-    keys = [path.resolve() for path in paths]
-    results: list[Story | None] = [CACHE.get(key, renderer.base_path) for key in keys]
-    todo = [i for i, story in enumerate(results) if story is None]
-    if len(todo) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1:
-        fresh = _load_in_parallel([paths[i] for i in todo], [shown[i] for i in todo], renderer)
-    else:
-        fresh = [_load_one(paths[i], shown[i], renderer) for i in todo]
+def load_all(paths: list[Path], shown: list[str], renderer: Renderer, cache: Cache | None = None,
+             pool: Pool | None = None) -> tuple[list[Story | None], list[Problem]]:
+    """Every story file, in the order given: unchanged ones from the cache (fields only: their bodies
+    stay in the cache until Content.body asks), the others rendered and cached when they have no problem."""
+    cache = cache or Cache.none()
+    keys = [story_key(cache.file_digest(path), renderer.base_path) for path in paths]
+    known = cache.get_many(STORY_KIND, keys)
+    results: list[Story | None] = [None] * len(paths)
+    todo: list[int] = []
+    for i, key in enumerate(keys):
+        entry = known.get(key)
+        digest = entry and _digest_if_current(key, entry, renderer.content_root, cache)
+        if digest:
+            results[i] = replace(entry.story, digest=digest)
+            cache.mark(BODY_KIND, [digest])
+        else:
+            todo.append(i)
     problems: list[Problem] = []
-    for i, (story, story_problems) in zip(todo, fresh):
-        results[i] = story
+    fresh_entries, fresh_bodies = {}, {}
+    pool = pool or Pool(1)
+    loaded = pool.map(_load_chunk, [(paths[i], shown[i]) for i in todo], (renderer.content_root, renderer.base_path),
+                      min_items=PARALLEL_FROM)
+    for i, (story, story_problems) in zip(todo, loaded):
         problems += story_problems
-        if story is not None and not story_problems:
-            CACHE.put(keys[i], renderer.base_path, story, renderer.content_root)
+        if story is None:
+            continue
+        images = tuple((image.src, cache.file_digest(renderer.content_root / image.src)) for image in story.images)
+        story = replace(story, digest=digest_text(keys[i], *(d for _, d in images)))
+        results[i] = story
+        if not story_problems:
+            fresh_entries[keys[i]] = Cached(replace(story, body_markdown="", body_html=""), images)
+            fresh_bodies[story.digest] = story.body_html
+    cache.put_many(STORY_KIND, fresh_entries)
+    cache.put_many(BODY_KIND, fresh_bodies)
     return results, problems
 
 
-def _load_one(path: Path, shown: str, renderer: Renderer) -> tuple[Story | None, list[Problem]]:
-    problems: list[Problem] = []
-    return load_story(path, shown, renderer, problems), problems
+def story_key(file_digest: str, base_path: str) -> str:
+    """What a story's rendering depends on besides its images: its file and the base path of links."""
+    return digest_text("story", file_digest, base_path)
 
 
-def _load_chunk(paths: list[Path], shown: list[str], content_root: Path, base_path: str) -> list[tuple[Story | None, list[Problem]]]:
-    """Load several stories with one renderer, in a worker process."""
-    renderer = Renderer(content_root, base_path)
-    return [_load_one(path, name, renderer) for path, name in zip(paths, shown)]
-
-
-def _load_in_parallel(paths: list[Path], shown: list[str], renderer: Renderer) -> list[tuple[Story | None, list[Problem]]]:
-    """Markdown rendering dominates large sites: split the stories over worker processes, keeping order.
-
-    "spawn" rather than fork: the dev server builds from a process with running threads.
-    """
-    workers = min(os.cpu_count() or 1, 8)
-    size = -(-len(paths) // (workers * 4))
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(_load_chunk, paths[i:i + size], shown[i:i + size], renderer.content_root,
-                               renderer.base_path) for i in range(0, len(paths), size)]
-        return [result for future in futures for result in future.result()]
-
-
-class StoryCache:
-    """Stories that loaded without a problem, kept in memory between builds (the dev server's rebuilds).
-
-    An entry is used only while the story file and every image it uses are unchanged (same size and
-    modification time) and the base path is the same. Stories with problems are never cached, so a
-    problem is reported again until it is fixed.
-    """
-
-    def __init__(self) -> None:
-        self.entries: dict[tuple[Path, str], tuple[tuple[int, int, int], Story, tuple[tuple[Path, tuple[int, int, int]], ...]]] = {}
-
-    def get(self, path: Path, base_path: str) -> Story | None:
-        entry = self.entries.get((path, base_path))
-        if entry is None:
+def _digest_if_current(key: str, entry: Cached, root: Path, cache: Cache) -> str | None:
+    """The story's digest when every image it was made with is unchanged, else None (render it again)."""
+    digests = []
+    for src, digest in entry.images:
+        try:
+            current = cache.file_digest(root / src)
+        except OSError:
             return None
-        stamp, story, images = entry
-        if _stamp(path) != stamp or any(_stamp(image) != image_stamp for image, image_stamp in images):
-            del self.entries[(path, base_path)]
+        if current != digest:
             return None
-        return story
-
-    def put(self, path: Path, base_path: str, story: Story, root: Path) -> None:
-        """Keep a story loaded from `path` (absolute) with images under the content folder `root`."""
-        images = tuple((root / image.src, _stamp(root / image.src)) for image in story.images)
-        self.entries[(path, base_path)] = (_stamp(path), story, images)
+        digests.append(digest)
+    return digest_text(key, *digests)
 
 
-def _stamp(path: Path) -> tuple[int, int, int]:
-    """What changes when a file is edited or replaced."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return (-1, -1, -1)
-    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
-
-
-CACHE = StoryCache()
+def _load_chunk(setting: tuple[Path, str], items: list[tuple[Path, str]]) -> list[tuple[Story | None, list[Problem]]]:
+    """Load several stories with one renderer (in a worker process, or here for a few)."""
+    renderer = Renderer(*setting)  # a new one each time: it remembers image sizes
+    results = []
+    for path, name in items:
+        problems: list[Problem] = []
+        results.append((load_story(path, name, renderer, problems), problems))
+    return results

@@ -1,9 +1,16 @@
 """The only code that writes the site folder (owner: rendering stage).
 
-`write()` builds the whole site in a sibling temporary folder, then swaps it in with one rename (an
-atomic exchange where Linux offers it), so readers see the old site or the new one, never half of
-either. It refuses output names that escape the folder, and refuses to replace an existing folder that
-does not carry its marker file: `--out ~` or `--out .` cannot wipe a home or project folder.
+Every build writes what it produces into a sibling staging folder (`.<site>.new-<pid>`), render workers
+included (`put`), and nothing touches the site until every check has passed. Then `Staging.finish`:
+
+- a complete build swaps the staging folder in with one rename (an atomic exchange where Linux offers
+  it), so readers see the old site or the new one, never half of either;
+- an incremental build (the build cache knew the site folder) moves each changed file into place with
+  one rename each (each file is old or new, never half-written) and removes files no longer produced.
+
+It refuses output names that escape the folder, and refuses to replace an existing folder that does not
+carry its marker file: `--out ~` or `--out .` cannot wipe a home or project folder. Staging folders left
+by a build that was killed are removed by the next one.
 """
 
 from __future__ import annotations
@@ -22,17 +29,78 @@ RENAME_EXCHANGE = 2  # linux/fs.h
 
 def write(out_dir: Path, outputs: dict[str, bytes]) -> None:
     """Replace out_dir with exactly `outputs` (output path -> bytes)."""
-    out = Path(os.path.abspath(out_dir))
-    check_replaceable(out)
-    names = [safe_name(name) for name in sorted(outputs)]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.parent / f".{out.name}.new-{os.getpid()}"
-    remove_tree(staging)
+    staging = Staging(out_dir, complete=True)
     try:
-        fill(staging, names, outputs)
-        swap(staging, out)
+        for name in sorted(outputs):
+            staging.put(name, outputs[name])
+        staging.finish()
     finally:
-        remove_tree(staging)
+        staging.discard()
+
+
+class Staging:
+    """The folder a build writes into before its result replaces (complete) or updates the site."""
+
+    def __init__(self, out_dir: Path, complete: bool):
+        self.out = Path(os.path.abspath(out_dir))
+        check_replaceable(self.out)
+        self.complete = complete or not (self.out / MARKER).is_file()
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale(self.out)
+        self.folder = self.out.parent / f".{self.out.name}.new-{os.getpid()}"
+        remove_tree(self.folder)
+        self.folder.mkdir()
+        self.names: set[str] = set()
+
+    def put(self, name: str, data: bytes) -> tuple[int, int]:
+        """Write one output file; returns its size and modification time (ns)."""
+        self.names.add(safe_name(name))
+        return put(self.folder, name, data)
+
+    def copy(self, name: str, source: Path) -> tuple[int, int]:
+        """An output file that is a copy of an input file (story images), not read into memory."""
+        self.names.add(safe_name(name))
+        target = self.folder / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+        stat = target.stat()
+        return stat.st_size, stat.st_mtime_ns
+
+    def finish(self, remove: list[str] = ()) -> None:
+        """Put the staged files in place; for an incremental build also remove `remove` from the site."""
+        for name in remove:
+            safe_name(name)
+        if self.complete:
+            (self.folder / MARKER).write_bytes(MARKER_TEXT)
+            swap(self.folder, self.out)
+            return
+        for name in sorted(self.names):
+            target = self.out / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.is_dir() and not target.is_symlink():
+                remove_tree(target)
+            os.replace(self.folder / name, target)
+        for name in sorted(remove):
+            remove_tree(self.out / name)
+            _remove_empty_parents(self.out / name, self.out)
+
+    def discard(self) -> None:
+        remove_tree(self.folder)
+
+
+def put(folder: Path, name: str, data: bytes) -> tuple[int, int]:
+    """Write data at folder/name (a render worker writes its pages with this); returns size, mtime_ns."""
+    target = Path(folder) / safe_name(name)
+    try:
+        handle = open(target, "wb")
+    except FileNotFoundError:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(target, "wb")
+    with handle:
+        handle.write(data)
+        handle.flush()
+        stat = os.fstat(handle.fileno())
+    return stat.st_size, stat.st_mtime_ns
 
 
 def check_replaceable(out: Path) -> None:
@@ -54,13 +122,25 @@ def safe_name(name: str) -> str:
     return name
 
 
-def fill(staging: Path, names: list[str], outputs: dict[str, bytes]) -> None:
-    staging.mkdir()
-    for name in names:
-        target = staging / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(outputs[name])
-    (staging / MARKER).write_bytes(MARKER_TEXT)
+def remove_stale(out: Path) -> None:
+    """Staging folders of builds that were killed (their process is gone)."""
+    prefix = f".{out.name}."
+    for sibling in out.parent.glob(f".{out.name}.*-*"):
+        kind, _, pid = sibling.name[len(prefix):].partition("-")
+        if kind in ("new", "old") and pid.isdigit() and not _running(int(pid)):
+            remove_tree(sibling)
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def swap(staging: Path, out: Path) -> None:
@@ -69,7 +149,7 @@ def swap(staging: Path, out: Path) -> None:
         os.rename(staging, out)
         return
     if exchange(staging, out):
-        return  # staging now holds the old site; write() removes it
+        return  # staging now holds the old site; discard() removes it
     old = out.parent / f".{out.name}.old-{os.getpid()}"
     remove_tree(old)
     os.rename(out, old)
@@ -94,3 +174,10 @@ def remove_tree(path: Path) -> None:
         shutil.rmtree(path)
     elif path.exists() or path.is_symlink():
         path.unlink()
+
+
+def _remove_empty_parents(path: Path, root: Path) -> None:
+    parent = path.parent
+    while parent != root and parent.is_dir() and not any(parent.iterdir()):
+        parent.rmdir()
+        parent = parent.parent

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from content_trees import TREES, all_problems, copy_tree, load
+from content_trees import TODAY, TREES, all_problems, copy_tree, load
 from site_builder import content, stories
+from site_builder.cache import Cache
 from site_builder.model import Activity, Image, Post, Story
+from site_builder.pool import Pool
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -154,38 +157,61 @@ def test_parallel_story_loading_gives_the_same_content(tmp_path, monkeypatch):
         _story(root, f"s{n}", f"title: 故事{n}\ndate: 2026-04-0{n + 1}\nsummary: 摘要。",
                f"见[社区](/communities/yangguang/)。\n\n![图](images/封面 图.png)" if n % 2 else "<script>x</script>")
     _story(root, "broken", "title: 坏\ndate: 不是日期\nsummary: 摘要。")
-    monkeypatch.setattr(stories, "CACHE", stories.StoryCache())
     serial = load(root, drafts=True)
-    monkeypatch.setattr(stories, "CACHE", stories.StoryCache())
     monkeypatch.setattr(stories, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(stories.os, "cpu_count", lambda: 2)
-    parallel = load(root, drafts=True)
+    with Pool(2) as pool:
+        parallel = content.load(root, drafts=True, today=TODAY, pool=pool)
     assert parallel[0].stories == serial[0].stories and list(parallel[0].stories) == list(serial[0].stories)
     assert parallel[1] == serial[1] and len(serial[1]) == 1
 
 
-def test_unchanged_stories_come_from_the_cache_until_the_file_or_an_image_changes(tmp_path, monkeypatch):
-    monkeypatch.setattr(stories, "CACHE", stories.StoryCache())
+def cached_load(root, cache_file, **kwargs):
+    cache = Cache.open(cache_file, {"code": "test"}, warn=pytest.fail)
+    try:
+        return content.load(root, drafts=kwargs.get("drafts", False), today=TODAY,
+                            base_url=kwargs.get("base_url"), cache=cache)
+    finally:
+        cache.close()
+
+
+def test_unchanged_stories_come_from_the_cache_until_the_file_or_an_image_changes(tmp_path):
     root = copy_tree("minimal", tmp_path)
-    first = load(root)[0].stories["2026-03-12-dengguang"]
-    assert load(root)[0].stories["2026-03-12-dengguang"] is first
-    assert load(root, base_url="/sub/")[0].stories["2026-03-12-dengguang"] is not first  # other base path
+    cache_file = tmp_path / "cache.sqlite"
+    first = cached_load(root, cache_file)[0].stories["2026-03-12-dengguang"]
+    again = cached_load(root, cache_file)[0].stories["2026-03-12-dengguang"]
+    assert again.body_html == "" and again.digest == first.digest  # from the cache: the body stays there
+    assert again == replace(first, body_html="", body_markdown="")
+    other = cached_load(root, cache_file, base_url="/sub/")[0].stories["2026-03-12-dengguang"]
+    assert other.digest != first.digest and "/sub/" in other.body_html  # other base path: rendered again
     path = root / "stories" / "2026-03-12-dengguang.md"
     path.write_text(path.read_text(encoding="utf-8").replace("五点半课堂里的灯光", "灯光"), encoding="utf-8")
-    edited = load(root)[0].stories["2026-03-12-dengguang"]
-    assert edited.title == "灯光"
+    edited = cached_load(root, cache_file)[0].stories["2026-03-12-dengguang"]
+    assert edited.title == "灯光" and edited.digest != first.digest
     from PIL import Image as Picture
     Picture.new("RGB", (20, 10)).save(root / "stories" / "images" / "cover.png")
-    assert load(root)[0].stories["2026-03-12-dengguang"].cover.width == 20
+    assert cached_load(root, cache_file)[0].stories["2026-03-12-dengguang"].cover.width == 20
 
 
-def test_stories_with_problems_are_not_cached(tmp_path, monkeypatch):
-    monkeypatch.setattr(stories, "CACHE", stories.StoryCache())
+def test_a_cached_story_body_is_fetched_when_asked(tmp_path):
     root = copy_tree("minimal", tmp_path)
+    cache_file = tmp_path / "cache.sqlite"
+    first = load(root)[0].stories["2026-03-12-dengguang"]
+    cached_load(root, cache_file)
+    cache = Cache.open(cache_file, {"code": "test"}, warn=pytest.fail)
+    loaded, _ = content.load(root, drafts=False, today=TODAY, cache=cache)
+    story = loaded.stories["2026-03-12-dengguang"]
+    assert story.body_html == "" and loaded.body(story) == first.body_html
+    cache.close()
+
+
+def test_stories_with_problems_are_not_cached(tmp_path):
+    root = copy_tree("minimal", tmp_path)
+    cache_file = tmp_path / "cache.sqlite"
     (root / "stories" / "images" / "cover.png").rename(root / "stories" / "images" / "later.png")
-    assert len(load(root)[1]) == 2  # the cover and the body image
+    assert len(cached_load(root, cache_file)[1]) == 2  # the cover and the body image
+    assert len(cached_load(root, cache_file)[1]) == 2  # reported again, not remembered as fine
     (root / "stories" / "images" / "later.png").rename(root / "stories" / "images" / "cover.png")
-    assert load(root)[1] == []
+    assert cached_load(root, cache_file)[1] == []
 
 
 def test_files_with_a_near_miss_suffix_are_reported_not_ignored(tmp_path):

@@ -220,12 +220,18 @@ def test_rendering_in_worker_processes_gives_the_same_bytes():
 
 
 def test_link_check_in_worker_processes_finds_the_same_problems(built):
+    from site_builder.pool import Pool
+
     _, outputs = built
-    broken = dict(outputs)
-    broken["about/index.html"] = outputs["about/index.html"].replace(b'href="/posts/"', b'href="/postz/"')
-    serial = links.check(broken, "/", jobs=1)
-    assert serial and all(p.path == "about/index.html" and "/postz/" in p.message for p in serial)
-    assert links.check(broken, "/", jobs=2) == serial
+    content = sample_content()
+    all_pages = sorted(pages.collect(content, FIGURES, TODAY), key=lambda p: p.url)
+    names = frozenset(outputs) - {"posts/index.html"}
+    setting = render.setting_for(content, THEME, assets.collect(THEME), TODAY, FIGURES, names)
+    serial = [p for r in render.render_pages(setting, all_pages) for p in r.problems]
+    assert serial and all("'/posts/'" in p.message for p in serial)
+    with Pool(2) as pool:
+        parallel = [p for r in pool.map(render.render_pages, all_pages, setting) for p in r.problems]
+    assert parallel == serial
 
 
 def test_a_template_error_in_a_worker_process_is_reported_like_any_other(tmp_path):

@@ -62,12 +62,16 @@ def test_an_empty_existing_folder_is_fine(tmp_path):
 def test_a_failed_write_leaves_the_old_site_whole(tmp_path, monkeypatch):
     writer.write(tmp_path / "site", {"index.html": b"old", "a.html": b"old"})
 
-    def broken_fill(staging, names, outputs):
-        staging.mkdir()
-        (staging / "index.html").write_bytes(b"half")
-        raise OSError("disk full")
+    written = []
+    real_put = writer.put
 
-    monkeypatch.setattr(writer, "fill", broken_fill)
+    def broken_put(folder, name, data):
+        if written:
+            raise OSError("disk full")
+        written.append(name)
+        return real_put(folder, name, b"half")
+
+    monkeypatch.setattr(writer, "put", broken_put)
     with pytest.raises(OSError):
         writer.write(tmp_path / "site", {"index.html": b"new", "a.html": b"new"})
     assert tree(tmp_path / "site")["index.html"] == b"old"

@@ -50,4 +50,6 @@ def options_from(args: argparse.Namespace) -> Options:
         today=day_of(args),
         base_url=args.base_url,
         ledger=Path(args.ledger) if args.ledger else None,
+        cache=not getattr(args, "no_cache", False),
+        jobs=getattr(args, "jobs", None),
     )

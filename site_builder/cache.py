@@ -1,0 +1,368 @@
+"""The build cache: what the last build read and wrote, in one SQLite file under build/.cache/ (owner: build).
+
+Lektor's idea, keyed by content hash rather than modification time:
+
+- `files`: the digest (BLAKE2b) of every input file, with the stat it had when it was hashed, so an
+  unchanged file is not read again (git's index does the same); the digest is the key, the stat only
+  saves reading;
+- `blobs`: values made from inputs, keyed by the digest of those inputs: a loaded story (its fields,
+  and apart from them its body, fetched only for the pages that show it), the content without stories,
+  the template dependency table, the public figures;
+- `outputs`: every file of the last build with the digest of its bytes, the fingerprint of the inputs
+  it was made from, and the size and modification time it was written with (to notice a file changed
+  or removed behind the builder's back);
+- `state`: the fingerprint of the whole last build (all inputs, options, ledger and code).
+
+Every value is pickled with a checksum. A file that is not a SQLite database, lacks a table, fails a
+checksum, or was written by another version of site-builder or for another content or output folder
+is never trusted: `open()` warns in one line and starts an empty cache (a cold build follows).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+FORMAT = "site-builder-cache 1"
+CACHE_DIR = ".cache"
+
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS files(path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, ctime_ns INTEGER,"
+    " inode INTEGER, digest TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS blobs(kind TEXT NOT NULL, key TEXT NOT NULL, check_digest TEXT NOT NULL,"
+    " value BLOB NOT NULL, used INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(kind, key))",
+    "CREATE TABLE IF NOT EXISTS outputs(path TEXT PRIMARY KEY, digest TEXT NOT NULL, fingerprint TEXT NOT NULL,"
+    " size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS state(key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+)
+TABLES = ("meta", "files", "blobs", "outputs", "state")
+
+
+class Untrusted(Exception):
+    """The cache file cannot be trusted; str() says why (in Chinese, for the one warning line)."""
+
+
+def digest_bytes(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def digest_text(*parts: str) -> str:
+    """The digest of several strings, unambiguously joined."""
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass")
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def digest_file(path: Path) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Written:
+    """One output file of the last build."""
+
+    digest: str  # sha256 hex of the bytes
+    fingerprint: str  # digest of what it was made from
+    size: int
+    mtime_ns: int
+
+
+class Cache:
+    """An open build cache. Use `Cache.open()`; `Cache.none()` is a cache that remembers nothing."""
+
+    def __init__(self, db: sqlite3.Connection | None, path: Path | None = None):
+        self.db = db
+        self.path = path
+        self._digests: dict[str, tuple[tuple[int, int, int, int], str]] = {}
+        self._hashed: dict[str, tuple[tuple[int, int, int, int], str]] = {}
+        self.used: dict[str, set[str]] = {}  # kind -> keys this build looked up or stored
+
+    # --- opening ------------------------------------------------------------------------------
+
+    @classmethod
+    def none(cls) -> "Cache":
+        return cls(None)
+
+    @classmethod
+    def open(cls, path: Path, identity: dict[str, str], warn: Callable[[str], None]) -> "Cache":
+        """The cache at path for this identity (format, code, folders); untrusted files are replaced."""
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            warn(f"构建缓存 {path} 无法创建（{error.strerror}），本次不使用缓存")
+            return cls.none()
+        if path.exists():
+            try:
+                return cls(_trusted(path, identity), path)
+            except Untrusted as why:
+                if str(why):
+                    warn(f"构建缓存 {path} {why}，已忽略并重建（本次为完整构建）")
+            _remove(path)
+        try:
+            return cls(_create(path, identity), path)
+        except sqlite3.Error as error:
+            warn(f"构建缓存 {path} 无法创建（{error}），本次不使用缓存")
+            return cls.none()
+
+    @property
+    def enabled(self) -> bool:
+        return self.db is not None
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+    def commit(self) -> None:
+        """Store what this build learnt; a failure to store is not a failed build."""
+        if self.db is None:
+            return
+        try:
+            self.db.execute("BEGIN")
+            self.db.executemany("INSERT OR REPLACE INTO files(path, size, mtime_ns, ctime_ns, inode, digest)"
+                                " VALUES (?,?,?,?,?,?)",
+                                [(p, *stamp, digest) for p, (stamp, digest) in self._hashed.items()])
+            self.db.execute("COMMIT")
+            self._hashed.clear()
+        except sqlite3.Error:
+            self._rollback()
+
+    def _rollback(self) -> None:
+        try:
+            self.db.execute("ROLLBACK")  # type: ignore[union-attr]
+        except sqlite3.Error:
+            pass
+
+    # --- input files --------------------------------------------------------------------------
+
+    def load_digests(self) -> None:
+        """Read the recorded digests of every input file once (one query)."""
+        if self.db is None or self._digests:
+            return
+        with _reading():
+            for path, size, mtime, ctime, inode, digest in self.db.execute("SELECT * FROM files"):
+                self._digests[path] = ((size, mtime, ctime, inode), digest)
+
+    def file_digest(self, path: Path, stat: os.stat_result | None = None) -> str:
+        """The digest of a file's bytes; not read again while its stat is unchanged."""
+        key = str(path)
+        st = stat or os.stat(path)
+        stamp = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        known = self._digests.get(key)
+        if known is not None and known[0] == stamp:
+            return known[1]
+        digest = digest_file(path)
+        self._digests[key] = self._hashed[key] = (stamp, digest)
+        return digest
+
+    # --- values -------------------------------------------------------------------------------
+
+    def get(self, kind: str, key: str) -> Any | None:
+        self.mark(kind, [key])
+        if self.db is None:
+            return None
+        with _reading():
+            row = self.db.execute("SELECT check_digest, value FROM blobs WHERE kind = ? AND key = ?", (kind, key)).fetchone()
+        return None if row is None else _unpickle(row[0], row[1])
+
+    def get_many(self, kind: str, keys: Iterable[str]) -> dict[str, Any]:
+        """Values of several keys of one kind (chunks of 500 keys a query)."""
+        keys = list(dict.fromkeys(keys))
+        self.mark(kind, keys)
+        if self.db is None:
+            return {}
+        found: dict[str, Any] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            with _reading():
+                rows = self.db.execute(f"SELECT key, check_digest, value FROM blobs WHERE kind = ? AND key IN ({marks})",
+                                       (kind, *chunk)).fetchall()
+            for key, check, value in rows:
+                found[key] = _unpickle(check, value)
+        return found
+
+    def mark(self, kind: str, keys: Iterable[str]) -> None:
+        """Keys of `kind` the current content uses (kept by keep_only)."""
+        self.used.setdefault(kind, set()).update(keys)
+
+    def put_many(self, kind: str, values: dict[str, Any]) -> None:
+        self.mark(kind, values)
+        if self.db is None or not values:
+            return
+        rows = []
+        for key, value in values.items():
+            data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            rows.append((kind, key, digest_bytes(data), data))
+        self._write("INSERT OR REPLACE INTO blobs(kind, key, check_digest, value) VALUES (?,?,?,?)", rows)
+
+    def put(self, kind: str, key: str, value: Any) -> None:
+        self.put_many(kind, {key: value})
+
+    def keep_only(self, kind: str, keys: Iterable[str]) -> None:
+        """Forget values of `kind` not among keys (what the current content no longer uses)."""
+        if self.db is None:
+            return
+        keep = keys if isinstance(keys, (set, frozenset)) else set(keys)
+        with _reading():
+            stale = [(kind, key) for (key,) in self.db.execute("SELECT key FROM blobs WHERE kind = ?", (kind,))
+                     if key not in keep]
+        self._write("DELETE FROM blobs WHERE kind = ? AND key = ?", stale)
+
+    # --- outputs and state --------------------------------------------------------------------
+
+    def outputs(self) -> dict[str, Written]:
+        if self.db is None:
+            return {}
+        with _reading():
+            return {path: Written(*rest) for path, *rest in self.db.execute("SELECT * FROM outputs")}
+
+    def save_outputs(self, written: dict[str, Written], build_fingerprint: str) -> None:
+        """Replace the record of the last build's outputs, and its fingerprint, in one transaction."""
+        if self.db is None:
+            return
+        try:
+            self.db.execute("BEGIN")
+            self.db.execute("DELETE FROM outputs")
+            self.db.executemany("INSERT INTO outputs(path, digest, fingerprint, size, mtime_ns) VALUES (?,?,?,?,?)",
+                                [(path, w.digest, w.fingerprint, w.size, w.mtime_ns) for path, w in written.items()])
+            self.db.execute("INSERT OR REPLACE INTO state(key, value) VALUES ('build', ?)", (build_fingerprint,))
+            self.db.execute("COMMIT")
+        except sqlite3.Error:
+            self._rollback()
+
+    def forget_build(self) -> None:
+        """The output folder is about to change: until the build ends, nothing recorded about it holds."""
+        self._write("DELETE FROM state WHERE key = ?", [("build",)])
+
+    def last_build(self) -> str | None:
+        if self.db is None:
+            return None
+        with _reading():
+            row = self.db.execute("SELECT value FROM state WHERE key = 'build'").fetchone()
+        return row[0] if row else None
+
+    def _write(self, sql: str, rows: list[tuple]) -> None:
+        if self.db is None or not rows:
+            return
+        try:
+            self.db.execute("BEGIN")
+            self.db.executemany(sql, rows)
+            self.db.execute("COMMIT")
+        except sqlite3.Error:
+            self._rollback()
+
+
+@contextlib.contextmanager
+def _reading() -> Iterator[None]:
+    """Any SQLite error while reading means the file cannot be trusted."""
+    try:
+        yield
+    except sqlite3.Error:
+        raise Untrusted("不是有效的缓存文件（可能已损坏）") from None
+
+
+def _unpickle(check: str, data: bytes) -> Any:
+    if digest_bytes(data) != check:
+        raise Untrusted("中的数据校验不符")
+    try:
+        return pickle.loads(data)
+    except Exception:  # a damaged value: the cache is not trusted
+        raise Untrusted("中的数据无法读取") from None
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, isolation_level=None, timeout=5)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")  # a cache: losing the last write only costs a rebuild
+    return db
+
+
+def _trusted(path: Path, identity: dict[str, str]) -> sqlite3.Connection:
+    try:
+        db = _connect(path)
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        meta = dict(db.execute("SELECT key, value FROM meta")) if "meta" in tables else {}
+    except sqlite3.Error:
+        raise Untrusted("不是有效的缓存文件（可能已损坏）") from None
+    if not set(TABLES) <= tables or meta.get("format") != FORMAT:
+        db.close()
+        raise Untrusted("不是本版本 site-builder 写的缓存")
+    if meta.get("code") != identity.get("code"):
+        db.close()
+        raise Untrusted("")  # site-builder itself changed: start afresh without alarming anyone
+    if any(meta.get(key) != value for key, value in identity.items()):
+        db.close()
+        raise Untrusted("属于另一个内容或输出目录")
+    return db
+
+
+def _create(path: Path, identity: dict[str, str]) -> sqlite3.Connection:
+    db = _connect(path)
+    for statement in SCHEMA:
+        db.execute(statement)
+    db.execute("BEGIN")
+    db.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?,?)", [("format", FORMAT), *identity.items()])
+    db.execute("COMMIT")
+    return db
+
+
+def _remove(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        try:
+            Path(str(path) + suffix).unlink()
+        except FileNotFoundError:
+            pass
+        except OSError:
+            pass
+
+
+_CODE_DIGEST: list[str] = []
+
+
+def code_digest() -> str:
+    """site-builder's own code and the versions of the libraries that shape its output."""
+    if _CODE_DIGEST:
+        return _CODE_DIGEST[0]
+    from importlib import metadata
+
+    package = Path(__file__).resolve().parent
+    parts = []
+    for file in sorted(package.rglob("*")):
+        if file.suffix in (".py", ".sql", ".json") and "__pycache__" not in file.parts:
+            parts += [file.relative_to(package).as_posix(), digest_file(file)]
+    for library in ("jinja2", "markdown", "nh3", "pyyaml", "pillow"):
+        try:
+            parts += [library, metadata.version(library)]
+        except metadata.PackageNotFoundError:
+            parts += [library, "-"]
+    _CODE_DIGEST.append(digest_text(*parts))
+    return _CODE_DIGEST[0]
+
+
+class Bodies:
+    """Story bodies kept in the cache (Content.body_store): fetched by digest, all there or none."""
+
+    def __init__(self, cache: Cache):
+        self.cache = cache
+
+    def bodies(self, digests: list[str]) -> dict[str, str]:
+        found = self.cache.get_many("body", digests)
+        if len(found) != len(set(digests)):
+            raise Untrusted("缺少典型案例正文")
+        return found

@@ -1,0 +1,130 @@
+"""Fingerprints: a digest of everything a page is rendered from, so unchanged pages are not rendered again.
+
+A page is made from its template and every template that one extends, includes or imports (the
+template's closure), the Jinja globals those templates use, the page's own fields and its context.
+Globals are represented by digests of their sources (the content without stories, the build day, the
+public figures, the hashed asset names); a story in a context by its digest (model.Story.digest, of its
+file, images and base path), so a story list is re-rendered when one of its stories changes and not
+otherwise. Templates read stories only through their page's context (render.py refuses
+`content.stories`), which is what makes this complete.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2 import meta
+
+from site_builder import render
+from site_builder.cache import digest_file, digest_text
+from site_builder.model import Story
+
+# Jinja globals (render.environment) and what they stand for in a fingerprint.
+GLOBAL_SOURCES = {"site": "content", "content": "content", "url": "content", "absolute_url": "content",
+                  "tag_url": "content", "asset": "assets", "today": "today", "figures": "figures"}
+TEMPLATE_SUFFIXES = (".html", ".xml", ".txt")
+
+
+@dataclasses.dataclass(frozen=True)
+class TemplateInputs:
+    """Per template name: the digest of its closure's files and the globals the closure uses."""
+
+    closures: dict[str, str]
+    globals: dict[str, tuple[str, ...]]
+
+
+def template_inputs(theme_dir: Path) -> TemplateInputs:
+    """Parse every template once: what it extends, includes and imports, and which names it reads."""
+    folder = Path(theme_dir) / "templates"
+    env = jinja2.Environment()
+    env.filters.update(dict.fromkeys(render.filters(None), str))  # names only: nothing is rendered here
+    files = {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*"))
+             if p.is_file() and p.suffix in TEMPLATE_SUFFIXES}
+    digests = {name: digest_file(path) for name, path in files.items()}
+    uses: dict[str, set[str]] = {}
+    reads: dict[str, set[str]] = {}
+    for name, path in files.items():
+        try:
+            tree = env.parse(path.read_text(encoding="utf-8"))
+        except (jinja2.TemplateError, UnicodeDecodeError):
+            uses[name], reads[name] = set(files), set(GLOBAL_SOURCES)  # rendering will report it
+            continue
+        referenced = set(meta.find_referenced_templates(tree))
+        uses[name] = set(files) if None in referenced else {r for r in referenced if r}
+        reads[name] = set(meta.find_undeclared_variables(tree))
+    closures, used_globals = {}, {}
+    for name in files:
+        closure = _closure(name, uses)
+        closures[name] = digest_text(*(f"{n}={digests.get(n, '-')}" for n in sorted(closure)))
+        names = set().union(*(reads.get(n, set()) for n in closure))
+        used_globals[name] = tuple(sorted({GLOBAL_SOURCES[n] for n in names if n in GLOBAL_SOURCES}))
+    return TemplateInputs(closures, used_globals)
+
+
+def _closure(name: str, uses: dict[str, set[str]]) -> set[str]:
+    seen, todo = set(), [name]
+    while todo:
+        current = todo.pop()
+        if current not in seen:
+            seen.add(current)
+            todo += uses.get(current, ())
+    return seen
+
+
+def page(page: Any, templates: TemplateInputs, sources: dict[str, str], memo: dict[int, str]) -> str:
+    """The fingerprint of one page (pages.Page) given the digests of the global sources."""
+    template = page.template
+    closure = templates.closures.get(template, "missing:" + template)
+    used = templates.globals.get(template, tuple(sorted(set(GLOBAL_SOURCES.values()))))
+    parts = [closure, *(f"{source}={sources[source]}" for source in used),
+             key((page.url, page.template, page.title, page.description, page.in_sitemap, page.precache), {}),
+             key(page.context, memo)]
+    return digest_text(*parts)
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def key(value: Any, memo: dict[int, str]) -> str:
+    """A string that is equal for equal values (as far as rendering can tell); big shared values once.
+
+    `memo` maps id() of lists, tuples and model objects already seen in this build to their key: the
+    same list of stories or the same community is described once, however many pages show it. Only
+    pass values that stay alive while the memo is used (an id is reused once its object is freed).
+    """
+    kind = type(value)
+    if kind is str:
+        return repr(value)
+    if value is None or kind in (int, float, bool):
+        return repr(value)
+    if kind is Story:
+        return "S" + value.digest if value.digest else _object_key(value, memo)
+    if kind in (dt.date, dt.datetime, dt.time):
+        return f"{kind.__name__}:{value.isoformat()}"
+    found = memo.get(id(value))
+    if found is not None:
+        return found
+    if kind in (list, tuple):
+        result = "[" + ",".join(key(item, memo) for item in value) + "]"
+    elif kind is dict:
+        result = "{" + ",".join(key(k, memo) + ":" + key(v, memo) for k, v in value.items()) + "}"
+    elif kind in (set, frozenset):
+        result = "{" + ",".join(sorted(key(item, memo) for item in value)) + "}"
+    else:
+        result = _object_key(value, memo)
+    memo[id(value)] = result
+    return result
+
+
+def _object_key(value: Any, memo: dict[int, str]) -> str:
+    kind = type(value)
+    if dataclasses.is_dataclass(value):
+        names = _FIELDS.get(kind)
+        if names is None:
+            names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
+        return kind.__name__ + "(" + ",".join(key(getattr(value, n), memo) for n in names) + ")"
+    return kind.__name__ + ":" + repr(value)  # an unknown value: its repr (an unstable repr only costs a render)

@@ -1,0 +1,98 @@
+"""The one process pool of a build: Markdown, rendering and link checking share it (owner: build).
+
+`Pool.map(task, items, setting)` splits `items` into chunks and runs `task(setting, chunk)` on each in a
+worker process, returning the results in the order of `items`, so the output is the same bytes whatever
+the number of workers. Small jobs (fewer than `min_items`) and one-worker pools run in this process.
+
+The setting (what every chunk needs: the content, the theme, the build day …) is pickled once per call
+and unpickled once per worker, then kept there for the following chunks of the same call. Workers are
+started with "spawn" the first time a job is big enough, and live until the pool is closed, so one
+build (or one `serve` session) pays their start-up once.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+import uuid
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, Callable, Sequence, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+JOBS_ENV = "SITE_BUILDER_JOBS"  # overrides the number of worker processes (1: no workers)
+MAX_WORKERS = 8
+CHUNKS_PER_WORKER = 4  # more chunks than workers: a slow chunk does not leave a core idle
+
+Task = Callable[[Any, Sequence[T]], list[R]]
+
+
+def default_workers() -> int:
+    """One worker per core (at most MAX_WORKERS), or SITE_BUILDER_JOBS."""
+    value = os.environ.get(JOBS_ENV, "")
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
+
+
+class Pool:
+    """Worker processes shared by the stages of a build; a context manager."""
+
+    def __init__(self, workers: int | None = None):
+        self.workers = workers if workers is not None else default_workers()
+        self._executor: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> "Pool":
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    def map(self, task: Task, items: Sequence[T], setting: Any = None, min_items: int = 1,
+            done: Callable[[int], None] | None = None) -> list[R]:
+        """task(setting, chunk) for chunks of items, results concatenated in item order.
+
+        `task` must be a module-level function returning one result per item. `done(n)` is called as
+        chunks finish (for progress). Runs in this process for fewer than `min_items` items.
+        """
+        items = list(items)
+        if self.workers <= 1 or len(items) < max(min_items, 2):
+            results = task(setting, items) if items else []
+            if done:
+                done(len(items))
+            return results
+        executor = self._start()
+        key = uuid.uuid4().hex
+        payload = pickle.dumps(setting, protocol=pickle.HIGHEST_PROTOCOL)
+        size = -(-len(items) // (self.workers * CHUNKS_PER_WORKER))
+        futures = [executor.submit(_run, task, key, payload, items[i:i + size]) for i in range(0, len(items), size)]
+        results: list[R] = []
+        for future in futures:
+            chunk = future.result()
+            results += chunk
+            if done:
+                done(len(chunk))
+        return results
+
+    def _start(self) -> ProcessPoolExecutor:
+        """Workers are started with "spawn": the dev server builds from a process with threads."""
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        return self._executor
+
+
+_setting: dict[str, Any] = {}  # in a worker: the setting of the call whose chunks it is running
+
+
+def _run(task: Task, key: str, payload: bytes, chunk: Sequence[Any]) -> list[Any]:
+    if key not in _setting:
+        _setting.clear()  # keep one setting at a time: memory stays flat over many calls
+        _setting[key] = pickle.loads(payload)
+    return task(_setting[key], chunk)

@@ -1,0 +1,211 @@
+"""The build cache: a warm build after every kind of edit gives the very bytes of a build without it,
+renders only what changed, and an untrusted cache is ignored with one warning and rebuilt."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from site_builder import build, pool as pool_, render, stories
+from site_builder.cache import Cache
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = dt.date(2026, 11, 28)
+STORY = "2026-03-wudianban-ketang"
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    shutil.copytree(ROOT / "theme", tmp_path / "theme")
+    return tmp_path
+
+
+def options(project: Path, out: str = "build/site", **changes) -> build.Options:
+    values = dict(content_dir=project / "content", out_dir=project / out, theme_dir=project / "theme", today=TODAY,
+                  ledger=project / "data" / "records.sqlite")
+    values.update(changes)
+    return build.Options(**values)
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def warm_equals_cold(project: Path, **changes) -> build.Summary:
+    """Build warm (with the cache), then without it into another folder; both trees must be identical."""
+    warnings: list[str] = []
+    summary = build.build(options(project, **changes), warn=warnings.append)
+    build.build(options(project, out="cold/site", cache=False, **changes))
+    warm, cold = tree(project / "build" / "site"), tree(project / "cold" / "site")
+    assert sorted(warm) == sorted(cold)
+    assert [name for name in warm if warm[name] != cold[name]] == []
+    assert warnings == []
+    return summary
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def written_since(folder: Path, stamps: dict[str, int]) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*")
+            if p.is_file() and stamps.get(p.relative_to(folder).as_posix()) != p.stat().st_mtime_ns}
+
+
+def stamps_of(folder: Path) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+
+
+def test_warm_builds_equal_cold_builds_after_every_kind_of_edit(project):
+    content, theme, site = project / "content", project / "theme", project / "build" / "site"
+    first = warm_equals_cold(project)
+    assert first.written == first.files
+
+    again = build.build(options(project))
+    assert again.unchanged and again.written == 0
+
+    story = content / "stories" / f"{STORY}.md"
+    before = stamps_of(site)
+    edit(story, "五点半", "五点半（改）")
+    summary = warm_equals_cold(project)
+    changed = written_since(site, before)
+    assert f"stories/{STORY}/index.html" in changed
+    assert "about/index.html" not in changed and "communities/index.html" not in changed
+    assert summary.written == len(changed) < 40  # the story, the lists showing it, feed, search, sitemap
+
+    edit(story, "date: 2026-03", "date: 2026-10")  # moves the story up every list
+    warm_equals_cold(project)
+    edit(story, "tags: [", "tags: [新标签, ")
+    warm_equals_cold(project)
+    (content / "stories" / "2026-11-xin-gushi.md").write_text(
+        "---\ntitle: 新的故事\ndate: 2026-11-20\nsummary: 新故事的摘要。\ncommunity: yangguang\ntags: [新标签]\n---\n正文。\n",
+        encoding="utf-8")
+    warm_equals_cold(project)
+    (content / "stories" / "2026-11-xin-gushi.md").unlink()
+    summary = warm_equals_cold(project)
+    assert summary.removed >= 1
+
+    before = stamps_of(site)
+    edit(theme / "templates" / "story.html", '<p class="lead">', '<p class="lead intro">')
+    summary = warm_equals_cold(project)
+    changed = written_since(site, before)
+    assert changed and all(name.startswith("stories/") and name.endswith("/index.html") for name in changed)
+    assert "stories/index.html" not in changed  # the list uses stories.html, not story.html
+
+    edit(theme / "templates" / "base.html", "跳到正文", "跳到正文内容")
+    warm_equals_cold(project)
+    css = theme / "static" / "css" / "site.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\n.intro { font-weight: bold; }\n", encoding="utf-8")
+    warm_equals_cold(project)
+    activities = sorted((content / "activities").glob("*.yaml"))[0]
+    edit(activities, "title: ", "title: 改：")
+    warm_equals_cold(project)
+    edit(content / "site.yaml", "title: ", "title: 新")
+    warm_equals_cold(project)
+    warm_equals_cold(project, today=TODAY + dt.timedelta(days=40))
+    warm_equals_cold(project, drafts=True)
+    warm_equals_cold(project, base_url="/sansong/")
+
+
+def test_images_and_the_ledger_are_inputs_too(project):
+    from PIL import Image as Picture
+
+    warm_equals_cold(project)
+    images = sorted((project / "content" / "stories" / "images").iterdir())
+    image = next(p for p in images if p.suffix == ".jpg")
+    with Picture.open(image) as picture:
+        size = picture.size
+    Picture.new("RGB", (size[0] + 10, size[1] + 10), "white").save(image)
+    warm_equals_cold(project)
+    data = project / "data"
+    data.mkdir()
+    shutil.copy(ROOT / "sample" / "roster.csv", data)
+    shutil.copy(ROOT / "sample" / "checkin.key", data)
+    result = subprocess.run([sys.executable, "-m", "site_builder", "ingest", str(ROOT / "sample" / "exports"),
+                             "--content", str(project / "content"), "--data", str(data)], capture_output=True, text=True)
+    assert result.returncode in (0, 2), result.stderr
+    home = (project / "build" / "site" / "index.html").read_bytes()
+    warm_equals_cold(project)
+    assert (project / "build" / "site" / "index.html").read_bytes() != home  # the figures appeared
+
+
+def test_outputs_changed_behind_the_builder_are_put_back(project):
+    warm_equals_cold(project)
+    site = project / "build" / "site"
+    (site / "about" / "index.html").write_text("tampered", encoding="utf-8")
+    (site / "teams" / "index.html").unlink()
+    summary = warm_equals_cold(project)
+    assert not summary.unchanged and summary.written >= 2
+
+
+def test_an_untrusted_cache_is_ignored_with_one_warning_and_rebuilt(project):
+    warm_equals_cold(project)
+    cache_file = options(project).cache_file()
+    assert cache_file == project / "build" / ".cache" / "site.sqlite"
+
+    cache_file.write_bytes(b"this is not a database" * 100)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{cache_file}{suffix}").unlink(missing_ok=True)
+    warnings: list[str] = []
+    summary = build.build(options(project), warn=warnings.append)
+    assert len(warnings) == 1 and "已忽略并重建" in warnings[0] and summary.written == summary.files
+    assert build.build(options(project), warn=pytest.fail).unchanged  # rebuilt and trusted again
+
+    with sqlite3.connect(cache_file) as db:  # a value damaged on disk: its checksum no longer matches
+        db.execute("UPDATE blobs SET value = CAST(X'00' || value AS BLOB) WHERE kind = 'story'")
+    edit(project / "content" / "site.yaml", "title: ", "title: 新")
+    warnings.clear()
+    build.build(options(project), warn=warnings.append)
+    assert len(warnings) == 1 and "校验" in warnings[0]
+    build.build(options(project, out="cold/site", cache=False))
+    assert tree(project / "build" / "site") == tree(project / "cold" / "site")
+
+    other = project / "elsewhere" / ".cache"
+    other.mkdir(parents=True)
+    shutil.copy(cache_file, other / "site.sqlite")  # a cache written for build/site, used for elsewhere/site
+    warnings.clear()
+    build.build(options(project, out="elsewhere/site"), warn=warnings.append)
+    assert len(warnings) == 1 and "另一个" in warnings[0]
+
+
+def test_no_cache_neither_reads_nor_writes_one(project):
+    build.build(options(project, cache=False))
+    assert not (project / "build" / ".cache").exists()
+
+
+def test_the_same_bytes_whatever_the_number_of_workers(project, monkeypatch):
+    monkeypatch.setattr(render, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(stories, "PARALLEL_FROM", 2)
+    build.build(options(project, out="one/site", cache=False, jobs=1))
+    build.build(options(project, out="two/site", cache=False, jobs=2))
+    assert tree(project / "one" / "site") == tree(project / "two" / "site")
+    assert pool_.default_workers() >= 1
+
+
+def test_a_cache_value_for_a_story_is_keyed_by_content_not_time(project):
+    """Touching a file (new modification time, same bytes) renders nothing again."""
+    warm_equals_cold(project)
+    story = project / "content" / "stories" / f"{STORY}.md"
+    story.write_bytes(story.read_bytes())
+    summary = build.build(options(project))
+    assert summary.unchanged and summary.written == 0
+
+
+def test_cache_open_refuses_a_foreign_format(tmp_path):
+    path = tmp_path / "c.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        db.execute("INSERT INTO meta VALUES ('format', 'something else')")
+    warnings: list[str] = []
+    cache = Cache.open(path, {"code": "x"}, warnings.append)
+    assert cache.enabled and len(warnings) == 1 and "不是本版本" in warnings[0]
+    cache.close()
