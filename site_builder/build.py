@@ -27,7 +27,7 @@ from site_builder.errors import ContentErrors, Problem
 from site_builder.ledger import DATA_DIR, ledger_in
 from site_builder.model import Content
 from site_builder.pool import Pool
-from site_builder.progress import Progress
+from site_builder.progress import Progress, step
 
 THEME = Path(__file__).resolve().parent.parent / "theme"
 SERVICE_WORKER = app.SERVICE_WORKER
@@ -165,28 +165,33 @@ def _identity(options: Options) -> dict[str, str]:
 
 def _build(options: Options, cache: Cache, pool: Pool, progress: Progress) -> Summary:
     today = options.the_day()
-    cache.load_digests()
-    ledger = ledger_path(options)
-    inputs = _inputs_digest(options, cache, today, ledger)
-    previous = cache.outputs()
-    intact = _intact(Path(options.out_dir), previous)
+    with step("inputs"):
+        cache.load_digests()
+        ledger = ledger_path(options)
+        inputs = _inputs_digest(options, cache, today, ledger)
+        previous = cache.outputs()
+        intact = _intact(Path(options.out_dir), previous)
     if previous and cache.last_build() == inputs and len(intact) == len(previous):
         cache.commit()
         return Summary(files=len(previous), unchanged=True)
     cache.forget_build()
 
-    site_content = load_checked(options, cache, pool)
-    figures = _figures(site_content, ledger, today, cache)
-    theme_assets = assets.collect(options.theme_dir)
-    all_pages = collect_pages(site_content, figures, today)
-    sources = {"content": site_content.digest, "assets": _assets_digest(theme_assets),
-               "today": today.isoformat(), "figures": digest_text(repr(figures))}
-    templates = _templates(options.theme_dir, cache)
-    memo: dict[int, str] = {}
-    prints = {p.output_path: fingerprint.page(p, templates, sources, memo) for p in all_pages}
-    del memo
-    groups = derived.groups(site_content, all_pages, theme_assets, today, sources)
-    copies = derived.copies(site_content, cache)
+    with step("load"):
+        site_content = load_checked(options, cache, pool)
+    with step("figures"):
+        figures = _figures(site_content, ledger, today, cache)
+        theme_assets = assets.collect(options.theme_dir)
+    with step("pages"):
+        all_pages = collect_pages(site_content, figures, today)
+    with step("fingerprints"):
+        sources = {"content": site_content.digest, "assets": _assets_digest(theme_assets),
+                   "today": today.isoformat(), "figures": digest_text(repr(figures))}
+        templates = _templates(options.theme_dir, cache)
+        memo: dict[int, str] = {}
+        prints = {p.output_path: fingerprint.page(p, templates, sources, memo) for p in all_pages}
+        del memo
+        groups = derived.groups(site_content, all_pages, theme_assets, today, sources)
+        copies = derived.copies(site_content, cache)
 
     staging = writer.Staging(options.out_dir, complete=not intact)
     try:
@@ -194,12 +199,14 @@ def _build(options: Options, cache: Cache, pool: Pool, progress: Progress) -> Su
             intact = {}
         summary = _fill(staging, options, site_content, figures, theme_assets, all_pages, prints, groups, copies,
                         intact, previous, cache, pool, progress, today)
-        staging.finish(summary["removed"] if not staging.complete else [])
-        cache.save_outputs(summary["written"], inputs)
+        with step("finish"):
+            staging.finish(summary["removed"] if not staging.complete else [])
+            cache.save_outputs(summary["written"], inputs)
     finally:
         staging.discard()
-    _forget_unused(site_content, cache)
-    cache.commit()
+    with step("forget"):
+        _forget_unused(site_content, cache)
+        cache.commit()
     return Summary(files=summary["files"], written=summary["count"], removed=len(summary["removed"]))
 
 
@@ -210,6 +217,8 @@ def _fill(staging: writer.Staging, options: Options, site_content: Content, figu
     """Write into staging every output whose inputs changed; check every link; return what was done."""
     written: dict[str, Written] = {}
     group_files: dict[str, dict[str, bytes] | None] = {}
+    timer = step("groups")
+    timer.__enter__()
     for group in groups:
         kept = {path: w for path, w in intact.items() if w.fingerprint == group.tag}
         recorded = [path for path, w in previous.items() if w.fingerprint == group.tag]
@@ -222,6 +231,7 @@ def _fill(staging: writer.Staging, options: Options, site_content: Content, figu
     for files in group_files.values():
         names |= set(files or ())
     names_frozen = frozenset(names)
+    timer.__exit__(None, None, None)
 
     todo = []
     for page in all_pages:
@@ -232,9 +242,10 @@ def _fill(staging: writer.Staging, options: Options, site_content: Content, figu
             todo.append(page)
     todo = render.with_bodies(sorted(todo, key=lambda p: p.url), site_content)
     setting = render.setting_for(site_content, options.theme_dir, theme_assets, today, figures, names_frozen,
-                                 staging.folder)
+                                 staging.folder, _bytecode_dir(options, cache))
     progress.start("渲染页面", len(todo))
-    results = pool.map(render.render_pages, todo, setting, min_items=render.PARALLEL_FROM, done=progress.advance)
+    with step("render"):
+        results = pool.map(render.render_pages, todo, setting, min_items=render.PARALLEL_FROM, done=progress.advance)
     progress.done()
     problems: list[Problem] = [p for r in results for p in r.problems]
     for r in results:
@@ -279,6 +290,18 @@ def _fill(staging: writer.Staging, options: Options, site_content: Content, figu
     return {"written": written, "files": len(written), "count": count, "removed": removed}
 
 
+def _bytecode_dir(options: Options, cache: Cache) -> Path | None:
+    """Compiled templates, beside the cache file (Jinja checks each against its template's source)."""
+    if not cache.enabled:
+        return None
+    folder = options.cache_file().parent / "templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder
+
+
 def _sha256(data: bytes) -> str:
     import hashlib
 
@@ -315,9 +338,9 @@ def _inputs_digest(options: Options, cache: Cache, today: dt.date, ledger: Path)
     """Everything a build reads: content and theme files, options, the ledger and site-builder itself."""
     parts = [cache_.code_digest(), today.isoformat(), str(options.drafts), options.base_url or "",
              _ledger_digest(ledger)]
-    for root in (Path(options.content_dir), Path(options.theme_dir)):
-        for path in content.input_files(root):
-            parts += [str(path), cache.file_digest(path)]
+    for root in (options.content_dir, options.theme_dir):
+        for path in cache.scan(root):
+            parts += [path, cache.file_digest(path)]
     return digest_text(*parts)
 
 
@@ -349,7 +372,7 @@ def _figures(site_content: Content, ledger: Path, today: dt.date, cache: Cache) 
 
 def _templates(theme_dir: Path, cache: Cache) -> fingerprint.TemplateInputs:
     folder = Path(theme_dir) / "templates"
-    key = digest_text("templates", *(f"{p}={cache.file_digest(p)}" for p in content.input_files(folder)))
+    key = digest_text("templates", *(f"{p}={cache.file_digest(p)}" for p in cache.scan(folder)))
     found = cache.get("templates", key)
     if found is None:
         found = fingerprint.template_inputs(theme_dir)

@@ -90,6 +90,8 @@ class Cache:
         self._digests: dict[str, tuple[tuple[int, int, int, int], str]] = {}
         self._hashed: dict[str, tuple[tuple[int, int, int, int], str]] = {}
         self.used: dict[str, set[str]] = {}  # kind -> keys this build looked up or stored
+        self._seen: dict[str, str] = {}  # path -> digest, for this build (each file is looked at once)
+        self._scans: dict[str, list[str]] = {}
 
     # --- opening ------------------------------------------------------------------------------
 
@@ -158,16 +160,30 @@ class Cache:
             for path, size, mtime, ctime, inode, digest in self.db.execute("SELECT * FROM files"):
                 self._digests[path] = ((size, mtime, ctime, inode), digest)
 
-    def file_digest(self, path: Path, stat: os.stat_result | None = None) -> str:
-        """The digest of a file's bytes; not read again while its stat is unchanged."""
-        key = str(path)
+    def scan(self, root: Path | str) -> list[str]:
+        """Every file under root (hidden files and folders skipped), sorted; once per build."""
+        key = os.path.abspath(root)
+        if key not in self._scans:
+            found: list[str] = []
+            _walk(key, found)
+            self._scans[key] = found
+        return self._scans[key]
+
+    def file_digest(self, path: Path | str, stat: os.stat_result | None = None) -> str:
+        """The digest of a file's bytes; not read again while its stat is unchanged (once per build)."""
+        key = path if isinstance(path, str) else str(path)
+        seen = self._seen.get(key)
+        if seen is not None:
+            return seen
         st = stat or os.stat(path)
         stamp = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
         known = self._digests.get(key)
         if known is not None and known[0] == stamp:
+            self._seen[key] = known[1]
             return known[1]
         digest = digest_file(path)
         self._digests[key] = self._hashed[key] = (stamp, digest)
+        self._seen[key] = digest
         return digest
 
     # --- values -------------------------------------------------------------------------------
@@ -275,6 +291,20 @@ def _reading() -> Iterator[None]:
         yield
     except sqlite3.Error:
         raise Untrusted("不是有效的缓存文件（可能已损坏）") from None
+
+
+def _walk(folder: str, found: list[str]) -> None:
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            _walk(entry.path, found)
+        elif entry.is_file():
+            found.append(entry.path)
 
 
 def _unpickle(check: str, data: bytes) -> Any:

@@ -132,25 +132,14 @@ def _load_rest(reader: "_Reader", content_dir: Path, base_url: str | None) -> Co
     return content
 
 
-def input_files(root: Path) -> list[Path]:
-    """Every file under the content folder that a build may read (hidden files and folders skipped)."""
-    found = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found += [Path(folder) / name for name in sorted(files) if not name.startswith(".")]
-    return found
-
-
-def is_story_file(root: Path, path: Path) -> bool:
-    return path.parent == root / "stories" and path.suffix == ".md"
-
-
 def _rest_key(root: Path, shown_root: str, base_url: str | None, cache: Cache) -> str:
     """What the content without stories is made from: every other file (team images included)."""
     parts = [shown_root, base_url or ""]
-    for path in input_files(root):
-        if not is_story_file(root, path):
-            parts += [path.relative_to(root).as_posix(), cache.file_digest(path)]
+    top = os.path.abspath(root) + os.sep
+    stories_dir = top + "stories" + os.sep
+    for path in cache.scan(root):
+        if not (path.startswith(stories_dir) and path.endswith(".md") and os.sep not in path[len(stories_dir):]):
+            parts += [path[len(top):], cache.file_digest(path)]
     return digest_text(REST_KIND, *parts)
 
 
@@ -280,9 +269,11 @@ def _check_stem(f: Fields, path: Path) -> None:
 def _files(reader: _Reader, folder: str, suffix: str) -> list[Path]:
     """The content files of one folder, sorted; a file with a near-miss suffix (.yml) is reported."""
     path = reader.root / folder
-    if not path.is_dir():
+    try:
+        entries = sorted((e.name for e in os.scandir(path) if e.is_file() and not e.name.startswith((".", "_"))))
+    except OSError:
         return []
-    files = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith((".", "_")))
+    files = [path / name for name in entries]
     for near in (p for p in files if p.suffix.lower() in _NEAR_MISSES[suffix]):
         reader.problems.append(Problem(reader.shown(f"{folder}/{near.name}"), None,
                                        f"not read: the file name ends in '{near.suffix}'", f"'{suffix}'"))

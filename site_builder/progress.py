@@ -8,9 +8,11 @@ terminal is the summary line the command prints. No dependency: a carriage retur
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 import time
-from typing import TextIO
+from typing import Iterator, TextIO
 
 REDRAW_SECONDS = 0.1
 
@@ -67,3 +69,19 @@ def _is_terminal(stream: TextIO) -> bool:
 def _cells(text: str) -> int:
     """Terminal columns: Chinese characters take two."""
     return sum(2 if ord(char) > 0x2E80 else 1 for char in text)
+
+
+TIMING_ENV = "SITE_BUILDER_TIMING"  # set to 1: each step's seconds on stderr (benchmarks, profiling)
+
+
+@contextlib.contextmanager
+def step(name: str) -> Iterator[None]:
+    """Time a step of a build when SITE_BUILDER_TIMING is set; otherwise nothing."""
+    if not os.environ.get(TIMING_ENV):
+        yield
+        return
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        print(f"  {name:<12} {time.perf_counter() - started:7.3f} s", file=sys.stderr, flush=True)

@@ -77,9 +77,12 @@ def count(value: int | None, min_group: int = 5, unit: str = "") -> str:
 
 
 def environment(theme_dir: Path, content: Content, assets: Assets, today: dt.date,
-                figures: dict | None = None) -> jinja2.Environment:
-    """The Jinja environment: autoescape, StrictUndefined, the globals and filters of docs/design.md."""
+                figures: dict | None = None, bytecode_dir: Path | None = None) -> jinja2.Environment:
+    """The Jinja environment: autoescape, StrictUndefined, the globals and filters of docs/design.md.
+
+    With `bytecode_dir` (in the build cache), compiled templates are kept between builds."""
     env = jinja2.Environment(
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(bytecode_dir)) if bytecode_dir else None,
         loader=jinja2.FileSystemLoader(str(Path(theme_dir) / "templates")),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
@@ -172,6 +175,7 @@ class Setting:
     figures: dict | None
     names: frozenset[str] | None = None  # every output path: links are checked against it (None: not checked)
     write_dir: Path | None = None  # pages are written here (writer.put) instead of being returned
+    bytecode_dir: Path | None = None  # compiled templates kept between builds (build cache)
     _env: jinja2.Environment | None = field(default=None, repr=False, compare=False)
 
     def __getstate__(self) -> dict:
@@ -181,14 +185,15 @@ class Setting:
     def env(self) -> jinja2.Environment:
         if self._env is None:
             self._env = environment(self.theme_dir, self.content, Assets(names=self.asset_names), self.today,
-                                    self.figures)
+                                    self.figures, self.bytecode_dir)
         return self._env
 
 
 def setting_for(content: Content, theme_dir: Path, assets: Assets, today: dt.date, figures: dict | None,
-                names: frozenset[str] | None = None, write_dir: Path | None = None) -> Setting:
+                names: frozenset[str] | None = None, write_dir: Path | None = None,
+                bytecode_dir: Path | None = None) -> Setting:
     shared = replace(content, stories=NoStories(), body_store=None)
-    return Setting(shared, Path(theme_dir), dict(assets.names), today, figures, names, write_dir)
+    return Setting(shared, Path(theme_dir), dict(assets.names), today, figures, names, write_dir, bytecode_dir)
 
 
 @dataclass(frozen=True)

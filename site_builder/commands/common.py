@@ -6,7 +6,7 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
-from site_builder.build import Options
+from site_builder.build import THEME, Options
 from site_builder.errors import UsageError
 
 
@@ -18,6 +18,7 @@ def add_content_arguments(p: argparse.ArgumentParser, out_default: str | None = 
     p.add_argument("--base-url", metavar="URL", help="override site.yaml's base_url (e.g. /sansong/ to live under a sub-path)")
     p.add_argument("--today", metavar="YYYY-MM-DD", help="the date the build is for (default: SITE_BUILDER_TODAY or today)")
     p.add_argument("--ledger", metavar="FILE", help="ledger for public figures (default: data/records.sqlite beside the content folder)")
+    p.add_argument("--theme", metavar="DIR", help="theme folder with templates/, static/ and sw.js (default: site-builder's own)")
 
 
 def content_dir_of(args: argparse.Namespace) -> Path:
@@ -25,6 +26,15 @@ def content_dir_of(args: argparse.Namespace) -> Path:
     if not content_dir.is_dir():
         raise UsageError(f"{args.content}: content folder not found; expected a folder with site.yaml")
     return content_dir
+
+
+def theme_dir_of(args: argparse.Namespace) -> Path:
+    if not getattr(args, "theme", None):
+        return THEME
+    theme = Path(args.theme)
+    if not (theme / "templates").is_dir():
+        raise UsageError(f"--theme {args.theme}: no templates/ folder there; expected a theme folder like site-builder's theme/")
+    return theme
 
 
 def parse_date(value: str | None, option: str) -> dt.date | None:
@@ -50,6 +60,7 @@ def options_from(args: argparse.Namespace) -> Options:
         today=day_of(args),
         base_url=args.base_url,
         ledger=Path(args.ledger) if args.ledger else None,
+        theme_dir=theme_dir_of(args),
         cache=not getattr(args, "no_cache", False),
         jobs=getattr(args, "jobs", None),
     )
