@@ -17,6 +17,7 @@ from typing import Any
 from site_builder.errors import SiteBuilderError
 from site_builder.model import ROLES, Content
 from site_builder.pages import Page
+from site_builder.search import MANIFEST as SEARCH_MANIFEST
 
 APP_NAME = "三送三促·在职党员到社区"
 SHORT_NAME = "三送三促"
@@ -154,10 +155,13 @@ def asset_path(assets, name: str) -> str:
 
 
 def precache_entries(pages: list[Page], digests: dict[str, str], assets, base: str) -> list[dict[str, str]]:
-    """[{url, revision}] for every precached page, the catalogue, the manifest and the app's theme files."""
+    """[{url, revision}] for every precached page, the catalogue, the manifest, the search index's manifest
+    and the app's theme files (`digests`: sha256 of every output file)."""
     paths = {p.output_path: page_url(p, base) for p in pages if p.precache}
     paths[CATALOGUE] = base + CATALOGUE
     paths[MANIFEST] = base + MANIFEST
+    if SEARCH_MANIFEST in digests:  # the search index's manifest, so /search/ works offline (its pieces are cached as fetched)
+        paths[SEARCH_MANIFEST] = base + SEARCH_MANIFEST
     for name in sorted(assets.names):
         if name.endswith(PRECACHED_ASSET_TYPES):
             paths[asset_path(assets, name)] = base + asset_path(assets, name)

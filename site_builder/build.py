@@ -190,7 +190,7 @@ def _build(options: Options, cache: Cache, pool: Pool, progress: Progress) -> Su
         memo: dict[int, str] = {}
         prints = {p.output_path: fingerprint.page(p, templates, sources, memo) for p in all_pages}
         del memo
-        groups = derived.groups(site_content, all_pages, theme_assets, today, sources)
+        groups = derived.groups(site_content, all_pages, theme_assets, today, sources, cache)
         copies = derived.copies(site_content, cache)
 
     staging = writer.Staging(options.out_dir, complete=not intact)

@@ -27,7 +27,7 @@ import pickle
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, MutableMapping
 
 FORMAT = "site-builder-cache 1"
 CACHE_DIR = ".cache"
@@ -396,3 +396,37 @@ class Bodies:
         if len(found) != len(set(digests)):
             raise Untrusted("缺少典型案例正文")
         return found
+
+
+class Memo(MutableMapping):
+    """A mapping kept in the cache under one kind (the search index's memo): read as asked, written at
+    flush(), and what a build did not use is forgotten then."""
+
+    def __init__(self, cache: Cache, kind: str, keep: Callable[[str], bool] = lambda key: True):
+        self.cache, self.kind, self.keep = cache, kind, keep
+        self.fresh: dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self.fresh:
+            return self.fresh[key]
+        value = self.cache.get(self.kind, key)
+        if value is None:
+            raise KeyError(key)
+        return value
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.fresh[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        self.fresh.pop(key, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.fresh)
+
+    def __len__(self) -> int:
+        return len(self.fresh)
+
+    def flush(self) -> None:
+        self.cache.put_many(self.kind, {k: v for k, v in self.fresh.items() if self.keep(k)})
+        self.cache.keep_only(self.kind, self.cache.used.get(self.kind, ()))
+        self.fresh.clear()

@@ -19,7 +19,7 @@ from urllib.parse import unquote
 
 from site_builder import app, feeds, ical, search
 from site_builder.assets import Assets
-from site_builder.cache import Cache, digest_text
+from site_builder.cache import Cache, Memo, digest_text
 from site_builder.model import Content
 
 
@@ -42,8 +42,10 @@ class Copy:
     fingerprint: str  # digest of the source file
 
 
-def groups(content: Content, pages: list, assets: Assets, today: dt.date, sources: dict[str, str]) -> list[Group]:
-    """Every group of the site; `sources` are the digests of the content, assets, day (fingerprint.py)."""
+def groups(content: Content, pages: list, assets: Assets, today: dt.date, sources: dict[str, str],
+           cache: Cache | None = None) -> list[Group]:
+    """Every group of the site; `sources` are the digests of the content, assets, day (fingerprint.py).
+    The search index keeps its memo (terms per story, postings per block) in the build cache."""
     rest, stories = sources["content"], [s.digest for s in content.stories.values()]
     newest = [s.digest for s in feeds.newest(content)]
     sitemap_urls = sorted(p.url for p in pages if p.in_sitemap)
@@ -53,13 +55,18 @@ def groups(content: Content, pages: list, assets: Assets, today: dt.date, source
         Group("sitemap", digest_text(rest, *sitemap_urls), lambda: {"sitemap.xml": feeds.sitemap(content, pages)}),
         Group("robots", rest, lambda: {"robots.txt": feeds.robots(content)}),
         Group("calendars", rest, lambda: ical.calendars(content)),
-        Group("search", digest_text(rest, today.isoformat(), *stories), lambda: search_outputs(content, today)),
+        Group("search", digest_text(rest, today.isoformat(), *stories), lambda: search_outputs(content, today, cache)),
         Group("app", digest_text(rest, sources["assets"]), lambda: app.files_of(content, assets)),
     ]
 
 
-def search_outputs(content: Content, today: dt.date) -> dict[str, bytes]:
-    return {"search.json": search.index(content, today)}
+def search_outputs(content: Content, today: dt.date, cache: Cache | None) -> dict[str, bytes]:
+    if cache is None or not cache.enabled:
+        return search.outputs(content, today)
+    memo = Memo(cache, "search", keep=lambda key: key.startswith(search.BLOCK_PREFIX))  # a block's terms are few
+    files = search.outputs(content, today, memo)
+    memo.flush()
+    return files
 
 
 def copies(content: Content, cache: Cache) -> list[Copy]:

@@ -18,14 +18,14 @@ CST = "+08:00"
 
 
 def outputs(content: Content, pages, today: dt.date) -> dict[str, bytes]:
-    """feed.xml, sitemap.xml, robots.txt, the iCalendar files (ical.py) and search.json (search.py)."""
+    """feed.xml, sitemap.xml, robots.txt, the iCalendar files (ical.py) and the search index (search.py)."""
     files = {
         "feed.xml": atom(content),
-        "search.json": search.index(content, today),
         "sitemap.xml": sitemap(content, pages),
         "robots.txt": robots(content),
     }
     files.update(ical.calendars(content))
+    files.update(search.outputs(content, today))
     return files
 
 

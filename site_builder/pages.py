@@ -56,7 +56,7 @@ def collect(content: Content, figures: dict | None, today: dt.date) -> list[Page
         honour(content, figures),
         about(content),
         Page(url="/search/", template="search.html", title="搜索",
-             description="搜索社区、服务岗位、志愿服务队、活动和典型案例"),
+             description="搜索社区、服务岗位、志愿服务队、活动和典型案例", precache=True),
         not_found(),
     ]
 

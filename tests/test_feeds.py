@@ -122,14 +122,7 @@ def test_outputs_are_deterministic():
     assert feeds.outputs(content, all_pages, TODAY) == feeds.outputs(sample_content(), all_pages, dt.date(2026, 11, 28))
 
 
-def test_search_index_holds_public_content_only():
-    import json
-
-    from site_builder import search
-
-    data = json.loads(search.index(sample_content(), TODAY))
-    kinds = {e["k"] for e in data["entries"]}
-    assert kinds == {"社区", "服务岗位", "志愿服务队", "活动", "典型案例"}
-    urls = {e["u"] for e in data["entries"]}
-    assert "/activities/2026-12-15-yangguang/" in urls and "/activities/2026-05-15-yangguang/" not in urls
-    assert "王建华" not in json.dumps(data, ensure_ascii=False)  # named members stay on their story page
+def test_outputs_include_the_search_index_in_pieces():
+    files = feeds.outputs(sample_content(), pages.collect(sample_content(), None, TODAY), TODAY)
+    assert "search/index.json" in files and "search.json" not in files  # search.py; tests/test_search.py
+    assert any(path.startswith("search/i/") for path in files) and any(path.startswith("search/f/") for path in files)

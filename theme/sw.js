@@ -7,6 +7,9 @@
    - activate: delete older precaches; drop runtime entries that the precache now lists;
    - precached URLs: cache first (query strings ignored, so /checkin/?a=…&c=… is served offline);
    - hashed static files: cache first, cached when first fetched;
+   - search index pieces (search/i/, search/f/: their names carry a hash of their bytes): cache first,
+     kept in their own cache when first fetched, so a search works offline with the pieces the phone has;
+     on activate, pieces the new search manifest no longer names are deleted;
    - other pages: network first, cached as visited; offline navigations fall back to the offline page. */
 'use strict';
 
@@ -18,6 +21,9 @@ const PRECACHE_NAME = PREFIX + VERSION;
 const RUNTIME_NAME = 'sansong-runtime';
 const REVISION_HEADER = 'X-Sansong-Revision';
 const OFFLINE_URL = BASE + 'offline/';
+const SEARCH_NAME = 'sansong-search';
+const SEARCH_MANIFEST = BASE + 'search/index.json';
+const SEARCH_PIECES = [BASE + 'search/i/', BASE + 'search/f/'];
 
 const revisions = new Map(PRECACHE.map((entry) => [new URL(entry.url, self.location).href, entry.revision]));
 
@@ -80,6 +86,24 @@ async function cleanUp() {
   for (const request of await runtime.keys()) {
     if (revisions.has(withoutSearch(request.url))) await runtime.delete(request);
   }
+  await pruneSearchPieces();
+}
+
+// Keeps only the search pieces the precached search manifest names (unchanged pieces keep their names).
+async function pruneSearchPieces() {
+  const response = await caches.match(new URL(SEARCH_MANIFEST, self.location).href, {cacheName: PRECACHE_NAME});
+  if (!response) return;
+  const manifest = await response.json();
+  const named = new Set();
+  for (const [folder, list] of [['i', manifest.shards], ['f', manifest.fragments]]) {
+    for (let n = 0; n * manifest.hash < list.length; n++) {
+      named.add(new URL(manifest.base + 'search/' + folder + '/' + n + '.' + list.substr(n * manifest.hash, manifest.hash) + '.json', self.location).href);
+    }
+  }
+  const cache = await caches.open(SEARCH_NAME);
+  for (const request of await cache.keys()) {
+    if (!named.has(withoutSearch(request.url))) await cache.delete(request);
+  }
 }
 
 /* ---- routing ---- */
@@ -98,15 +122,16 @@ async function route(request, url) {
     if (cached) return cached;
   }
   if (url.pathname.startsWith(BASE + 'static/')) return cacheFirst(request);
+  if (SEARCH_PIECES.some((prefix) => url.pathname.startsWith(prefix))) return cacheFirst(request, SEARCH_NAME);
   if (request.mode === 'navigate') return networkFirst(request, true);
   return networkFirst(request, false);
 }
 
-async function cacheFirst(request) {
+async function cacheFirst(request, cacheName = RUNTIME_NAME) {
   const cached = await caches.match(request);
   if (cached) return cached;
   const response = await fetch(request);
-  if (response.ok) await (await caches.open(RUNTIME_NAME)).put(request, response.clone());
+  if (response.ok) await (await caches.open(cacheName)).put(request, response.clone());
   return response;
 }
 
