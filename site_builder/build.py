@@ -13,6 +13,7 @@ tests check after every kind of edit. `render_site()` builds everything in memor
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import time
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Callable
 
 from site_builder import (aggregates, app, assets, cache as cache_, clock, content, derived, fingerprint, links,
-                          pages, render, validate, writer)
+                          pages, render, search, validate, writer)
 from site_builder.cache import Cache, Untrusted, Written, digest_text
 from site_builder.errors import ContentErrors, Problem
 from site_builder.ledger import DATA_DIR, ledger_in
@@ -43,6 +44,7 @@ class Options:
     theme_dir: Path = THEME
     ledger: Path | None = None  # overrides data/records.sqlite; a missing file means no figures
     cache: bool = True  # build/.cache/<site>.sqlite beside the output folder; False: --no-cache
+    cache_path: Path | None = None  # another place for the cache file (the dev server's)
     jobs: int | None = None  # worker processes (default: one per core; SITE_BUILDER_JOBS)
 
     def the_day(self) -> dt.date:
@@ -50,6 +52,8 @@ class Options:
 
     def cache_file(self) -> Path:
         """build/site -> build/.cache/site.sqlite"""
+        if self.cache_path is not None:
+            return self.cache_path
         out = Path(os.path.abspath(self.out_dir))
         return out.parent / cache_.CACHE_DIR / f"{out.name}.sqlite"
 
@@ -132,13 +136,18 @@ def collect_pages(site_content: Content, figures: dict | None, today: dt.date) -
 
 # --- the build with its cache ------------------------------------------------------------------------
 
-def build(options: Options, progress: Progress | None = None, warn: Callable[[str], None] | None = None) -> Summary:
-    """Build the site into options.out_dir, reusing what the build cache knows; returns what it did."""
+def build(options: Options, progress: Progress | None = None, warn: Callable[[str], None] | None = None,
+          pool: Pool | None = None) -> Summary:
+    """Build the site into options.out_dir, reusing what the build cache knows; returns what it did.
+
+    `pool`: worker processes to use (the dev server keeps one for its session); default: a new one."""
     started = time.perf_counter()
     progress = progress or Progress.quiet()
     warnings: list[str] = []
     say = warn or warnings.append
-    with Pool(options.jobs) as pool:
+    with contextlib.ExitStack() as stack:
+        if pool is None:
+            pool = stack.enter_context(Pool(options.jobs))
         for attempt in (1, 2):
             cache = Cache.open(options.cache_file(), _identity(options), say) if options.cache else Cache.none()
             try:
@@ -274,7 +283,9 @@ def _fill(staging: writer.Staging, options: Options, site_content: Content, figu
         count += 1
 
     removed = sorted(set(previous) - names) if intact else []
-    if removed:  # a page or file is gone: links on pages not rendered again may point to it
+    if any(not path.startswith(search.PIECES) for path in removed):
+        # a page or file is gone: links on pages not rendered again may point to it (search's pieces are
+        # named by their content and fetched by its script only, never linked)
         problems += _recheck(options.out_dir, [p for p in written if p not in staging.names and p.endswith(".html")],
                              names_frozen, site_content.site.base_path, pool)
     if problems:
@@ -313,9 +324,10 @@ def _intact(out_dir: Path, previous: dict[str, Written]) -> dict[str, Written]:
     if not previous or not (out_dir / writer.MARKER).is_file():
         return {}
     found = {}
+    top = os.path.abspath(out_dir) + os.sep
     for path, w in previous.items():
         try:
-            stat = os.stat(out_dir / path)
+            stat = os.stat(top + path)
         except OSError:
             continue
         if stat.st_size == w.size and stat.st_mtime_ns == w.mtime_ns:

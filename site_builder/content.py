@@ -343,8 +343,7 @@ def _activity(f: Fields, relative: str) -> Activity | None:
 def _stories(reader: _Reader, renderer: Renderer, drafts: bool, today: dt.date, cache: Cache,
              pool: Pool | None) -> dict[str, Story]:
     paths = _files(reader, "stories", ".md")
-    loaded, problems = stories.load_all(paths, [reader.shown(f"stories/{path.name}") for path in paths], renderer,
-                                        cache, pool)
+    loaded, problems = stories.load_all(paths, lambda path: reader.shown(f"stories/{path.name}"), renderer, cache, pool)
     reader.problems += problems
     kept = [story for story in loaded if story is not None and (drafts or story.is_published(today))]
     kept.sort(key=lambda s: (-s.date.toordinal(), s.slug))

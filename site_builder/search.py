@@ -48,6 +48,7 @@ from site_builder.model import Content
 MANIFEST = "search/index.json"
 SHARD_DIR = "search/i/"
 FRAGMENT_DIR = "search/f/"
+PIECES = (SHARD_DIR, FRAGMENT_DIR)  # named by their content, fetched by search.js only (never linked)
 FORMAT = 1
 MEMO_VERSION = "1"  # part of every memo key: change it whenever terms() or _piece() change what they return
 BLOCK = 256  # ids per postings block (the unit of memoised inversion)

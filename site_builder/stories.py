@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Callable
 
 from site_builder.cache import Cache, digest_text
 from site_builder.errors import Problem
@@ -105,12 +106,12 @@ def _unique(images: list[Image]) -> list[Image]:
     return seen
 
 
-def load_all(paths: list[Path], shown: list[str], renderer: Renderer, cache: Cache | None = None,
+def load_all(paths: list[Path], shown: Callable[[Path], str], renderer: Renderer, cache: Cache | None = None,
              pool: Pool | None = None) -> tuple[list[Story | None], list[Problem]]:
-    """Every story file, in the order given: unchanged ones from the cache (fields only: their bodies
+    """Every story file, in the order given (`shown(path)`: how problems name it): unchanged ones from the cache (fields only: their bodies
     stay in the cache until Content.body asks), the others rendered and cached when they have no problem."""
     cache = cache or Cache.none()
-    keys = [story_key(cache.file_digest(path), renderer.base_path) for path in paths]
+    keys = [story_key(cache.file_digest(str(path)), renderer.base_path) for path in paths]
     known = cache.get_many(STORY_KIND, keys)
     results: list[Story | None] = [None] * len(paths)
     todo: list[int] = []
@@ -125,7 +126,7 @@ def load_all(paths: list[Path], shown: list[str], renderer: Renderer, cache: Cac
     problems: list[Problem] = []
     fresh_entries, fresh_bodies = {}, {}
     pool = pool or Pool(1)
-    loaded = pool.map(_load_chunk, [(paths[i], shown[i]) for i in todo], (renderer.content_root, renderer.base_path),
+    loaded = pool.map(_load_chunk, [(paths[i], shown(paths[i])) for i in todo], (renderer.content_root, renderer.base_path),
                       min_items=PARALLEL_FROM)
     for i, (story, story_problems) in zip(todo, loaded):
         problems += story_problems
