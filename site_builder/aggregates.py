@@ -8,9 +8,12 @@ The honour roll names only members whose registration recorded consent.honour_ro
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 from site_builder.ledger import snapshot as ledger_snapshot
+from site_builder.ledger.snapshot import CheckIn
 from site_builder.model import Content
 from site_builder.reports import facts as year_facts
 from site_builder.reports import stars
@@ -38,16 +41,42 @@ def beijing(stamp: str | None) -> str | None:
 def figures_from(content: Content, facts: YearFacts, as_of: str | None) -> dict:
     least = content.site.min_group
     reported = facts.reported()
+    groups = Groups.of(content, facts, reported)
     return {
         "as_of": beijing(as_of),
         "min_group": least,
         "totals": _totals(facts, reported, least),
-        "communities": {cid: _community(cid, content, facts, reported, least) for cid in content.communities},
-        "teams": {tid: _team(tid, facts, least) for tid in content.teams},
+        "communities": {cid: _community(cid, groups, least) for cid in content.communities},
+        "teams": {tid: _team(tid, groups, least) for tid in content.teams},
         "stars": _stars(reported, content.site.targets.star_hours, least),
         "star_hours": list(content.site.targets.star_hours),
         "honour_roll": honour_roll(content, reported),
     }
+
+
+@dataclass(frozen=True)
+class Groups:
+    """Check-ins, reported members, posts and claims grouped in one pass each, so every community, team
+    and post is a lookup instead of another pass over all members or check-ins."""
+
+    checkins_by_community: dict[str | None, list[CheckIn]]
+    checkins_by_team: dict[str | None, list[CheckIn]]
+    members_by_community: Counter
+    posts_by_community: dict[str, list[str]]  # post codes in content order
+    claimed: Counter  # post code -> members who claimed it
+
+    @staticmethod
+    def of(content: Content, facts: YearFacts, reported: list[MemberFacts]) -> Groups:
+        by_community: dict[str | None, list[CheckIn]] = {}
+        by_team: dict[str | None, list[CheckIn]] = {}
+        for checkin in facts.checkins:  # in order, so sums of hours add up exactly as before
+            by_community.setdefault(checkin.community, []).append(checkin)
+            by_team.setdefault(checkin.team, []).append(checkin)
+        posts: dict[str, list[str]] = {}
+        for post in content.posts.values():
+            posts.setdefault(post.community, []).append(post.code)
+        claimed = Counter(code for m in facts.members.values() for code in set(m.posts))
+        return Groups(by_community, by_team, Counter(m.community for m in reported), posts, claimed)
 
 
 def shown(count: int, least: int) -> int | None:
@@ -72,20 +101,15 @@ def _totals(facts: YearFacts, reported: list[MemberFacts], least: int) -> dict:
     return group
 
 
-def _community(cid: str, content: Content, facts: YearFacts, reported: list[MemberFacts], least: int) -> dict:
-    here = [c for c in facts.checkins if c.community == cid]
-    members = sum(1 for m in reported if m.community == cid)
-    group = _group(members, len({c.activity for c in here}), sum(c.hours for c in here), least)
-    group["posts"] = {p.code: shown(_claimed(p.code, facts), least) for p in content.posts_of(cid)}
+def _community(cid: str, groups: Groups, least: int) -> dict:
+    here = groups.checkins_by_community.get(cid, [])
+    group = _group(groups.members_by_community[cid], len({c.activity for c in here}), sum(c.hours for c in here), least)
+    group["posts"] = {code: shown(groups.claimed[code], least) for code in groups.posts_by_community.get(cid, [])}
     return group
 
 
-def _claimed(post: str, facts: YearFacts) -> int:
-    return sum(1 for m in facts.members.values() if post in m.posts)
-
-
-def _team(tid: str, facts: YearFacts, least: int) -> dict:
-    here = [c for c in facts.checkins if c.team == tid]
+def _team(tid: str, groups: Groups, least: int) -> dict:
+    here = groups.checkins_by_team.get(tid, [])
     return _group(len({c.card for c in here}), len({c.activity for c in here}), sum(c.hours for c in here), least)
 
 

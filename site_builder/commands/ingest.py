@@ -1,5 +1,8 @@
 """site-builder ingest PATH...: export files and 民主测评 CSVs -> the ledger, with a Chinese summary.
 
+Each file's lines are printed as soon as the file is committed; totals and the time taken close the
+summary. On a terminal a one-line counter (files, records, seconds) runs on stderr meanwhile.
+
 Exit status: 0 when nothing needs attention; 2 when any file was quarantined or any record was
 rejected, conflicting or flagged for attention; 1 for usage errors (printed without a traceback).
 """
@@ -8,15 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+import time
 from pathlib import Path
 
 from site_builder.commands.common import content_dir_of, day_of
-from site_builder.ledger import DATA_DIR, codes, db, ledger_in, roster, summary
+from site_builder.ledger import DATA_DIR, codes, db, ingest, ledger_in, roster, summary
 from site_builder.ledger.accept import Settings
 from site_builder.ledger import catalogue as catalogue_
 from site_builder import clock
 from site_builder.clock import now_iso
-from site_builder.ledger.ingest import ingest_paths
+from site_builder.ledger.progress import Progress
 
 HELP = "merge returned export files (and 民主测评 CSVs) into the ledger; exit 2 when anything needs attention"
 ATTENTION = 2
@@ -53,6 +57,7 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
+    started = time.perf_counter()
     content_dir = content_dir_of(args)
     data_dir = Path(args.data)
     catalogue = catalogue_.load(content_dir, today_of(args))
@@ -61,8 +66,29 @@ def run(args) -> int:
     settings = Settings(catalogue, key, members, now_iso())
     conn = db.connect(ledger_file(args))
     try:
-        reports, resolved = ingest_paths(conn, [Path(p) for p in args.paths], data_dir, settings)
+        totals = _ingest(conn, [Path(p) for p in args.paths], data_dir, settings)
     finally:
         conn.close()
-    print(summary.render(reports, members is not None, key is not None, resolved))
-    return ATTENTION if any(r.needs_attention for r in reports) else 0
+    for line in summary.total_lines(totals, members is not None, key is not None):
+        print(line)
+    print(summary.run_line(totals, time.perf_counter() - started))
+    return ATTENTION if totals.attention else 0
+
+
+def _ingest(conn, paths: list[Path], data_dir: Path, settings: Settings) -> summary.Totals:
+    """Ingest file by file, printing each file's lines as soon as it is committed; only totals are kept."""
+    files = ingest.collect(paths)
+    progress = Progress()
+    if progress.enabled:
+        progress.total_files = sum(1 for _ in ingest.collect(paths))
+    for line in summary.head_lines(ingest.resolve_unknown(conn, settings)):
+        print(line)
+    totals = summary.Totals()
+    try:
+        for report in ingest.ingest_each(conn, files, data_dir, settings, progress.add_records):
+            totals.add(report)
+            progress.file_done()
+            progress.print_above("\n".join(summary.file_lines(report)))
+    finally:
+        progress.clear()
+    return totals

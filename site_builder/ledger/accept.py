@@ -1,12 +1,15 @@
 """Offering one record to the ledger inside the file's transaction: known, conflict, rejected or accepted.
 
 Accepted records are stored with their flags, a derived check-in row (hours, verification) and the
-correction links (`replaces` -> superseded_by), in either arrival order.
+correction links (`replaces` -> superseded_by), in either arrival order. offer() is the rule, one record
+at a time; ledger/batch.py applies the same rule to a batch of records with bulk lookups and batched
+writes, and hands records that take part in a correction to offer().
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import sqlite3
@@ -18,6 +21,14 @@ from site_builder.ledger.catalogue import Catalogue
 from site_builder.ledger.roster import Member
 
 KNOWN, CONFLICT, REJECTED, ACCEPTED = "known", "conflict", "rejected", "accepted"
+
+INSERT_RECORD = ("INSERT INTO records(id, type, card, created_at, schema, replaces, body, digest, file_sha256, device,"
+                 " ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
+INSERT_CHECKIN = ("INSERT INTO checkins(record_id, activity, community, team, activity_date, checked_in_at, checked_out_at,"
+                  " hours, verification) VALUES (?,?,?,?,?,?,?,?,?)")
+INSERT_FLAG = "INSERT OR REPLACE INTO flags(record_id, flag, detail) VALUES (?,?,?)"
+INSERT_CONFLICT = "INSERT OR IGNORE INTO conflicts(record_id, digest, body, file_sha256, found_at) VALUES (?,?,?,?,?)"
+CONFLICT_REASON = "同一编号的记录内容不同（已另存，未覆盖原记录）"
 
 
 @dataclass(frozen=True)
@@ -36,8 +47,12 @@ class Outcome:
     flags: dict[str, str] = field(default_factory=dict)
 
 
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def canonical(record: dict) -> str:
-    return json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    """Sorted-key compact JSON: the record's stored body, and what its digest is taken of."""
+    return _CANONICAL.encode(record)
 
 
 def digest_of(body: str) -> str:
@@ -53,15 +68,14 @@ def offer(conn: sqlite3.Connection, record: dict, file_sha: str, device: str | N
     if row and row[0] != digest:
         if correctable:
             return offer(conn, _correction(record, digest), file_sha, device, settings)
-        conn.execute("INSERT OR IGNORE INTO conflicts(record_id, digest, body, file_sha256, found_at) VALUES (?,?,?,?,?)",
-                     (record["id"], digest, body, file_sha, settings.now))
-        return Outcome(CONFLICT, record["id"], ["同一编号的记录内容不同（已另存，未覆盖原记录）"])
+        conn.execute(INSERT_CONFLICT, (record["id"], digest, body, file_sha, settings.now))
+        return Outcome(CONFLICT, record["id"], [CONFLICT_REASON])
     if row:
         return Outcome(KNOWN, record["id"])
     reasons = semantic.problems(record, settings.catalogue) + _replaces_problems(conn, record)
     if reasons:
         return Outcome(REJECTED, record["id"], reasons)
-    flags = _flags(record, settings)
+    flags = record_flags(record, settings)
     _insert(conn, record, body, digest, file_sha, device, settings, flags)
     return Outcome(ACCEPTED, record["id"], flags=flags)
 
@@ -82,7 +96,8 @@ def _replaces_problems(conn: sqlite3.Connection, record: dict) -> list[str]:
     return []
 
 
-def _flags(record: dict, settings: Settings) -> dict[str, str]:
+def record_flags(record: dict, settings: Settings) -> dict[str, str]:
+    """Flags every accepted record may carry (check-in and correction flags are added when stored)."""
     flags: dict[str, str] = {}
     if settings.roster is not None and record["card"] not in settings.roster:
         flags["unknown_card"] = f"报到卡号 {record['card']} 不在花名册中"
@@ -98,29 +113,47 @@ def _flags(record: dict, settings: Settings) -> dict[str, str]:
 def _ahead_of(created_at: str, now: str) -> bool:
     """A record made more than a day after the ledger received it: the phone's clock is wrong."""
     try:
-        return dt.datetime.fromisoformat(created_at) - dt.datetime.fromisoformat(now) > dt.timedelta(days=1)
+        return dt.datetime.fromisoformat(created_at) - _moment(now) > dt.timedelta(days=1)
     except (TypeError, ValueError):
         return False  # naive vs aware or unparsable: the schema has already judged the field
 
 
+@functools.lru_cache(maxsize=8)
+def _moment(now: str) -> dt.datetime:
+    """The ledger clock parsed once per run, not once per record."""
+    return dt.datetime.fromisoformat(now)
+
+
+def record_row(record: dict, body: str, digest: str, file_sha: str, device: str | None, now: str) -> tuple:
+    return (record["id"], record["type"], record["card"], record["created_at"], record["schema"], record.get("replaces"),
+            body, digest, file_sha, device, now)
+
+
+def flag_rows(record_id: str, flags: dict[str, str]) -> list[tuple[str, str, str]]:
+    return [(record_id, flag, detail) for flag, detail in sorted(flags.items())]
+
+
 def _insert(conn: sqlite3.Connection, record: dict, body: str, digest: str, file_sha: str, device: str | None,
             settings: Settings, flags: dict[str, str]) -> None:
-    conn.execute(
-        "INSERT INTO records(id, type, card, created_at, schema, replaces, body, digest, file_sha256, device, ingested_at)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-        (record["id"], record["type"], record["card"], record["created_at"], record["schema"], record.get("replaces"),
-         body, digest, file_sha, device, settings.now))
+    conn.execute(INSERT_RECORD, record_row(record, body, digest, file_sha, device, settings.now))
     if record["type"] == "checkin":
         flags.update(_checkin(conn, record, settings))
     flags.update(_link_corrections(conn, record))
-    conn.executemany("INSERT OR REPLACE INTO flags(record_id, flag, detail) VALUES (?,?,?)",
-                     [(record["id"], flag, detail) for flag, detail in sorted(flags.items())])
+    conn.executemany(INSERT_FLAG, flag_rows(record["id"], flags))
 
 
 def _checkin(conn: sqlite3.Connection, record: dict, settings: Settings) -> dict[str, str]:
+    row, flags = checkin_row(record, settings)
+    if row is not None:
+        conn.execute(INSERT_CHECKIN, row)
+    return flags
+
+
+def checkin_row(record: dict, settings: Settings) -> tuple[tuple | None, dict[str, str]]:
+    """The checkins row of a check-in (None for an unknown activity: no hours) and its flags."""
     activity = settings.catalogue.activities.get(record["activity"])
     if activity is None:
-        return {"unknown_activity": f"活动 {record['activity']} 不在 content/activities 中，未计时长"}
+        return None, {"unknown_activity": f"活动 {record['activity']} 不在 content/activities 中，未计时长"}
     credit = hours.credit(record["checked_in_at"], record.get("checked_out_at"), activity.hours)
     flags = dict(credit.flags)
     if settings.key is None:
@@ -136,12 +169,8 @@ def _checkin(conn: sqlite3.Connection, record: dict, settings: Settings) -> dict
         flags["late"] = late
     if hours.parse_time(record["checked_in_at"]).date() != activity.date:
         flags["date_mismatch"] = f"签到日期与活动日期 {activity.date} 不同"
-    conn.execute(
-        "INSERT INTO checkins(record_id, activity, community, team, activity_date, checked_in_at, checked_out_at, hours, verification)"
-        " VALUES (?,?,?,?,?,?,?,?,?)",
-        (record["id"], activity.id, activity.community, activity.team, activity.date.isoformat(),
-         record["checked_in_at"], record.get("checked_out_at"), credit.hours, verification))
-    return flags
+    return (record["id"], activity.id, activity.community, activity.team, activity.date.isoformat(),
+            record["checked_in_at"], record.get("checked_out_at"), credit.hours, verification), flags
 
 
 def resolve_unknown_activities(conn: sqlite3.Connection, settings: Settings) -> int:
@@ -156,8 +185,7 @@ def resolve_unknown_activities(conn: sqlite3.Connection, settings: Settings) -> 
             continue
         flags = _checkin(conn, record, settings)
         conn.execute("DELETE FROM flags WHERE record_id = ? AND flag = 'unknown_activity'", (record_id,))
-        conn.executemany("INSERT OR REPLACE INTO flags(record_id, flag, detail) VALUES (?,?,?)",
-                         [(record_id, flag, detail) for flag, detail in sorted(flags.items())])
+        conn.executemany(INSERT_FLAG, flag_rows(record_id, flags))
         resolved += 1
     return resolved
 
@@ -177,8 +205,7 @@ def _link_corrections(conn: sqlite3.Connection, record: dict) -> dict[str, str]:
     matching = [r[0] for r in later if (r[1], r[2]) == (record["type"], record["card"])]
     for other in later:
         if other[0] not in matching:
-            conn.execute("INSERT OR REPLACE INTO flags(record_id, flag, detail) VALUES (?,?,?)",
-                         (other[0], "replaces_mismatch", f"更正的记录 {record['id']} 类型或报到卡号不同，未生效"))
+            conn.execute(INSERT_FLAG, (other[0], "replaces_mismatch", f"更正的记录 {record['id']} 类型或报到卡号不同，未生效"))
     if matching:
         conn.execute("UPDATE records SET superseded_by = ? WHERE id = ?", (matching[0], record["id"]))
         conn.executemany("UPDATE records SET superseded_by = ? WHERE id = ? AND superseded_by IS NULL",

@@ -7,6 +7,7 @@ published DEMO key for the sample district only).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -51,7 +52,9 @@ def ensure_key(data_dir: Path) -> bytes:
     return key
 
 
+@functools.lru_cache(maxsize=4096)
 def code_for(key: bytes, activity_id: str) -> str:
+    """The activity's code (computed once per key and activity: ingest asks for it on every check-in)."""
     digest = hmac.new(key, activity_id.encode("utf-8"), hashlib.sha256).digest()
     return f"{int.from_bytes(digest[:8], 'big') % 1_000_000:06d}"
 

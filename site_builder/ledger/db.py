@@ -1,5 +1,8 @@
 """Opening the ledger for writing: WAL, synchronous=FULL, schema.sql applied, explicit transactions.
 
+Every writer goes through transaction(); ingest uses one per file (its records are written in batches
+inside it, see ledger/batch.py), so the fsync of synchronous=FULL is paid once per file, not per record.
+
 SITE_BUILDER_CRASH_AFTER=N (tests only) kills the process with SIGKILL when the Nth SQL statement
 starts, so the crash-safety test can stop ingest at many exact points.
 """
@@ -17,6 +20,7 @@ from typing import Iterator
 from site_builder.errors import LedgerError
 
 SCHEMA_VERSION = "1"
+CACHE_KIB = (2 * 1024, 64 * 1024)  # least and most page cache while a file is written (SQLite's default is 2 MiB)
 CRASH_ENV = "SITE_BUILDER_CRASH_AFTER"
 
 
@@ -43,17 +47,34 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def fit_cache(conn: sqlite3.Connection, file_bytes: int) -> None:
+    """Size the page cache for the file about to be written: its rows and index entries take about three
+    times its bytes, and a transaction that outgrows the cache spills to the WAL half-way (slow). Small
+    files keep the default, so a folder of many small files stays at the default memory."""
+    least, most = CACHE_KIB
+    conn.execute(f"PRAGMA cache_size=-{min(most, max(least, 4 * file_bytes // 1024))}")
+
+
 def _statements(script: str) -> list[str]:
     lines = [line.split("--", 1)[0] for line in script.splitlines()]
     return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
 
 
+# meta 'generation' counts the committed transactions that changed the ledger (snapshot.digest reads it).
+BUMP_GENERATION = ("INSERT INTO meta(key, value) VALUES ('generation', '1') ON CONFLICT(key) DO UPDATE"
+                   " SET value = CAST(value AS INTEGER) + 1")
+
+
 @contextlib.contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """BEGIN IMMEDIATE … COMMIT; ROLLBACK on any exception."""
+    """BEGIN IMMEDIATE … COMMIT; ROLLBACK on any exception. A transaction that changed any row also
+    advances meta 'generation', so every ingest, confirm, reject or decide changes snapshot.digest()."""
     conn.execute("BEGIN IMMEDIATE")
+    before = conn.total_changes
     try:
         yield conn
+        if conn.total_changes != before:
+            conn.execute(BUMP_GENERATION)
     except BaseException:
         conn.execute("ROLLBACK")
         raise

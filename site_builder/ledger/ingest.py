@@ -2,21 +2,31 @@
 
 For each file: archive it byte for byte (data/archive/<sha256>.<ext>) BEFORE anything else; a file
 seen before (same sha256) is not read again; an unreadable file is copied to data/quarantine/ and
-recorded with a Chinese reason; otherwise its records are offered one by one inside ONE transaction
-(a bad record is rejected with its reason and never stops the others).
+recorded with a Chinese reason; otherwise its records are offered in file order inside ONE transaction,
+in batches (ledger/batch.py: bulk lookups, batched writes; a bad record is rejected with its reason and
+never stops the others).
+
+Memory: files are found by a generator (sorted folder by folder) and handled one at a time; only the
+file in hand is held, and ingest_each() yields each file's report so the caller keeps only totals.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import os
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Iterable, Iterator
 
 from site_builder.errors import UsageError, rel
-from site_builder.ledger import accept, archive, evaluation_csv, formats
+from site_builder.ledger import accept, archive, batch, db, evaluation_csv, formats
 from site_builder.ledger.db import transaction
 from site_builder.ledger.formats import Export, Unreadable
+
+OnRecords = Callable[[int], None]  # told how many more records of the current file were offered
 
 SUFFIXES = (".json", ".csv")
 NO_ATTENTION = {"capped", "replaces_pending"}  # flags that are information only
@@ -50,31 +60,63 @@ class FileReport:
         return self.status == "quarantined" or self.rejected > 0 or self.conflicting > 0 or flagged
 
 
-def collect(paths: list[Path]) -> list[Path]:
-    """Files to ingest: files as given, and *.json / *.csv found in folders (recursively), sorted."""
-    found: list[Path] = []
+def collect(paths: list[Path]) -> Iterator[Path]:
+    """Files to ingest: files as given, and *.json / *.csv found in folders (recursively, hidden files and
+    folders skipped), in sorted order. Every path is checked before the first file is returned."""
+    paths = [Path(p) for p in paths]
     for path in paths:
-        path = Path(path)
-        if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
-                            and not any(part.startswith(".") for part in p.relative_to(path).parts))
-        elif path.is_file():
-            found.append(path)
-        else:
+        if not (path.is_dir() or path.is_file()):
             raise UsageError(f"{path}: no such file or folder; expected export files (*.json) or a folder of them")
-    return found
+    return _walk_all(paths)
+
+
+def _walk_all(paths: list[Path]) -> Iterator[Path]:
+    for path in paths:
+        if path.is_dir():
+            yield from _walk(path)
+        else:
+            yield path
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    """Depth first, each folder's entries sorted by name: the order of sorted(folder.rglob("*"))."""
+    try:
+        with os.scandir(folder) as entries:
+            found = sorted((entry.name, entry.is_dir(follow_symlinks=False)) for entry in entries
+                           if not entry.name.startswith("."))
+    except OSError as error:
+        raise UsageError(f"{folder}: cannot read the folder ({error.strerror}); expected a readable folder") from None
+    for name, is_dir in found:
+        path = folder / name
+        if is_dir:
+            yield from _walk(path)
+        elif path.suffix.lower() in SUFFIXES and path.is_file():
+            yield path
 
 
 def ingest_paths(conn: sqlite3.Connection, paths: list[Path], data_dir: Path,
                  settings: accept.Settings) -> tuple[list[FileReport], int]:
     """Reports per file, and how many earlier check-ins of then-unknown activities now got their hours."""
     files = collect(paths)
+    resolved = resolve_unknown(conn, settings)
+    return list(ingest_each(conn, files, data_dir, settings)), resolved
+
+
+def resolve_unknown(conn: sqlite3.Connection, settings: accept.Settings) -> int:
+    """Check-ins of activities that were unknown and are now in the content get their hours (one transaction)."""
     with transaction(conn):
-        resolved = accept.resolve_unknown_activities(conn, settings)
-    return [ingest_file(conn, path, data_dir, settings) for path in files], resolved
+        return accept.resolve_unknown_activities(conn, settings)
 
 
-def ingest_file(conn: sqlite3.Connection, path: Path, data_dir: Path, settings: accept.Settings) -> FileReport:
+def ingest_each(conn: sqlite3.Connection, files: Iterable[Path], data_dir: Path, settings: accept.Settings,
+                on_records: OnRecords | None = None) -> Iterator[FileReport]:
+    """Ingest the files one at a time, yielding each one's report as soon as its transaction is committed."""
+    for path in files:
+        yield ingest_file(conn, path, data_dir, settings, on_records)
+
+
+def ingest_file(conn: sqlite3.Connection, path: Path, data_dir: Path, settings: accept.Settings,
+                on_records: OnRecords | None = None) -> FileReport:
     name = rel(path)
     try:
         if path.stat().st_size > formats.MAX_BYTES:
@@ -82,7 +124,7 @@ def ingest_file(conn: sqlite3.Connection, path: Path, data_dir: Path, settings: 
         data = Path(path).read_bytes()
     except OSError as error:
         raise UsageError(f"{name}: cannot read ({error.strerror}); expected a readable file") from None
-    digest = archive.sha256(data)
+    digest, size = archive.sha256(data), len(data)
     archive.keep(Path(data_dir) / "archive", digest, path.name, data)
     with transaction(conn):  # the check and the writes in one transaction: safe with two ingests at once
         seen = conn.execute("SELECT status, received_at, name FROM files WHERE sha256 = ?", (digest,)).fetchone()
@@ -92,7 +134,22 @@ def ingest_file(conn: sqlite3.Connection, path: Path, data_dir: Path, settings: 
             export = _read(path, data)
         except Unreadable as unreadable:
             return _quarantine(conn, name, path, digest, data, str(unreadable), data_dir, settings.now)
-        return _store(conn, name, digest, len(data), export, settings)
+        del data  # the parsed records are all that is needed from here on
+        db.fit_cache(conn, size)
+        with _collector_spares():
+            return _store(conn, name, digest, size, export, settings, on_records)
+
+
+@contextlib.contextmanager
+def _collector_spares() -> Iterator[None]:
+    """Python's cycle collector skips the objects that exist now, the parsed file above all, while its
+    records are stored: they hold no cycles (reference counting frees them), and scanning 100,000
+    records again and again while new ones are made costs more than storing them."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _oversized(conn, name: str, path: Path, data_dir: Path, now: str) -> FileReport:
@@ -132,32 +189,33 @@ def _quarantine(conn, name, path: Path, digest, data, reason, data_dir: Path, no
     return FileReport(name, digest, "quarantined", reason=reason)
 
 
-def _store(conn, name: str, digest: str, size: int, export: Export, settings: accept.Settings) -> FileReport:
+def _store(conn, name: str, digest: str, size: int, export: Export, settings: accept.Settings,
+           on_records: OnRecords | None = None) -> FileReport:
     report = FileReport(name, digest, "ingested")
     conn.execute("INSERT INTO files(sha256, name, size, received_at, status, device, exported_at, format_version)"
                  " VALUES (?,?,?,?,?,?,?,?)",
                  (digest, Path(name).name, size, settings.now, "ingested", export.device, export.exported_at, export.version))
-    for position, record in enumerate(export.records):
-        _offer(conn, report, export, position, record, settings)
+    offering = batch.Offering(conn, digest, export.device, settings, correctable=export.line_offset is not None)
+    for start in range(0, len(export.records), batch.BATCH):
+        records = export.records[start:start + batch.BATCH]
+        rejections = [_tally(report, export, offered) for offered in offering.offer(records, start, export.validate_record)]
+        conn.executemany("INSERT OR REPLACE INTO rejections(file_sha256, position, record_id, reason) VALUES (?,?,?,?)",
+                         [row for row in rejections if row])
+        if on_records:
+            on_records(len(records))
     conn.execute("UPDATE files SET accepted = ?, known = ?, conflicting = ?, rejected = ? WHERE sha256 = ?",
                  (report.accepted, report.known, report.conflicting, report.rejected, digest))
     return report
 
 
-def _offer(conn, report: FileReport, export: Export, position: int, record: object, settings) -> None:
-    record_id = record.get("id") if isinstance(record, dict) and isinstance(record.get("id"), str) else None
-    reasons = export.validate_record(record)
-    outcome = None
-    if not reasons:
-        outcome = accept.offer(conn, record, report.sha256, export.device, settings,
-                               correctable=export.line_offset is not None)
-        reasons = outcome.reasons if outcome.status == accept.REJECTED else []
-    if reasons:
+def _tally(report: FileReport, export: Export, offered: batch.Offered) -> tuple | None:
+    """Count one record's outcome in the report; the rejections row when it was rejected."""
+    outcome = offered.outcome
+    if outcome.status == accept.REJECTED:
         report.rejected += 1
-        report.rejections.append(Rejection(export.where(position), record_id, reasons))
-        conn.execute("INSERT OR REPLACE INTO rejections(file_sha256, position, record_id, reason) VALUES (?,?,?,?)",
-                     (report.sha256, position, record_id, "；".join(reasons)))
-    elif outcome.status == accept.KNOWN:
+        report.rejections.append(Rejection(export.where(offered.position), offered.record_id, outcome.reasons))
+        return (report.sha256, offered.position, offered.record_id, "；".join(outcome.reasons))
+    if outcome.status == accept.KNOWN:
         report.known += 1
     elif outcome.status == accept.CONFLICT:
         report.conflicting += 1
@@ -165,3 +223,4 @@ def _offer(conn, report: FileReport, export: Export, position: int, record: obje
     else:
         report.accepted += 1
         report.flags.update(outcome.flags.keys())
+    return None

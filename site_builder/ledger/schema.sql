@@ -41,6 +41,8 @@ CREATE TABLE IF NOT EXISTS records (
 );
 CREATE INDEX IF NOT EXISTS records_card ON records(card);
 CREATE INDEX IF NOT EXISTS records_type ON records(type);
+-- Corrections: "which records name this one in replaces" (ingest, per batch and per correction; snapshot chains).
+CREATE INDEX IF NOT EXISTS records_replaces ON records(replaces) WHERE replaces IS NOT NULL;
 
 -- Flags on accepted records: unknown_card, late, missing_checkout, code_mismatch, unknown_activity, capped, …
 CREATE TABLE IF NOT EXISTS flags (
@@ -49,6 +51,8 @@ CREATE TABLE IF NOT EXISTS flags (
   detail    TEXT,
   PRIMARY KEY (record_id, flag)
 );
+-- "records with flag F": unknown_activity at the start of every ingest, `ledger list --flag F`.
+CREATE INDEX IF NOT EXISTS flags_flag ON flags(flag);
 
 -- Derived at ingest for type = 'checkin': credited hours per the rules and whether the code matched.
 CREATE TABLE IF NOT EXISTS checkins (
@@ -90,3 +94,5 @@ CREATE TABLE IF NOT EXISTS decisions (
   decided_by TEXT,
   note       TEXT
 );
+-- One check-in's decisions (`ledger history`, the latest per check-in).
+CREATE INDEX IF NOT EXISTS decisions_record ON decisions(record_id);

@@ -1,11 +1,13 @@
 """Read side of the ledger: the effective records (not superseded by a correction) as plain values.
 
-Aggregates and reports read the ledger only through read(); ingest is the only writer.
+Aggregates and reports read the ledger only through read(), in a fixed number of queries (seven,
+whatever the size of the ledger); ingest is the only writer. digest() fingerprints the content cheaply.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass, field
@@ -87,6 +89,45 @@ def read(path: Path) -> Snapshot:
         raise LedgerError(f"{path}: cannot read the ledger ({error}); expected a ledger written by site-builder ingest") from None
 
 
+# What digest() reads: the newest row of each table the writers append to (by rowid: an index lookup).
+_NEWEST = {
+    "files": "sha256 || status",
+    "records": "id || digest || ifnull(superseded_by, '')",
+    "flags": "record_id || flag",
+    "checkins": "record_id || verification",
+    "conflicts": "record_id || digest",
+    "rejections": "file_sha256 || position",
+    "decisions": "record_id || decision || decided_at",
+}
+
+
+def digest(path: Path) -> str | None:
+    """A short fingerprint of the ledger's current content, cheap to compute (a few indexed lookups, no
+    scan): None when there is no ledger file. Any committed ingest, confirm, reject or decide changes it
+    (meta 'generation' counts every transaction that changed a row, ledger/db.py), and two ledgers with
+    different content differ in it (the newest row of each table is part of it). The build uses it to
+    know whether public figures may have changed."""
+    if not Path(path).exists():
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            facts = [_meta(conn, "schema_version"), _meta(conn, "generation")]
+            for table, newest in _NEWEST.items():
+                facts.append(conn.execute(f"SELECT max(rowid) FROM {table}").fetchone()[0])
+                facts.append(conn.execute(f"SELECT {newest} FROM {table} ORDER BY rowid DESC LIMIT 1").fetchone())
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as error:
+        raise LedgerError(f"{path}: cannot read the ledger ({error}); expected a ledger written by site-builder ingest") from None
+    return hashlib.sha256(json.dumps(facts, ensure_ascii=False, default=list).encode("utf-8")).hexdigest()[:32]
+
+
+def _meta(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
 def _read(conn: sqlite3.Connection) -> Snapshot:
     as_of = conn.execute("SELECT max(ingested_at) FROM records").fetchone()[0]
     files = conn.execute("SELECT count(*) FROM files WHERE status = 'ingested'").fetchone()[0]
@@ -117,11 +158,16 @@ def _read(conn: sqlite3.Connection) -> Snapshot:
 
 
 def _origins(conn: sqlite3.Connection, effective: dict[str, Record]) -> dict[str, dt.datetime]:
-    """For each effective correction, the created_at of the oldest record it (transitively) replaces."""
-    chain = {rid: (replaces, created_at) for rid, replaces, created_at in
-             conn.execute("SELECT id, replaces, created_at FROM records")}
+    """For each effective correction, the created_at of the oldest record it (transitively) replaces.
+
+    Only records in a correction chain are read: those naming another in `replaces`, and those named
+    (the partial index records_replaces finds both)."""
+    chain = {rid: (replaces, created_at) for rid, replaces, created_at in conn.execute(
+        "SELECT id, replaces, created_at FROM records WHERE replaces IS NOT NULL"
+        " UNION SELECT id, replaces, created_at FROM records"
+        " WHERE id IN (SELECT replaces FROM records WHERE replaces IS NOT NULL)")}
     origins: dict[str, dt.datetime] = {}
-    for record_id in effective:
+    for record_id in (r for r in effective if r in chain):
         seen, current = {record_id}, chain[record_id][0]
         first = None
         while current in chain and current not in seen:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from dataclasses import dataclass
 
 from site_builder.ledger.ingest import FileReport
 
@@ -47,29 +47,53 @@ def _id(record_id: str | None) -> str:
     return f"（{record_id}）" if record_id else ""
 
 
-def render(reports: list[FileReport], roster_found: bool, key_found: bool, resolved: int = 0) -> str:
-    lines: list[str] = []
+@dataclass
+class Totals:
+    """What the closing lines need from every file of a run: counts only, so a run of 10,000 files
+    holds no list of reports."""
+
+    files: int = 0
+    seen: int = 0
+    quarantined: int = 0
+    accepted: int = 0
+    known: int = 0
+    conflicting: int = 0
+    rejected: int = 0
+    attention: int = 0  # files with something to look at
+
+    def add(self, report: FileReport) -> None:
+        self.files += 1
+        self.seen += report.status == "seen"
+        self.quarantined += report.status == "quarantined"
+        self.accepted += report.accepted
+        self.known += report.known
+        self.conflicting += report.conflicting
+        self.rejected += report.rejected
+        self.attention += report.needs_attention
+
+
+def head_lines(resolved: int) -> list[str]:
     if resolved:
-        lines.append(f"活动表已补上：之前活动未知的 {resolved} 条签到现已计算时长。")
-    for report in reports:
-        lines += file_lines(report)
-    totals = Counter()
-    for report in reports:
-        totals.update({"accepted": report.accepted, "known": report.known, "conflicting": report.conflicting,
-                       "rejected": report.rejected, "quarantined": int(report.status == "quarantined"),
-                       "seen": int(report.status == "seen")})
-    lines.append("")
-    lines.append(f"合计：{len(reports)} 个文件（其中已处理过 {totals['seen']} 个，隔离 {totals['quarantined']} 个）；"
-                 f"新接收 {totals['accepted']} 条，已存在 {totals['known']} 条，冲突 {totals['conflicting']} 条，"
-                 f"退回 {totals['rejected']} 条")
+        return [f"活动表已补上：之前活动未知的 {resolved} 条签到现已计算时长。"]
+    return []
+
+
+def total_lines(totals: Totals, roster_found: bool, key_found: bool) -> list[str]:
+    lines = ["", f"合计：{totals.files} 个文件（其中已处理过 {totals.seen} 个，隔离 {totals.quarantined} 个）；"
+                 f"新接收 {totals.accepted} 条，已存在 {totals.known} 条，冲突 {totals.conflicting} 条，"
+                 f"退回 {totals.rejected} 条"]
     if not roster_found:
         lines.append("提示：没有花名册 data/roster.csv，本次未核对报到卡号。")
     if not key_found:
         lines.append("提示：没有签到密钥 data/checkin.key，本次签到码无法核对，签到记录均待确认。")
-    attention = [r for r in reports if r.needs_attention]
-    if attention:
-        lines.append(f"需要处理：{len(attention)} 个文件有隔离、退回、冲突或标记的记录，请查看上面的说明"
+    if totals.attention:
+        lines.append(f"需要处理：{totals.attention} 个文件有隔离、退回、冲突或标记的记录，请查看上面的说明"
                      "（site-builder ledger files / ledger conflicts / ledger list --flag …）。")
     else:
         lines.append("全部正常，无需处理。")
-    return "\n".join(lines)
+    return lines
+
+
+def run_line(totals: Totals, seconds: float) -> str:
+    """The closing line: how much this run did and how long it took."""
+    return f"本次导入：{totals.files} 个文件，存入 {totals.accepted} 条新记录，用时 {seconds:.1f} 秒。"

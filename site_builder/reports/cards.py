@@ -60,7 +60,7 @@ def qr_svg(data: str) -> Markup:
 
 def cards(ctx: ReportContext, department: str) -> list[Card]:
     """One card per 报到卡 the department issued (the roster), plus members reported without a roster entry."""
-    cards_ = set(c for c in ctx.roster if c.startswith(department + "-"))
+    cards_ = {entry.card for entry in ctx.roster_of(department)}
     cards_ |= {m.card for m in ctx.members_of(department) if m.registration is not None}
     return [_card(ctx, card) for card in sorted(cards_)]
 

@@ -14,7 +14,7 @@ from site_builder.ledger.snapshot import Snapshot
 from site_builder.ledger.summary import flag_name
 from site_builder.model import Content
 from site_builder.reports import stars
-from site_builder.reports.facts import MemberFacts, YearFacts, year_facts
+from site_builder.reports.facts import MemberFacts, YearFacts, department_of, year_facts
 
 TYPE_NAMES = {"registration": "报到", "claim": "认领与承诺", "checkin": "签到签退", "diary": "民情日记",
               "evaluation": "民主测评"}
@@ -73,7 +73,28 @@ class ReportContext:
 
     def members_of(self, department: str) -> list[MemberFacts]:
         """Members of a department known to the ledger (any record this year), by card."""
-        return [m for m in self.facts.members.values() if m.department == department]
+        by_department = self._grouped("members by department", self.facts.members.values(), lambda m: m.department)
+        return list(by_department.get(department, ()))
+
+    def reported_in(self, community: str) -> list[MemberFacts]:
+        """Members reported by today whose registration names the community, by card."""
+        by_community = self._grouped("reported by community", self.facts.reported(), lambda m: m.community)
+        return list(by_community.get(community, ()))
+
+    def roster_of(self, department: str) -> list[RosterMember]:
+        """Roster entries whose card the department issued (card prefix), in roster order."""
+        by_department = self._grouped("roster by department", self.roster.values(), lambda r: department_of(r.card))
+        return list(by_department.get(department, ()))
+
+    def _grouped(self, name: str, items, key) -> dict:
+        """Items grouped by key in one pass, kept for the whole report run (reports ask per department,
+        community or card, and a pass over every member for each would grow as departments x members)."""
+        if name not in self.extra:
+            groups: dict = {}
+            for item in items:
+                groups.setdefault(key(item), []).append(item)
+            self.extra[name] = groups
+        return self.extra[name]
 
 
 def load(content: Content, ledger: Path, roster: Path, today: dt.date) -> ReportContext:

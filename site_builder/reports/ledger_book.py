@@ -17,13 +17,13 @@ def department_table(ctx: ReportContext, code: str) -> Table:
     members = [m for m in ctx.members_of(code) if m.reported_by(ctx.today)]
     rows = [_row(ctx, m) for m in members]
     known = {m.card for m in members}
-    rows += [_unreported(ctx, card) for card in sorted(ctx.roster) if card.startswith(code + "-") and card not in known]
+    rows += [_unreported(ctx, card) for card in sorted(e.card for e in ctx.roster_of(code)) if card not in known]
     return Table(f"{name} {ctx.year}年在职党员到社区报到工作台账", COLUMNS, rows)
 
 
 def community_table(ctx: ReportContext, cid: str) -> Table:
     name = ctx.content.communities[cid].name
-    rows = [_row(ctx, m) for m in ctx.facts.reported() if m.community == cid]
+    rows = [_row(ctx, m) for m in ctx.reported_in(cid)]
     return Table(f"{name} {ctx.year}年在职党员报到台账", COLUMNS, rows)
 
 

@@ -40,8 +40,7 @@ def _rate(ctx: ReportContext, code: str) -> DepartmentRate:
     members = ctx.members_of(code)
     deadline = min(ctx.deadline, ctx.today)
     reported = {m.card for m in members if m.reported_by(ctx.today)}
-    missing = [(r.card, r.name, r.branch) for r in ctx.roster.values()
-               if _department_of(r) == code and r.card not in reported]
+    missing = [(r.card, r.name, r.branch) for r in ctx.roster_of(code) if r.card not in reported]
     late = [(m.card, m.name, m.registered_on.isoformat()) for m in members
             if m.reported_by(ctx.today) and not m.reported_by(ctx.deadline)]
     unlisted = [(m.card, m.name) for m in members if m.card in reported and ctx.roster and m.card not in ctx.roster]
@@ -49,9 +48,6 @@ def _rate(ctx: ReportContext, code: str) -> DepartmentRate:
                           sum(1 for m in members if m.reported_by(deadline)), len(reported),
                           sorted(missing), sorted(late), sorted(unlisted))
 
-
-def _department_of(entry) -> str:
-    return entry.card.split("-", 1)[0]
 
 
 def table(ctx: ReportContext, rows: list[DepartmentRate]) -> Table:

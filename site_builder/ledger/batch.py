@@ -1,0 +1,149 @@
+"""Offering a file's records to the ledger a batch at a time, with the outcomes accept.offer() gives one
+record at a time, but with bulk lookups and batched writes, so ingest's cost per record does not grow
+with the ledger.
+
+Per batch of at most BATCH records (inside the file's one transaction):
+
+1. every record is checked against the schema (the compiled validator; reasons only for rejects);
+2. ONE indexed query finds which of the batch's ids the ledger holds, with their digests, and ONE finds
+   which of them a stored correction names (`replaces`, partial index records_replaces);
+3. records are decided in file order against those answers plus what this batch has accepted so far
+   (a duplicate id later in the same batch is known, or a conflict); accepted rows wait in memory;
+4. a record that takes part in a correction (it carries `replaces`, or a stored or earlier record names
+   it) first writes the waiting rows, then goes through accept.offer() itself, so correction chains see
+   exactly the ledger they would see one record at a time;
+5. the waiting rows are written with executemany: records, check-ins, flags, conflicts.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+from site_builder.ledger import accept, semantic
+from site_builder.ledger.accept import ACCEPTED, CONFLICT, KNOWN, REJECTED, Outcome, Settings
+
+BATCH = 500  # records per batch, and at most this many ids in one `IN (...)`
+
+
+@dataclass
+class Offered:
+    """One record of the file and what became of it."""
+
+    position: int  # index in the file's records
+    record_id: str | None  # the record's id when it has a string one (also for rejected records)
+    outcome: Outcome
+
+
+@dataclass
+class _Waiting:
+    """Rows of accepted records (and conflicts) not yet written; written in this order (foreign keys)."""
+
+    records: list[tuple] = field(default_factory=list)
+    checkins: list[tuple] = field(default_factory=list)
+    flags: list[tuple] = field(default_factory=list)
+    conflicts: list[tuple] = field(default_factory=list)
+
+    def write(self, conn: sqlite3.Connection) -> None:
+        for sql, rows in ((accept.INSERT_RECORD, self.records), (accept.INSERT_CHECKIN, self.checkins),
+                          (accept.INSERT_FLAG, self.flags), (accept.INSERT_CONFLICT, self.conflicts)):
+            if rows:
+                conn.executemany(sql, rows)
+                rows.clear()
+
+
+def chunks(items: list, size: int = BATCH) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _marks(count: int) -> str:
+    return ",".join("?" * count)
+
+
+class Offering:
+    """Offers the records of one file, batch by batch, inside the file's transaction."""
+
+    def __init__(self, conn: sqlite3.Connection, file_sha: str, device: str | None, settings: Settings,
+                 correctable: bool = False):
+        self.conn, self.file_sha, self.device, self.settings = conn, file_sha, device, settings
+        self.correctable = correctable  # 民主测评 CSV: a changed row becomes a correction
+        self.waiting = _Waiting()
+        self.digests: dict[str, str | None] = {}  # id -> digest in the ledger (or accepted in this batch), None: absent
+        self.replaced: set[str] = set()  # ids of this batch that a stored record names in `replaces`
+
+    def offer(self, records: list, start: int, validate: Callable[[object], list[str]]) -> list[Offered]:
+        """Offer records (at most BATCH) that sit at positions start, start + 1, … of the file."""
+        checked = [(start + offset, record, validate(record)) for offset, record in enumerate(records)]
+        self._look_up([record["id"] for _, record, reasons in checked if not reasons])
+        offered = []
+        for position, record, reasons in checked:
+            record_id = _id_of(record)
+            outcome = Outcome(REJECTED, record_id, reasons) if reasons else self._offer_one(record)
+            offered.append(Offered(position, record_id, outcome))
+        self.waiting.write(self.conn)
+        return offered
+
+    def _look_up(self, ids: list[str]) -> None:
+        """What the ledger holds for this batch's ids: one query for digests, one for corrections naming them."""
+        unique = list(dict.fromkeys(ids))
+        self.digests = dict.fromkeys(unique)  # None until the query finds the id
+        self.replaced = set()
+        for part in chunks(unique):
+            marks = _marks(len(part))
+            self.digests.update(self.conn.execute(f"SELECT id, digest FROM records WHERE id IN ({marks})", part))
+            self.replaced.update(r for (r,) in self.conn.execute(
+                f"SELECT DISTINCT replaces FROM records WHERE replaces IN ({marks})", part))
+
+    def _offer_one(self, record: dict) -> Outcome:
+        body = accept.canonical(record)
+        digest = accept.digest_of(body)
+        record_id = record["id"]
+        stored = self._digest(record_id)
+        if stored is not None and stored != digest:
+            if self.correctable:
+                return self._one_by_one(record)
+            self.waiting.conflicts.append((record_id, digest, body, self.file_sha, self.settings.now))
+            return Outcome(CONFLICT, record_id, [accept.CONFLICT_REASON])
+        if stored is not None:
+            return Outcome(KNOWN, record_id)
+        if record.get("replaces") or record_id in self.replaced:
+            return self._one_by_one(record)
+        return self._accept(record, body, digest)
+
+    def _accept(self, record: dict, body: str, digest: str) -> Outcome:
+        """A new record outside any correction: checked against content, its rows wait for the batch write."""
+        reasons = semantic.problems(record, self.settings.catalogue)
+        if reasons:
+            return Outcome(REJECTED, record["id"], reasons)
+        flags = accept.record_flags(record, self.settings)
+        self.waiting.records.append(accept.record_row(record, body, digest, self.file_sha, self.device, self.settings.now))
+        if record["type"] == "checkin":
+            row, checkin_flags = accept.checkin_row(record, self.settings)
+            flags.update(checkin_flags)
+            if row is not None:
+                self.waiting.checkins.append(row)
+        self.waiting.flags += accept.flag_rows(record["id"], flags)
+        self.digests[record["id"]] = digest
+        return Outcome(ACCEPTED, record["id"], flags=flags)
+
+    def _one_by_one(self, record: dict) -> Outcome:
+        """A record in a correction: the waiting rows are written, then accept.offer() decides with SQL."""
+        self.waiting.write(self.conn)
+        outcome = accept.offer(self.conn, record, self.file_sha, self.device, self.settings, self.correctable)
+        for changed in (record["id"], outcome.record_id):
+            self.digests.pop(changed, None)  # looked up again if this batch meets it again
+        if outcome.status == ACCEPTED:
+            self.replaced.update(r for r in (record.get("replaces"), record["id"]) if r)
+        return outcome
+
+    def _digest(self, record_id: str) -> str | None:
+        if record_id not in self.digests:  # only after a correction changed what the batch knew
+            row = self.conn.execute("SELECT digest FROM records WHERE id = ?", (record_id,)).fetchone()
+            self.digests[record_id] = row[0] if row else None
+        return self.digests[record_id]
+
+
+def _id_of(record: object) -> str | None:
+    return record.get("id") if isinstance(record, dict) and isinstance(record.get("id"), str) else None
