@@ -177,9 +177,11 @@ def _build(options: Options, cache: Cache, pool: Pool, progress: Progress) -> Su
     with step("inputs"):
         cache.load_digests()
         ledger = ledger_path(options)
-        inputs = _inputs_digest(options, cache, today, ledger)
         previous = cache.outputs()
         intact = _intact(Path(options.out_dir), previous)
+        # nothing to compare with on a first build: the inputs' digest is taken at the end, from what the
+        # build read anyway (a story file is then read once, by the worker that renders it)
+        inputs = _inputs_digest(options, cache, today, ledger) if previous else ""
     if previous and cache.last_build() == inputs and len(intact) == len(previous):
         cache.commit()
         return Summary(files=len(previous), unchanged=True)
@@ -210,7 +212,7 @@ def _build(options: Options, cache: Cache, pool: Pool, progress: Progress) -> Su
                         intact, previous, cache, pool, progress, today)
         with step("finish"):
             staging.finish(summary["removed"] if not staging.complete else [])
-            cache.save_outputs(summary["written"], inputs)
+            cache.save_outputs(summary["written"], inputs or _inputs_digest(options, cache, today, ledger))
     finally:
         staging.discard()
     with step("forget"):

@@ -92,6 +92,8 @@ class Cache:
         self.used: dict[str, set[str]] = {}  # kind -> keys this build looked up or stored
         self._seen: dict[str, str] = {}  # path -> digest, for this build (each file is looked at once)
         self._scans: dict[str, list[str]] = {}
+        self._stamps: dict[str, tuple[int, int, int, int]] = {}
+        self._loaded = False
 
     # --- opening ------------------------------------------------------------------------------
 
@@ -126,7 +128,9 @@ class Cache:
         return self.db is not None
 
     def close(self) -> None:
+        """Keep the file digests learnt (commit), then close."""
         if self.db is not None:
+            self.commit()
             self.db.close()
             self.db = None
 
@@ -154,8 +158,9 @@ class Cache:
 
     def load_digests(self) -> None:
         """Read the recorded digests of every input file once (one query)."""
-        if self.db is None or self._digests:
+        if self.db is None or self._loaded:
             return
+        self._loaded = True
         with _reading():
             for path, size, mtime, ctime, inode, digest in self.db.execute("SELECT * FROM files"):
                 self._digests[path] = ((size, mtime, ctime, inode), digest)
@@ -169,12 +174,38 @@ class Cache:
             self._scans[key] = found
         return self._scans[key]
 
+    def known_digest(self, path: str) -> str | None:
+        """The digest of a file when the cache knows it for the file's present stat (nothing is read)."""
+        seen = self._seen.get(path)
+        if seen is not None:
+            return seen
+        self.load_digests()
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        stamp = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+        self._stamps[path] = stamp
+        known = self._digests.get(path)
+        if known is not None and known[0] == stamp:
+            self._seen[path] = known[1]
+            return known[1]
+        return None
+
+    def record_digest(self, path: str, digest: str) -> None:
+        """The digest of a file someone else read (a worker), with the stat known_digest() saw."""
+        stamp = self._stamps.get(path)
+        if stamp is not None:
+            self._digests[path] = self._hashed[path] = (stamp, digest)
+        self._seen[path] = digest
+
     def file_digest(self, path: Path | str, stat: os.stat_result | None = None) -> str:
         """The digest of a file's bytes; not read again while its stat is unchanged (once per build)."""
         key = path if isinstance(path, str) else str(path)
         seen = self._seen.get(key)
         if seen is not None:
             return seen
+        self.load_digests()
         st = stat or os.stat(path)
         stamp = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
         known = self._digests.get(key)

@@ -25,9 +25,11 @@ from site_builder.errors import Problem
 LINK_ATTRIBUTES = {"href", "src", "poster"}
 LOADING_TAGS = {"script", "img", "source", "video", "audio", "iframe", "embed"}
 FETCHED_RELS = ("stylesheet", "icon", "preload", "modulepreload", "manifest")
-# A start tag that carries a reference, and the attributes inside it.
-REFERENCING_TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9-]*)(\s[^<>]*?\b(?:href|src|srcset|poster)\s*=[^<>]*)>")
-ATTRIBUTE = re.compile(r"""([^\s"'<>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""")
+# An attribute that names something to fetch or follow, and its value (double-quoted, single-quoted or
+# bare); references() keeps only those inside a tag (the last "<" before it comes after the last ">").
+VALUE = re.compile(r"""[\s"'](href|src|poster|srcset)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.I)
+TAG_NAME = re.compile(r"[a-zA-Z][a-zA-Z0-9-]*")
+REL = re.compile(r"""\srel\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.I)
 CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""")
 NOT_CHECKED = ("mailto:", "tel:", "data:", "javascript:")
 
@@ -101,42 +103,77 @@ def check_reference(output: str, line: int, value: str, names: Container[str], b
 
 
 def references(text: str) -> list[Reference]:
-    """(position, tag, attribute, value, rel) of every reference in an HTML text, in document order."""
+    """(position of its tag, tag, attribute, value, rel) of every reference in an HTML text, in order."""
     found: list[Reference] = []
-    for match in REFERENCING_TAG.finditer(text):
-        tag = match.group(1).lower()
-        attributes = [(m.group(1).lower(), m.group(2) if m.group(2) is not None else m.group(3) if m.group(3) is not None
-                       else m.group(4)) for m in ATTRIBUTE.finditer(match.group(2))]
-        rel = next((html.unescape(v or "").lower() for name, v in attributes if name == "rel"), "")
-        for name, raw in attributes:
-            if raw is None:
-                continue
-            if name in LINK_ATTRIBUTES:
-                found.append((match.start(), tag, name, _unescape(raw), rel))
-            elif name == "srcset":
-                for candidate in _unescape(raw).split(","):
-                    if candidate.strip():
-                        found.append((match.start(), tag, name, candidate.split()[0], rel))
+    for match in VALUE.finditer(text):
+        start = _tag_start(text, match.start())
+        if start < 0:
+            continue
+        attribute = match.group(1).lower()
+        raw = match.group(2) if match.group(2) is not None else match.group(3) if match.group(3) is not None else match.group(4)
+        tag, rel = _tag_and_rel(text, start)
+        for value in _values(attribute, _unescape(raw)):
+            found.append((start, tag, attribute, value, rel))
     return found
+
+
+def _tag_start(text: str, position: int) -> int:
+    """Where the tag holding `position` starts, or -1 when the position is not inside a tag."""
+    start = text.rfind("<", 0, position)
+    return start if start > text.rfind(">", 0, position) else -1
+
+
+def _tag_and_rel(text: str, start: int) -> tuple[str, str]:
+    end = text.find(">", start)
+    inside = text[start + 1:end if end >= 0 else len(text)]
+    name = TAG_NAME.match(inside)
+    rel = REL.search(inside)
+    value = (rel.group(1) or rel.group(2) or rel.group(3) or "") if rel else ""
+    return (name.group(0).lower() if name else ""), html.unescape(value).lower()
+
+
+def _values(attribute: str, raw: str) -> list[str]:
+    if attribute != "srcset":
+        return [raw]
+    return [candidate.split()[0] for candidate in raw.split(",") if candidate.strip()]
 
 
 def _unescape(value: str) -> str:
     return html.unescape(value) if "&" in value else value
 
 
-def check_page(output: str, text: str, names: Container[str], base_path: str) -> list[Problem]:
-    """Problems of one HTML page (lines counted only for what is reported)."""
-    problems: list[tuple[int, str, str, str | None]] = []
-    for position, tag, attribute, value, rel in references(text):
-        if loads_from_elsewhere(tag, attribute, value, rel):
-            problems.append((position, f"<{tag} {attribute}='{value}'> loads from another host",
-                             "every script, style and image served by this site", None))
+def check_page(output: str, text: str, names: Container[str], base_path: str,
+               fine: set[str] | None = None) -> list[Problem]:
+    """Problems of one HTML page (lines counted only for what is reported).
+
+    `fine` remembers absolute site paths already found to resolve against the same names and base path
+    (the navigation and footer of every page), so each is checked once per build, not once per page."""
+    fine = set() if fine is None else fine
+    problems: list[tuple[int, str, str]] = []
+    for match in VALUE.finditer(text):
+        raw = match.group(2) if match.group(2) is not None else match.group(3) if match.group(3) is not None else match.group(4)
+        if raw in fine:
             continue
-        problem = reference_problem(output, 0, value, names, base_path)
-        if problem:
-            problems.append((position, problem.message, problem.expected or "", None))
+        start = _tag_start(text, match.start())
+        if start < 0:
+            continue
+        attribute = match.group(1).lower()
+        for value in _values(attribute, _unescape(raw)):
+            if value in fine:
+                continue
+            if is_external(value):
+                tag, rel = _tag_and_rel(text, start)
+                if loads_from_elsewhere(tag, attribute, value, rel):
+                    problems.append((start, f"<{tag} {attribute}='{value}'> loads from another host",
+                                     "every script, style and image served by this site"))
+                continue
+            problem = reference_problem(output, 0, value, names, base_path)
+            if problem:
+                problems.append((start, problem.message, problem.expected or ""))
+            elif value.startswith("/") and value == raw:
+                fine.add(value)
     return [Problem(output, text.count("\n", 0, position) + 1, message, expected)
-            for position, message, expected, _ in problems]
+            for position, message, expected in problems]
 
 
 def check_html(output: str, data: bytes, names: Container[str], base_path: str) -> list[Problem]:

@@ -58,10 +58,10 @@ class Body:
     links: list[tuple[str, int]] = field(default_factory=list)
 
 
-def read_document(path: Path, shown: str, problems: list[Problem]) -> Document | None:
-    """Read a Markdown file with YAML front matter between two '---' lines."""
+def read_document(path: Path, shown: str, problems: list[Problem], data: bytes | None = None) -> Document | None:
+    """Read a Markdown file with YAML front matter between two '---' lines (`data`: its bytes, if read)."""
     try:
-        text = path.read_text(encoding="utf-8").lstrip("\ufeff")
+        text = (path.read_bytes() if data is None else data).decode("utf-8").lstrip("\ufeff")
     except (OSError, UnicodeDecodeError):
         problems.append(Problem(shown, None, "cannot be read as UTF-8 text", "a UTF-8 Markdown file"))
         return None

@@ -177,9 +177,10 @@ class Setting:
     write_dir: Path | None = None  # pages are written here (writer.put) instead of being returned
     bytecode_dir: Path | None = None  # compiled templates kept between builds (build cache)
     _env: jinja2.Environment | None = field(default=None, repr=False, compare=False)
+    fine_links: set[str] = field(default_factory=set, repr=False, compare=False)  # links.check_page's memo
 
     def __getstate__(self) -> dict:
-        return {**self.__dict__, "_env": None}
+        return {**self.__dict__, "_env": None, "fine_links": set()}
 
     @property
     def env(self) -> jinja2.Environment:
@@ -220,7 +221,7 @@ def render_pages(setting: Setting, pages: list[Any]) -> list[Rendered]:
         problems: tuple[Problem, ...] = ()
         if setting.names is not None:
             problems = tuple(links.check_page(page.output_path, data.decode("utf-8"), setting.names,
-                                              setting.content.site.base_path))
+                                              setting.content.site.base_path, setting.fine_links))
         digest = hashlib.sha256(data).hexdigest()
         if setting.write_dir is not None:
             size, mtime_ns = writer.put(setting.write_dir, page.output_path, data)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-from site_builder.cache import Cache, digest_text
+from site_builder.cache import Cache, digest_bytes, digest_text
 from site_builder.errors import Problem
 from site_builder.fields import SLUG, Fields
 from site_builder.markup import Renderer, read_document
@@ -34,9 +34,10 @@ class Cached:
     images: tuple[tuple[str, str], ...]  # (Image.src, digest of the image file)
 
 
-def load_story(path: Path, shown: str, renderer: Renderer, problems: list[Problem]) -> Story | None:
-    """One stories/<slug>.md; None if it cannot be read at all (the problems say why)."""
-    document = read_document(path, shown, problems)
+def load_story(path: Path, shown: str, renderer: Renderer, problems: list[Problem],
+               data: bytes | None = None) -> Story | None:
+    """One stories/<slug>.md (`data`: its bytes, if read); None if it cannot be read at all (the problems say why)."""
+    document = read_document(path, shown, problems, data)
     if document is None:
         return None
     slug = path.stem
@@ -108,15 +109,18 @@ def _unique(images: list[Image]) -> list[Image]:
 
 def load_all(paths: list[Path], shown: Callable[[Path], str], renderer: Renderer, cache: Cache | None = None,
              pool: Pool | None = None) -> tuple[list[Story | None], list[Problem]]:
-    """Every story file, in the order given (`shown(path)`: how problems name it): unchanged ones from the cache (fields only: their bodies
-    stay in the cache until Content.body asks), the others rendered and cached when they have no problem."""
+    """Every story file, in the order given (`shown(path)`: how problems name it): unchanged ones from the
+    cache (fields only: their bodies stay in the cache until Content.body asks), the others rendered (in
+    the build's worker processes when there are many) and cached when they have no problem. A file whose
+    digest the cache does not know is read once, by whoever renders it."""
     cache = cache or Cache.none()
-    keys = [story_key(cache.file_digest(str(path)), renderer.base_path) for path in paths]
-    known = cache.get_many(STORY_KIND, keys)
+    digests = [cache.known_digest(str(path)) for path in paths]
+    keys = [story_key(d, renderer.base_path) if d else "" for d in digests]
+    known = cache.get_many(STORY_KIND, [k for k in keys if k])
     results: list[Story | None] = [None] * len(paths)
     todo: list[int] = []
     for i, key in enumerate(keys):
-        entry = known.get(key)
+        entry = known.get(key) if key else None
         digest = entry and _digest_if_current(key, entry, renderer.content_root, cache)
         if digest:
             results[i] = replace(entry.story, digest=digest)
@@ -128,15 +132,18 @@ def load_all(paths: list[Path], shown: Callable[[Path], str], renderer: Renderer
     pool = pool or Pool(1)
     loaded = pool.map(_load_chunk, [(paths[i], shown(paths[i])) for i in todo], (renderer.content_root, renderer.base_path),
                       min_items=PARALLEL_FROM)
-    for i, (story, story_problems) in zip(todo, loaded):
+    for i, (story, story_problems, file_digest) in zip(todo, loaded):
         problems += story_problems
+        if file_digest:
+            cache.record_digest(str(paths[i]), file_digest)
         if story is None:
             continue
-        images = tuple((image.src, cache.file_digest(renderer.content_root / image.src)) for image in story.images)
-        story = replace(story, digest=digest_text(keys[i], *(d for _, d in images)))
+        key = story_key(file_digest, renderer.base_path)
+        images = tuple((image.src, cache.file_digest(str(renderer.content_root / image.src))) for image in story.images)
+        story = replace(story, digest=digest_text(key, *(d for _, d in images)))
         results[i] = story
         if not story_problems:
-            fresh_entries[keys[i]] = Cached(replace(story, body_markdown="", body_html=""), images)
+            fresh_entries[key] = Cached(replace(story, body_markdown="", body_html=""), images)
             fresh_bodies[story.digest] = story.body_html
     cache.put_many(STORY_KIND, fresh_entries)
     cache.put_many(BODY_KIND, fresh_bodies)
@@ -162,11 +169,18 @@ def _digest_if_current(key: str, entry: Cached, root: Path, cache: Cache) -> str
     return digest_text(key, *digests)
 
 
-def _load_chunk(setting: tuple[Path, str], items: list[tuple[Path, str]]) -> list[tuple[Story | None, list[Problem]]]:
-    """Load several stories with one renderer (in a worker process, or here for a few)."""
+def _load_chunk(setting: tuple[Path, str], items: list[tuple[Path, str]]) -> list[tuple[Story | None, list[Problem], str]]:
+    """Load several stories with one renderer (in a worker process, or here for a few): each story, its
+    problems and the digest of the bytes it was read from ("" when it could not be read)."""
     renderer = Renderer(*setting)  # a new one each time: it remembers image sizes
     results = []
     for path, name in items:
         problems: list[Problem] = []
-        results.append((load_story(path, name, renderer, problems), problems))
+        try:
+            data = path.read_bytes()
+        except OSError:
+            problems.append(Problem(name, None, "cannot be read as UTF-8 text", "a UTF-8 Markdown file"))
+            results.append((None, problems, ""))
+            continue
+        results.append((load_story(path, name, renderer, problems, data), problems, digest_bytes(data)))
     return results

@@ -88,13 +88,22 @@ class Staging:
         remove_tree(self.folder)
 
 
-def put(folder: Path, name: str, data: bytes) -> tuple[int, int]:
+_made: set[str] = set()  # folders this process made (or found) while writing: one mkdir per folder, not per file
+
+
+def put(folder: Path | str, name: str, data: bytes) -> tuple[int, int]:
     """Write data at folder/name (a render worker writes its pages with this); returns size, mtime_ns."""
-    target = Path(folder) / safe_name(name)
+    target = f"{folder}/{safe_name(name)}"
+    parent = target.rpartition("/")[0]
+    if parent not in _made:
+        os.makedirs(parent, exist_ok=True)
+        if len(_made) > 100_000:
+            _made.clear()
+        _made.add(parent)
     try:
         handle = open(target, "wb")
-    except FileNotFoundError:
-        target.parent.mkdir(parents=True, exist_ok=True)
+    except FileNotFoundError:  # a folder of an earlier build with the same staging name, since removed
+        os.makedirs(parent, exist_ok=True)
         handle = open(target, "wb")
     with handle:
         handle.write(data)
