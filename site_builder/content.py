@@ -37,9 +37,11 @@ class _Reader:
     def __init__(self, root: Path):
         self.root = root
         self.problems: list[Problem] = []
+        self._shown_root = rel(root)
 
     def shown(self, relative: str) -> str:
-        return rel(self.root / relative)
+        """content/posts/x.yaml: the content folder as the user gave it (relative where possible), then the file."""
+        return relative if self._shown_root == "." else f"{self._shown_root}/{relative}"
 
     def mapping_file(self, relative: str) -> LineDict | None:
         data, problems = load_yaml(self.root / relative, self.shown(relative))

@@ -105,8 +105,10 @@ class Renderer:
         return self._markdown
 
     def render(self, text: str, source_dir: Path, shown: str, first_line: int, problems: list[Problem]) -> Body:
-        self.markdown.reset()
-        raw = self.markdown.convert(text)
+        raw = plain_paragraphs(text)
+        if raw is None:
+            self.markdown.reset()
+            raw = self.markdown.convert(text)
         clean = nh3.clean(raw, attributes=ATTRIBUTES, url_schemes={"http", "https", "mailto", "tel"})
         body = Body("")
         place = _Locator(text, first_line)
@@ -177,6 +179,26 @@ class Renderer:
             except (OSError, UnidentifiedImageError):
                 self._sizes[path] = None
         return self._sizes[path]
+
+
+# Text in which Markdown (with "extra") finds nothing but paragraphs: no character that starts inline
+# syntax, an entity, HTML, a table, an attribute list or a footnote; no line that starts a block (heading,
+# quote, list, code, definition, setext underline) or ends in a hard break.
+_SYNTAX = re.compile(r"[\\`*_\[\]!<>&#|~^{}=\r\t]|^[ :+\-]|^\d+[.)]|  $", re.M)
+_BLANK = re.compile(r"\n[ ]*\n\s*")
+
+
+def plain_paragraphs(text: str) -> str | None:
+    """What python-markdown makes of text that is only paragraphs, without running it; None otherwise.
+
+    Most stories are plain prose, and Markdown's inline patterns are most of a build's time for them;
+    tests/test_markup_plain.py checks this gives python-markdown's bytes for every text it accepts."""
+    if _SYNTAX.search(text):
+        return None
+    paragraphs = [p for p in _BLANK.split(text.strip("\n")) if p]
+    if any(line.strip() == "" or line != line.strip() for p in paragraphs for line in p.split("\n")):
+        return None
+    return "\n".join(f"<p>{p}</p>" for p in paragraphs)
 
 
 # A line break between two Chinese characters (or full-width punctuation) would show as a stray space.
