@@ -208,99 +208,136 @@ def _build(options: Options, cache: Cache, pool: Pool, progress: Progress) -> Su
     try:
         if staging.complete:
             intact = {}
-        summary = _fill(staging, options, site_content, figures, theme_assets, all_pages, prints, groups, copies,
-                        intact, previous, cache, pool, progress, today)
+        result = _fill(staging, options, site_content, figures, theme_assets, all_pages, prints, groups, copies,
+                       intact, previous, cache, pool, progress, today)
         with step("finish"):
-            staging.finish(summary["removed"] if not staging.complete else [])
-            cache.save_outputs(summary["written"], inputs or _inputs_digest(options, cache, today, ledger))
+            staging.finish(result.removed if not staging.complete else [])
+            cache.save_outputs(result.written, inputs or _inputs_digest(options, cache, today, ledger))
     finally:
         staging.discard()
     with step("forget"):
         _forget_unused(site_content, cache)
         cache.commit()
-    return Summary(files=summary["files"], written=summary["count"], removed=len(summary["removed"]))
+    return Summary(files=len(result.written), written=result.count, removed=len(result.removed))
+
+
+@dataclass
+class _Result:
+    """What _fill wrote: every output of the site with its record, how many were written, what was removed."""
+
+    written: dict[str, Written] = field(default_factory=dict)
+    count: int = 0
+    removed: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def put(self, staging: writer.Staging, path: str, data: bytes, fingerprint: str) -> None:
+        size, mtime = staging.put(path, data)
+        self.written[path] = Written(_sha256(data), fingerprint, size, mtime)
+        self.count += 1
 
 
 def _fill(staging: writer.Staging, options: Options, site_content: Content, figures, theme_assets, all_pages,
           prints: dict[str, str], groups: list[derived.Group], copies: list[derived.Copy],
           intact: dict[str, Written], previous: dict[str, Written], cache: Cache, pool: Pool,
-          progress: Progress, today: dt.date) -> dict:
-    """Write into staging every output whose inputs changed; check every link; return what was done."""
-    written: dict[str, Written] = {}
-    group_files: dict[str, dict[str, bytes] | None] = {}
-    timer = step("groups")
-    timer.__enter__()
-    for group in groups:
-        kept = {path: w for path, w in intact.items() if w.fingerprint == group.tag}
-        recorded = [path for path, w in previous.items() if w.fingerprint == group.tag]
-        if recorded and len(kept) == len(recorded):
-            written.update(kept)
-            group_files[group.name] = None
-        else:
-            group_files[group.name] = group.produce()
-    names = set(prints) | {c.name for c in copies} | {SERVICE_WORKER} | set(written)
-    for files in group_files.values():
-        names |= set(files or ())
-    names_frozen = frozenset(names)
-    timer.__exit__(None, None, None)
+          progress: Progress, today: dt.date) -> _Result:
+    """Write into staging every output whose inputs changed; check every link; return what was done.
 
+    Pages are rendered by the pool while this process makes the outputs no page links to (the search
+    index): on a cold build of a large site that overlaps two of its longest steps."""
+    result = _Result()
+    base = site_content.site.base_path
+    with step("groups"):
+        todo_groups = _kept_groups(groups, intact, previous, result)
+        produced = {g.name: g.produce() for g in todo_groups if g.linked}
+    names = set(prints) | {c.name for c in copies} | {SERVICE_WORKER} | set(result.written)
+    names |= {path for files in produced.values() for path in files}
+    linkable = frozenset(names)
+
+    todo = render.with_bodies(_pages_to_render(all_pages, prints, intact, result), site_content)
+    setting = render.setting_for(site_content, options.theme_dir, theme_assets, today, figures, linkable,
+                                 staging.folder, _bytecode_dir(options, cache))
+    rendering = pool.start(render.render_pages, todo, setting, min_items=render.PARALLEL_FROM)
+    with step("unlinked"):
+        produced.update({g.name: g.produce() for g in todo_groups if not g.linked})
+    progress.start("渲染页面", len(todo))
+    with step("render"):
+        rendered = rendering(progress.advance)
+    progress.done()
+    for r in rendered:
+        result.problems += r.problems
+        staging.names.add(r.path)
+        result.written[r.path] = Written(r.digest, prints[r.path], r.size, r.mtime_ns)
+    result.count += len(rendered)
+
+    for group in groups:
+        for path, data in sorted(produced.get(group.name, {}).items()):
+            if path.endswith(".css"):
+                result.problems += links.check_css(path, data, linkable, base)
+            result.put(staging, path, data, group.tag)
+    _copy(staging, copies, intact, result)
+    names |= {path for files in produced.values() for path in files}
+    result.removed = sorted(set(previous) - names) if intact else []
+    if any(not path.startswith(search.PIECES) for path in result.removed):
+        # a page or file is gone: links on pages not rendered again may point to it (search's pieces are
+        # named by their content and fetched by its script only, never linked)
+        kept = [p for p in result.written if p not in staging.names and p.endswith(".html")]
+        result.problems += _recheck(options.out_dir, kept, linkable, base, pool)
+    if result.problems:
+        raise ContentErrors(result.problems)
+    digests = {path: w.digest for path, w in result.written.items()}
+    data = app.service_worker_of(site_content, all_pages, digests, options.theme_dir, theme_assets)
+    if intact.get(SERVICE_WORKER) and intact[SERVICE_WORKER].digest == _sha256(data):
+        result.written[SERVICE_WORKER] = intact[SERVICE_WORKER]
+    else:
+        result.put(staging, SERVICE_WORKER, data, "service-worker")
+    return result
+
+
+def _kept_groups(groups: list[derived.Group], intact: dict[str, Written], previous: dict[str, Written],
+                 result: _Result) -> list[derived.Group]:
+    """Groups whose files are all still in place as the last build made them are kept (recorded in
+    result); the others are returned, to be produced."""
+    by_tag: dict[str, list[str]] = {}
+    for path, w in previous.items():
+        by_tag.setdefault(w.fingerprint, []).append(path)
+    todo = []
+    for group in groups:
+        recorded = by_tag.get(group.tag, [])
+        if recorded and all(path in intact for path in recorded):
+            result.written.update((path, intact[path]) for path in recorded)
+        else:
+            todo.append(group)
+    return todo
+
+
+def _pages_to_render(all_pages: list, prints: dict[str, str], intact: dict[str, Written], result: _Result) -> list:
+    """Pages whose fingerprint changed (or whose file is not as written); the others are kept."""
     todo = []
     for page in all_pages:
         known = intact.get(page.output_path)
         if known is not None and known.fingerprint == prints[page.output_path]:
-            written[page.output_path] = known
+            result.written[page.output_path] = known
         else:
             todo.append(page)
-    todo = render.with_bodies(sorted(todo, key=lambda p: p.url), site_content)
-    setting = render.setting_for(site_content, options.theme_dir, theme_assets, today, figures, names_frozen,
-                                 staging.folder, _bytecode_dir(options, cache))
-    progress.start("渲染页面", len(todo))
-    with step("render"):
-        results = pool.map(render.render_pages, todo, setting, min_items=render.PARALLEL_FROM, done=progress.advance)
-    progress.done()
-    problems: list[Problem] = [p for r in results for p in r.problems]
-    for r in results:
-        staging.names.add(r.path)
-        written[r.path] = Written(r.digest, prints[r.path], r.size, r.mtime_ns)
-    count = len(results)
+    return sorted(todo, key=lambda p: p.url)
 
-    for group in groups:
-        for path, data in sorted((group_files[group.name] or {}).items()):
-            if path.endswith(".css"):
-                problems += links.check_css(path, data, names_frozen, site_content.site.base_path)
-            size, mtime = staging.put(path, data)
-            written[path] = Written(_sha256(data), group.tag, size, mtime)
-            count += 1
+
+def _copy(staging: writer.Staging, copies: list[derived.Copy], intact: dict[str, Written], result: _Result) -> None:
+    """Story and team images: copied when their file changed."""
     for copy in copies:
-        if copy.name in intact and intact[copy.name].fingerprint == copy.fingerprint and copy.fingerprint:
-            written[copy.name] = intact[copy.name]
+        known = intact.get(copy.name)
+        if known is not None and copy.fingerprint and known.fingerprint == copy.fingerprint:
+            result.written[copy.name] = known
             continue
         try:
             size, mtime = staging.copy(copy.name, copy.source)
         except OSError:
-            problems.append(Problem(str(copy.source), None, "image removed while the site was being built",
-                                    "the file to stay in place (build again)"))
+            result.problems.append(Problem(str(copy.source), None, "image removed while the site was being built",
+                                           "the file to stay in place (build again)"))
             continue
-        written[copy.name] = Written(_sha256((staging.folder / copy.name).read_bytes()), copy.fingerprint, size, mtime)
-        count += 1
-
-    removed = sorted(set(previous) - names) if intact else []
-    if any(not path.startswith(search.PIECES) for path in removed):
-        # a page or file is gone: links on pages not rendered again may point to it (search's pieces are
-        # named by their content and fetched by its script only, never linked)
-        problems += _recheck(options.out_dir, [p for p in written if p not in staging.names and p.endswith(".html")],
-                             names_frozen, site_content.site.base_path, pool)
-    if problems:
-        raise ContentErrors(problems)
-    digests = {path: w.digest for path, w in written.items()}
-    data = app.service_worker_of(site_content, all_pages, digests, options.theme_dir, theme_assets)
-    if intact.get(SERVICE_WORKER) and intact[SERVICE_WORKER].digest == _sha256(data):
-        written[SERVICE_WORKER] = intact[SERVICE_WORKER]
-    else:
-        size, mtime = staging.put(SERVICE_WORKER, data)
-        written[SERVICE_WORKER] = Written(_sha256(data), "service-worker", size, mtime)
-        count += 1
-    return {"written": written, "files": len(written), "count": count, "removed": removed}
+        result.written[copy.name] = Written(_sha256((staging.folder / copy.name).read_bytes()), copy.fingerprint,
+                                            size, mtime)
+        result.count += 1
 
 
 def _bytecode_dir(options: Options, cache: Cache) -> Path | None:

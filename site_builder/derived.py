@@ -28,6 +28,7 @@ class Group:
     name: str
     fingerprint: str
     produce: Callable[[], dict[str, bytes]]
+    linked: bool = True  # pages link to its files (False: only scripts fetch them, by names they are given)
 
     @property
     def tag(self) -> str:
@@ -55,7 +56,8 @@ def groups(content: Content, pages: list, assets: Assets, today: dt.date, source
         Group("sitemap", digest_text(rest, *sitemap_urls), lambda: {"sitemap.xml": feeds.sitemap(content, pages)}),
         Group("robots", rest, lambda: {"robots.txt": feeds.robots(content)}),
         Group("calendars", rest, lambda: ical.calendars(content)),
-        Group("search", digest_text(rest, today.isoformat(), *stories), lambda: search_outputs(content, today, cache)),
+        Group("search", digest_text(rest, today.isoformat(), *stories), lambda: search_outputs(content, today, cache),
+              linked=False),
         Group("app", digest_text(rest, sources["assets"]), lambda: app.files_of(content, assets)),
     ]
 

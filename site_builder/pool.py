@@ -62,24 +62,35 @@ class Pool:
         `task` must be a module-level function returning one result per item. `done(n)` is called as
         chunks finish (for progress). Runs in this process for fewer than `min_items` items.
         """
+        return self.start(task, items, setting, min_items)(done)
+
+    def start(self, task: Task, items: Sequence[T], setting: Any = None,
+              min_items: int = 1) -> Callable[[Callable[[int], None] | None], list[R]]:
+        """Like map(), but returns at once with a function that waits for the results: this process can
+        do other work meanwhile. A job too small for workers runs when the results are asked for."""
         items = list(items)
         if self.workers <= 1 or len(items) < max(min_items, 2):
-            results = task(setting, items) if items else []
-            if done:
-                done(len(items))
-            return results
+            def here(done: Callable[[int], None] | None = None) -> list[R]:
+                results = task(setting, items) if items else []
+                if done:
+                    done(len(items))
+                return results
+            return here
         executor = self._start()
         key = uuid.uuid4().hex
         payload = pickle.dumps(setting, protocol=pickle.HIGHEST_PROTOCOL)
         size = -(-len(items) // (self.workers * CHUNKS_PER_WORKER))
         futures = [executor.submit(_run, task, key, payload, items[i:i + size]) for i in range(0, len(items), size)]
-        results: list[R] = []
-        for future in futures:
-            chunk = future.result()
-            results += chunk
-            if done:
-                done(len(chunk))
-        return results
+
+        def gather(done: Callable[[int], None] | None = None) -> list[R]:
+            results: list[R] = []
+            for future in futures:
+                chunk = future.result()
+                results += chunk
+                if done:
+                    done(len(chunk))
+            return results
+        return gather
 
     def _start(self) -> ProcessPoolExecutor:
         """Workers are started with "spawn": the dev server builds from a process with threads."""
