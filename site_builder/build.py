@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from site_builder import (aggregates, app, assets, cache as cache_, clock, content, derived, fingerprint, links,
-                          pages, render, search, validate, writer)
+from site_builder import (app, assets, cache as cache_, clock, content, derived, fingerprint, links, pages, render,
+                          search, validate, writer)
 from site_builder.cache import Cache, Untrusted, Written, digest_text
 from site_builder.errors import ContentErrors, Problem
 from site_builder.ledger import DATA_DIR, ledger_in
@@ -104,7 +104,7 @@ def render_site(options: Options) -> dict[str, bytes]:
     today = options.the_day()
     with Pool(options.jobs) as pool:
         site_content = load_checked(options, pool=pool)
-        figures = aggregates.public_figures(site_content, ledger_path(options), today)
+        figures = _public_figures(site_content, ledger_path(options), today)
         theme_assets = assets.collect(options.theme_dir)
         all_pages = collect_pages(site_content, figures, today)
         outputs = render.render_all(all_pages, site_content, options.theme_dir, theme_assets, today, figures,
@@ -198,9 +198,7 @@ def _build(options: Options, cache: Cache, pool: Pool, progress: Progress) -> Su
         sources = {"content": site_content.digest, "assets": _assets_digest(theme_assets),
                    "today": today.isoformat(), "figures": digest_text(repr(figures))}
         templates = _templates(options.theme_dir, cache)
-        memo: dict[int, str] = {}
-        prints = {p.output_path: fingerprint.page(p, templates, sources, memo) for p in all_pages}
-        del memo
+        prints = fingerprint.pages(all_pages, templates, sources)
         groups = derived.groups(site_content, all_pages, theme_assets, today, sources, cache)
         copies = derived.copies(site_content, cache)
 
@@ -230,9 +228,16 @@ class _Result:
     removed: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
-    def put(self, staging: writer.Staging, path: str, data: bytes, fingerprint: str) -> None:
+    def put(self, staging: writer.Staging, path: str, data: bytes, fingerprint: str,
+            intact: dict[str, Written]) -> None:
+        """Stage a file, unless the site already has these very bytes there (kept, with its new fingerprint)."""
+        digest = _sha256(data)
+        known = intact.get(path)
+        if known is not None and known.digest == digest:
+            self.written[path] = Written(digest, fingerprint, known.size, known.mtime_ns)
+            return
         size, mtime = staging.put(path, data)
-        self.written[path] = Written(_sha256(data), fingerprint, size, mtime)
+        self.written[path] = Written(digest, fingerprint, size, mtime)
         self.count += 1
 
 
@@ -273,7 +278,7 @@ def _fill(staging: writer.Staging, options: Options, site_content: Content, figu
         for path, data in sorted(produced.get(group.name, {}).items()):
             if path.endswith(".css"):
                 result.problems += links.check_css(path, data, linkable, base)
-            result.put(staging, path, data, group.tag)
+            result.put(staging, path, data, group.tag, intact)
     _copy(staging, copies, intact, result)
     names |= {path for files in produced.values() for path in files}
     result.removed = sorted(set(previous) - names) if intact else []
@@ -286,10 +291,7 @@ def _fill(staging: writer.Staging, options: Options, site_content: Content, figu
         raise ContentErrors(result.problems)
     digests = {path: w.digest for path, w in result.written.items()}
     data = app.service_worker_of(site_content, all_pages, digests, options.theme_dir, theme_assets)
-    if intact.get(SERVICE_WORKER) and intact[SERVICE_WORKER].digest == _sha256(data):
-        result.written[SERVICE_WORKER] = intact[SERVICE_WORKER]
-    else:
-        result.put(staging, SERVICE_WORKER, data, "service-worker")
+    result.put(staging, SERVICE_WORKER, data, "service-worker", intact)
     return result
 
 
@@ -415,10 +417,17 @@ def _figures(site_content: Content, ledger: Path, today: dt.date, cache: Cache) 
     found = cache.get("figures", key)
     if found is not None:
         return found[0]
-    figures = aggregates.public_figures(site_content, ledger, today)
+    figures = _public_figures(site_content, ledger, today)
     cache.put("figures", key, (figures,))
     cache.keep_only("figures", [key])
     return figures
+
+
+def _public_figures(site_content: Content, ledger: Path, today: dt.date) -> dict | None:
+    """The anonymous figures from the ledger (imported only when there is one to read)."""
+    from site_builder import aggregates
+
+    return aggregates.public_figures(site_content, ledger, today)
 
 
 def _templates(theme_dir: Path, cache: Cache) -> fingerprint.TemplateInputs:

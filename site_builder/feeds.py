@@ -8,10 +8,24 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Iterable
-from xml.sax.saxutils import escape, quoteattr
 
 from site_builder import ical, render, search
 from site_builder.model import Content, Story
+
+def escape(data: str) -> str:
+    """xml.sax.saxutils.escape, without importing it (it imports urllib.request: a slower start)."""
+    return data.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+
+
+def quoteattr(data: str) -> str:
+    """xml.sax.saxutils.quoteattr, likewise."""
+    data = escape(data).replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+    if '"' not in data:
+        return f'"{data}"'
+    if "'" not in data:
+        return f"'{data}'"
+    return '"{}"'.format(data.replace('"', "&quot;"))
+
 
 FEED_ENTRIES = 50  # newest stories in the Atom feed; the site keeps every story
 CST = "+08:00"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -75,15 +76,31 @@ def _closure(name: str, uses: dict[str, set[str]]) -> set[str]:
     return seen
 
 
-def page(page: Any, templates: TemplateInputs, sources: dict[str, str], memo: dict[int, str]) -> str:
-    """The fingerprint of one page (pages.Page) given the digests of the global sources."""
-    template = page.template
+def pages(all_pages: list, templates: TemplateInputs, sources: dict[str, str]) -> dict[str, str]:
+    """output path -> fingerprint of every page, given the digests of the global sources."""
+    memo: dict[int, str] = {}
+    prefixes: dict[str, str] = {}
+    found = {}
+    for p in all_pages:
+        prefix = prefixes.get(p.template)
+        if prefix is None:
+            prefix = prefixes[p.template] = _prefix(p.template, templates, sources)
+        meta = repr((p.url, p.template, p.title, p.description, p.in_sitemap, p.precache))
+        found[p.output_path] = hashlib.blake2b(f"{prefix}\0{meta}\0{key(p.context, memo)}".encode("utf-8", "surrogatepass"),
+                                               digest_size=16).hexdigest()
+    return found
+
+
+def page(page: Any, templates: TemplateInputs, sources: dict[str, str]) -> str:
+    """The fingerprint of one page (pages.Page)."""
+    return pages([page], templates, sources)[page.output_path]
+
+
+def _prefix(template: str, templates: TemplateInputs, sources: dict[str, str]) -> str:
+    """What every page of a template shares: its closure's files and the sources of the globals it uses."""
     closure = templates.closures.get(template, "missing:" + template)
     used = templates.globals.get(template, tuple(sorted(set(GLOBAL_SOURCES.values()))))
-    parts = [closure, *(f"{source}={sources[source]}" for source in used),
-             key((page.url, page.template, page.title, page.description, page.in_sitemap, page.precache), {}),
-             key(page.context, memo)]
-    return digest_text(*parts)
+    return digest_text(closure, *(f"{source}={sources[source]}" for source in used))
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}

@@ -20,9 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote, unquote, urlsplit
 
-import markdown
 import nh3
-from PIL import Image as PILImage, UnidentifiedImageError
 
 from site_builder.errors import Problem, rel
 from site_builder.model import Image
@@ -90,13 +88,16 @@ class Renderer:
     def __init__(self, content_root: Path, base_path: str):
         self.content_root = content_root.resolve()
         self.base_path = base_path
-        self._markdown: markdown.Markdown | None = None  # made when first needed (a warm build may need none)
+        self._markdown = None  # made when first needed (a warm build may need none)
         self._sizes: dict[Path, tuple[int, int] | None] = {}
         self._images: dict[tuple[Path, str], Image | str] = {}
 
     @property
-    def markdown(self) -> markdown.Markdown:
+    def markdown(self):
+        """python-markdown, imported and set up on first use: a build of cached stories needs none."""
         if self._markdown is None:
+            import markdown
+
             self._markdown = markdown.Markdown(
                 extensions=["extra", "sane_lists"],
                 extension_configs={"extra": {"footnotes": {"BACKLINK_TITLE": "返回正文"}}},
@@ -173,6 +174,8 @@ class Renderer:
 
     def _size(self, path: Path) -> tuple[int, int] | None:
         if path not in self._sizes:
+            from PIL import Image as PILImage, UnidentifiedImageError
+
             try:
                 with PILImage.open(path) as picture:
                     self._sizes[path] = picture.size

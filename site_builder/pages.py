@@ -46,13 +46,14 @@ class Month:
 
 def collect(content: Content, figures: dict | None, today: dt.date) -> list[Page]:
     """Every public page, in a stable order."""
+    shelves = Shelves.of(content)
     return [
         home(content, figures, today),
-        *community_pages(content, figures, today),
+        *community_pages(content, figures, today, shelves),
         *post_pages(content, figures),
-        *team_pages(content, figures, today),
+        *team_pages(content, figures, today, shelves),
         *activity_pages(content, today),
-        *story_pages(content),
+        *story_pages(content, shelves),
         honour(content, figures),
         about(content),
         Page(url="/search/", template="search.html", title="搜索",
@@ -62,6 +63,29 @@ def collect(content: Content, figures: dict | None, today: dt.date) -> list[Page
 
 
 # ---- helpers -------------------------------------------------------------------------------------
+
+@dataclass
+class Shelves:
+    """The stories newest first, and grouped by tag, community and team (each list newest first)."""
+
+    newest: list[Story]
+    tags: dict[str, list[Story]]
+    communities: dict[str, list[Story]]
+    teams: dict[str, list[Story]]
+
+    @classmethod
+    def of(cls, content: Content) -> "Shelves":
+        newest = newest_first(content.stories.values())
+        shelves = cls(newest, {}, {}, {})
+        for story in newest:  # one pass keeps each list in the newest-first order
+            for tag in dict.fromkeys(story.tags):
+                shelves.tags.setdefault(tag, []).append(story)
+            if story.community:
+                shelves.communities.setdefault(story.community, []).append(story)
+            if story.team:
+                shelves.teams.setdefault(story.team, []).append(story)
+        return shelves
+
 
 def tag_slug(tag: str) -> str:
     """A tag as a URL segment: the tag itself (Chinese stays), without slashes or blanks."""
@@ -131,7 +155,9 @@ def home(content: Content, figures: dict | None, today: dt.date) -> Page:
                 })
 
 
-def community_pages(content: Content, figures: dict | None, today: dt.date) -> list[Page]:
+def community_pages(content: Content, figures: dict | None, today: dt.date,
+                    shelves: Shelves | None = None) -> list[Page]:
+    shelves = shelves or Shelves.of(content)
     communities = list(content.communities.values())
     index = Page(url="/communities/", template="communities.html", title="社区",
                  description=f"{content.site.district}{len(communities)}个社区：在职党员报到的重点社区和部门联系包抓的社区",
@@ -139,10 +165,12 @@ def community_pages(content: Content, figures: dict | None, today: dt.date) -> l
                      "key_communities": [c for c in communities if c.key],
                      "liaison_communities": [c for c in communities if not c.key],
                  })
-    return [index] + [community_page(content, figures, today, c) for c in communities]
+    return [index] + [community_page(content, figures, today, c, shelves) for c in communities]
 
 
-def community_page(content: Content, figures: dict | None, today: dt.date, community: Community) -> Page:
+def community_page(content: Content, figures: dict | None, today: dt.date, community: Community,
+                   shelves: Shelves | None = None) -> Page:
+    shelves = shelves or Shelves.of(content)
     activities = [a for a in content.activities.values() if a.community == community.id]
     posts = content.posts_of(community.id)
     return Page(url=f"/communities/{community.id}/", template="community.html", title=community.name,
@@ -153,7 +181,7 @@ def community_page(content: Content, figures: dict | None, today: dt.date, commu
                     "post_count": len(posts),
                     "upcoming": upcoming(activities, today),
                     "past": past(activities, today),
-                    "stories": newest_first(s for s in content.stories.values() if s.community == community.id),
+                    "stories": list(shelves.communities.get(community.id, [])),
                     "stats": figures_part(figures, "communities", community.id),
                     "claimed": claimed_places(content, figures),
                     "teams": [t for t in content.teams.values() if community.id in t.communities],
@@ -212,7 +240,8 @@ def post_page(content: Content, post: Post, claimed: int | None) -> Page:
                                         "claimed": claimed, "activities": activities})
 
 
-def team_pages(content: Content, figures: dict | None, today: dt.date) -> list[Page]:
+def team_pages(content: Content, figures: dict | None, today: dt.date, shelves: Shelves | None = None) -> list[Page]:
+    shelves = shelves or Shelves.of(content)
     teams = list(content.teams.values())
     pages = [Page(url="/teams/", template="teams.html", title="志愿服务队",
                   description=f"{len(teams)}支党员志愿服务队及其牵头部门和服务项目", precache=True,
@@ -224,7 +253,7 @@ def team_pages(content: Content, figures: dict | None, today: dt.date) -> list[P
                               "team": team,
                               "upcoming": upcoming(activities, today),
                               "past": past(activities, today),
-                              "stories": newest_first(s for s in content.stories.values() if s.team == team.id),
+                              "stories": list(shelves.teams.get(team.id, [])),
                               "stats": figures_part(figures, "teams", team.id),
                           }))
     return pages
@@ -245,23 +274,24 @@ def activity_pages(content: Content, today: dt.date) -> list[Page]:
     return pages
 
 
-def story_pages(content: Content) -> list[Page]:
-    stories = newest_first(content.stories.values())
+def story_pages(content: Content, shelves: Shelves | None = None) -> list[Page]:
+    shelves = shelves or Shelves.of(content)
+    stories = shelves.newest
     pages = paginated("/stories/", stories, "stories.html", "典型案例",
                       "在职党员到社区志愿服务的典型案例和感人事迹", {"kind": "all", "subject": None})
     pages += [story_page(content, s) for s in stories]
-    for tag in sorted({t for s in stories for t in s.tags}):
-        tagged = [s for s in stories if tag in s.tags]
+    for tag in sorted(shelves.tags):
+        tagged = shelves.tags[tag]
         pages += paginated(f"/stories/tag/{tag_slug(tag)}/", tagged, "stories.html", f"典型案例：{tag}",
                            f"标签“{tag}”下的典型案例", {"kind": "tag", "subject": tag})
     for community in content.communities.values():
-        own = [s for s in stories if s.community == community.id]
+        own = shelves.communities.get(community.id)
         if own:
             pages += paginated(f"/stories/community/{community.id}/", own, "stories.html",
                                f"典型案例：{community.name}", f"{community.name}的典型案例",
                                {"kind": "community", "subject": community})
     for team in content.teams.values():
-        own = [s for s in stories if s.team == team.id]
+        own = shelves.teams.get(team.id)
         if own:
             pages += paginated(f"/stories/team/{team.id}/", own, "stories.html", f"典型案例：{team.name}",
                                f"{team.name}的典型案例", {"kind": "team", "subject": team})

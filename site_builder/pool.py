@@ -12,12 +12,13 @@ build (or one `serve` session) pays their start-up once.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import pickle
 import uuid
-from concurrent.futures import ProcessPoolExecutor
-from typing import Any, Callable, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Sequence, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -42,7 +43,7 @@ class Pool:
 
     def __init__(self, workers: int | None = None):
         self.workers = workers if workers is not None else default_workers()
-        self._executor: ProcessPoolExecutor | None = None
+        self._executor: "ProcessPoolExecutor | None" = None
 
     def __enter__(self) -> "Pool":
         return self
@@ -92,9 +93,12 @@ class Pool:
             return results
         return gather
 
-    def _start(self) -> ProcessPoolExecutor:
+    def _start(self) -> "ProcessPoolExecutor":
         """Workers are started with "spawn": the dev server builds from a process with threads."""
         if self._executor is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
             self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
         return self._executor
 

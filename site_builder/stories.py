@@ -122,8 +122,8 @@ def load_all(paths: list[Path], shown: Callable[[Path], str], renderer: Renderer
     for i, key in enumerate(keys):
         entry = known.get(key) if key else None
         digest = entry and _digest_if_current(key, entry, renderer.content_root, cache)
-        if digest:
-            results[i] = replace(entry.story, digest=digest)
+        if digest:  # the same file and images: the story as cached, digest included
+            results[i] = entry.story if entry.story.digest == digest else replace(entry.story, digest=digest)
             cache.mark(BODY_KIND, [digest])
         else:
             todo.append(i)
