@@ -74,15 +74,20 @@ class Staging:
             (self.folder / MARKER).write_bytes(MARKER_TEXT)
             swap(self.folder, self.out)
             return
-        for name in sorted(self.names):
-            target = self.out / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if target.is_dir() and not target.is_symlink():
-                remove_tree(target)
-            os.replace(self.folder / name, target)
+        names = sorted(self.names)
+        for folder in sorted({str(self.out / name).rpartition("/")[0] for name in names}):
+            os.makedirs(folder, exist_ok=True)
+        for name in names:  # (threads were tried: renames that free blocks do not go faster side by side)
+            self._move(name)
         for name in sorted(remove):
             remove_tree(self.out / name)
             _remove_empty_parents(self.out / name, self.out)
+
+    def _move(self, name: str) -> None:
+        target = self.out / name
+        if target.is_dir() and not target.is_symlink():
+            remove_tree(target)
+        os.replace(self.folder / name, target)
 
     def discard(self) -> None:
         remove_tree(self.folder)
