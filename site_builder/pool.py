@@ -94,12 +94,16 @@ class Pool:
         return gather
 
     def _start(self) -> "ProcessPoolExecutor":
-        """Workers are started with "spawn": the dev server builds from a process with threads."""
+        """Workers are forked from a process with one thread (a build: they start at once, modules
+        loaded), and spawned afresh from one with more (the dev server's watcher thread): forking a process
+        while another thread holds a lock can leave the child waiting for it forever."""
         if self._executor is None:
             import multiprocessing
+            import threading
             from concurrent.futures import ProcessPoolExecutor
 
-            self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            method = "fork" if threading.active_count() == 1 and os.name == "posix" else "spawn"
+            self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(method))
         return self._executor
 
 

@@ -19,6 +19,7 @@ from site_builder.fields import SLUG, Fields
 from site_builder.markup import Renderer, read_document
 from site_builder.model import Image, NamedMember, Story
 from site_builder.pool import Pool
+from site_builder.progress import Progress
 from site_builder.privacy import EXPECTED, personal_numbers
 
 # From this many stories to render on, Markdown is rendered in worker processes (below it, start-up costs more).
@@ -108,7 +109,7 @@ def _unique(images: list[Image]) -> list[Image]:
 
 
 def load_all(paths: list[Path], shown: Callable[[Path], str], renderer: Renderer, cache: Cache | None = None,
-             pool: Pool | None = None) -> tuple[list[Story | None], list[Problem]]:
+             pool: Pool | None = None, progress: Progress | None = None) -> tuple[list[Story | None], list[Problem]]:
     """Every story file, in the order given (`shown(path)`: how problems name it): unchanged ones from the
     cache (fields only: their bodies stay in the cache until Content.body asks), the others rendered (in
     the build's worker processes when there are many) and cached when they have no problem. A file whose
@@ -130,8 +131,10 @@ def load_all(paths: list[Path], shown: Callable[[Path], str], renderer: Renderer
     problems: list[Problem] = []
     fresh_entries, fresh_bodies = {}, {}
     pool = pool or Pool(1)
+    progress = (progress or Progress.quiet()).start("读取典型案例", len(todo))
     loaded = pool.map(_load_chunk, [(paths[i], shown(paths[i])) for i in todo], (renderer.content_root, renderer.base_path),
-                      min_items=PARALLEL_FROM)
+                      min_items=PARALLEL_FROM, done=progress.advance)
+    progress.done()
     for i, (story, story_problems, file_digest) in zip(todo, loaded):
         problems += story_problems
         if file_digest:

@@ -17,7 +17,7 @@ import exportkit as kit  # noqa: E402
 
 from site_builder import cli  # noqa: E402
 from site_builder.ledger import batch, formats, ingest, snapshot  # noqa: E402
-from site_builder.ledger.progress import Progress  # noqa: E402
+from site_builder.progress import Progress  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -238,15 +238,15 @@ def test_compiled_validator_is_never_more_lenient_and_reasons_are_unchanged():
 
 def test_progress_counter_only_on_a_terminal():
     screen = io.StringIO()
-    progress = Progress(total_files=3, stream=screen, enabled=True)
+    progress = Progress(stream=screen, enabled=True).start("导入中：文件", 3)
     progress.INTERVAL = 0
-    progress.add_records(500)
-    progress.file_done()
-    assert "导入中：第 2/3 个文件，已处理 500 条记录" in screen.getvalue()
-    progress.clear()
+    progress.note("已处理 500 条记录")
+    progress.advance()
+    assert "导入中：文件 1/3，已处理 500 条记录" in screen.getvalue()
+    progress.done()
     assert screen.getvalue().endswith("\r\033[K")
     quiet = io.StringIO()
-    Progress(total_files=3, stream=quiet).add_records(10)  # a StringIO is no terminal
+    Progress(stream=quiet).start("导入中：文件", 3).advance()  # a StringIO is no terminal
     assert quiet.getvalue() == ""
 
 
@@ -257,10 +257,10 @@ class Terminal(io.StringIO):
 
 def test_file_lines_print_above_the_counter_on_a_shared_terminal():
     screen = Terminal()
-    progress = Progress(total_files=2, stream=screen)
-    progress.add_records(7)
+    progress = Progress(stream=screen).start("导入中：文件", 2)
+    progress.note("已处理 7 条记录")
     progress.print_above("【a.json】新接收 7 条", out=screen)
     text = screen.getvalue()
     assert text.index("导入中") < text.index("【a.json】") < text.rindex("导入中")  # erased, printed, drawn again
-    progress.clear()
+    progress.done()
     assert screen.getvalue().endswith("\r\033[K")

@@ -20,7 +20,7 @@ from site_builder.ledger.accept import Settings
 from site_builder.ledger import catalogue as catalogue_
 from site_builder import clock
 from site_builder.clock import now_iso
-from site_builder.ledger.progress import Progress
+from site_builder.progress import Progress
 
 HELP = "merge returned export files (and 民主测评 CSVs) into the ledger; exit 2 when anything needs attention"
 ATTENTION = 2
@@ -79,16 +79,21 @@ def _ingest(conn, paths: list[Path], data_dir: Path, settings: Settings) -> summ
     """Ingest file by file, printing each file's lines as soon as it is committed; only totals are kept."""
     files = ingest.collect(paths)
     progress = Progress()
-    if progress.enabled:
-        progress.total_files = sum(1 for _ in ingest.collect(paths))
+    progress.start("导入中：文件", sum(1 for _ in ingest.collect(paths)) if progress.enabled else None)
     for line in summary.head_lines(ingest.resolve_unknown(conn, settings)):
         print(line)
     totals = summary.Totals()
+    records = [0]
+
+    def offered(count: int) -> None:
+        records[0] += count
+        progress.note(f"已处理 {records[0]:,} 条记录")
+
     try:
-        for report in ingest.ingest_each(conn, files, data_dir, settings, progress.add_records):
+        for report in ingest.ingest_each(conn, files, data_dir, settings, offered):
             totals.add(report)
-            progress.file_done()
+            progress.advance()
             progress.print_above("\n".join(summary.file_lines(report)))
     finally:
-        progress.clear()
+        progress.done()
     return totals
