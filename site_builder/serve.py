@@ -78,6 +78,24 @@ def error_page(message: str) -> bytes:
     ).encode("utf-8")
 
 
+# What `serve` answers for /sw.js instead of the site's service worker: it takes over at once, deletes
+# the caches a production worker left on this origin and handles no request, so every request reaches
+# the dev server and an edit shows on the next reload. The built site's sw.js is not changed by this.
+DEV_SERVICE_WORKER = b"""/* site-builder serve: development service worker (the built site has the real one). */
+'use strict';
+self.addEventListener('install', () => self.skipWaiting());
+self.addEventListener('activate', (event) => {
+  event.waitUntil(caches.keys()
+    .then((names) => Promise.all(names.map((name) => caches.delete(name))))
+    .then(() => self.clients.claim()));
+});
+self.addEventListener('message', (event) => {
+  if (event.data && event.data.type === 'GET_VERSION' && event.ports[0]) event.ports[0].postMessage('dev');
+});
+"""
+DEV_MARKER = b' data-dev-server="1" data-sw="'  # on the app's script tag: update.js offers no updates under serve
+
+
 def content_type(name: str) -> str:
     suffix = Path(name).suffix.lower()
     return TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
@@ -106,13 +124,18 @@ def respond(state: State, path: str) -> tuple[str, list[tuple[str, str]], bytes]
         inside += "/"
     if inside == "" or inside.endswith("/"):
         inside += "index.html"
+    if inside == "sw.js":
+        return "200 OK", [("Content-Type", content_type(inside))], DEV_SERVICE_WORKER
     if state.error is not None and inside.endswith(".html"):
         return "500 Build Failed", [("Content-Type", "text/html; charset=utf-8")], error_page(state.error)
     target = state.site_dir / inside
     if target.is_dir():
         return "301 Moved Permanently", [("Location", path + "/")], b""
     if target.is_file():
-        return "200 OK", [("Content-Type", content_type(inside))], target.read_bytes()
+        body = target.read_bytes()
+        if inside.endswith(".html"):
+            body = body.replace(b' data-sw="', DEV_MARKER, 1)
+        return "200 OK", [("Content-Type", content_type(inside))], body
     missing = state.site_dir / "404.html"
     body = missing.read_bytes() if missing.is_file() else b"<!doctype html><title>404</title></head><p>404</p>"
     return "404 Not Found", [("Content-Type", "text/html; charset=utf-8")], body

@@ -144,3 +144,17 @@ def test_a_taken_port_is_reported_before_building(tmp_path):
     assert result.returncode == 1
     assert f"--port {port}: cannot listen" in result.stderr and "Traceback" not in result.stderr
     assert "built" not in result.stderr
+
+
+def test_serve_answers_sw_js_with_a_worker_that_caches_nothing(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sw.js").write_text("/* production */ const PRECACHE = [];", encoding="utf-8")
+    (site / "index.html").write_bytes(b'<script src="/static/app/update.js" data-sw="/sw.js" data-scope="/"></script>')
+    state = dev.State(site_dir=site)
+    status, _, body = dev.respond(state, "/sw.js")
+    assert status == "200 OK" and body == dev.DEV_SERVICE_WORKER and b"caches.delete" in body
+    assert b"respondWith" not in body  # every request goes to the dev server
+    assert (site / "sw.js").read_text(encoding="utf-8").startswith("/* production */")  # the build is untouched
+    _, _, page = dev.respond(state, "/")
+    assert b'data-dev-server="1" data-sw="/sw.js"' in page

@@ -9,6 +9,7 @@
   if (!('serviceWorker' in navigator) || !script) return;
   const swUrl = script.dataset.sw;
   const scope = script.dataset.scope;
+  const devServer = !!script.dataset.devServer;  // under `site-builder serve`: its worker caches nothing, nothing to offer
   let memberAsked = false;
   let reloading = false;
   let banner = null;
@@ -46,7 +47,7 @@
   }
 
   function offer(registration) {
-    if (banner || !navigator.serviceWorker.controller) return;
+    if (devServer || banner || !navigator.serviceWorker.controller) return;
     banner = makeBanner(registration);
     document.body.append(banner);
     document.documentElement.dataset.update = 'waiting';
