@@ -105,8 +105,10 @@ def round_of_ours(project: Path, round_number: int, n: int) -> dict[str, dict[st
     settle()
     results["one story edited"] = measure(ours(project), env=env)
     template = project / "theme" / "templates" / "story.html"
-    template.write_text(template.read_text(encoding="utf-8").replace('<p class="lead', f'<p data-round="{round_number}" class="lead', 1),
-                        encoding="utf-8")
+    original = (ROOT / "theme" / "templates" / "story.html").read_text(encoding="utf-8")
+    edited = original.replace('<p class="lead', f'<p data-round="{round_number}" class="lead', 1)
+    assert edited != original, "the template edit must change the template"
+    template.write_text(edited, encoding="utf-8")
     settle()
     results["one template edited (story.html)"] = measure(ours(project), env=env)
     return results
