@@ -25,7 +25,7 @@ from site_builder import (app, assets, cache as cache_, clock, content, derived,
                           search, validate, writer)
 from site_builder.cache import Cache, Untrusted, Written, digest_text
 from site_builder.errors import ContentErrors, Problem
-from site_builder.ledger import DATA_DIR, ledger_in
+from site_builder.ledger import data_dir_for, ledger_in
 from site_builder.model import Content
 from site_builder.pool import Pool
 from site_builder.progress import Progress, step
@@ -95,7 +95,7 @@ def load_checked(options: Options, cache: Cache | None = None, pool: Pool | None
 
 def ledger_path(options: Options) -> Path:
     """--ledger, else the ledger in the data folder beside content/ (data/records.sqlite)."""
-    return options.ledger or ledger_in(options.content_dir.resolve().parent / DATA_DIR)
+    return options.ledger or ledger_in(data_dir_for(options.content_dir))
 
 
 # --- the site in memory (check, tests) ---------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from site_builder.commands.common import parse_date
+from site_builder.commands.common import data_dir_of, parse_date
 from site_builder.commands.ingest import today_of, usage_exit_1
 from site_builder.errors import UsageError
 from site_builder.ledger import catalogue, codes, codesheet
@@ -20,7 +20,7 @@ def add_arguments(p) -> None:
     p.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="first day (default: today or SITE_BUILDER_TODAY)")
     p.add_argument("--days", type=int, default=31, metavar="N", help="how many days from --from (default 31)")
     p.add_argument("--content", default="content", metavar="DIR", help="content folder (default: content)")
-    p.add_argument("--data", default="data", metavar="DIR", help="private data folder holding checkin.key (default: data)")
+    p.add_argument("--data", metavar="DIR", help="private data folder holding checkin.key (default: data/ beside the content folder)")
     p.add_argument("--out", default="build/reports", metavar="DIR", help="private reports folder (default: build/reports)")
 
 
@@ -34,7 +34,7 @@ def run(args) -> int:
     start = _start(args)
     end = start + dt.timedelta(days=args.days - 1)
     content = catalogue.load_content(Path(args.content), start)
-    key = codes.ensure_key(Path(args.data))
+    key = codes.ensure_key(data_dir_of(args))
     upcoming = [a for a in content.activities.values() if start <= a.date <= end]
     print(f"{start} 至 {end} 的活动签到码（{len(upcoming)} 项）")
     print(f"{'日期':<10}  {'时间':<11}  {'签到码':<6}  活动")

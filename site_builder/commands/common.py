@@ -8,6 +8,7 @@ from pathlib import Path
 
 from site_builder.build import THEME, Options
 from site_builder.errors import UsageError
+from site_builder.ledger import data_dir_for, ledger_in
 
 
 def add_content_arguments(p: argparse.ArgumentParser, out_default: str | None = "build/site") -> None:
@@ -17,8 +18,25 @@ def add_content_arguments(p: argparse.ArgumentParser, out_default: str | None = 
     p.add_argument("--drafts", action="store_true", help="include drafts and stories with a future publish date")
     p.add_argument("--base-url", metavar="URL", help="override site.yaml's base_url (e.g. /sansong/ to live under a sub-path)")
     p.add_argument("--today", metavar="YYYY-MM-DD", help="the date the build is for (default: SITE_BUILDER_TODAY or today)")
-    p.add_argument("--ledger", metavar="FILE", help="ledger for public figures (default: data/records.sqlite beside the content folder)")
+    add_data_arguments(p, content=False)
     p.add_argument("--theme", metavar="DIR", help="theme folder with templates/, static/ and sw.js (default: site-builder's own)")
+
+
+def add_data_arguments(p: argparse.ArgumentParser, content: bool = True) -> None:
+    """--data and --ledger (and --content, which data/ sits beside, unless the command has it already)."""
+    if content:
+        p.add_argument("--content", default="content", metavar="DIR", help="content folder (default: content)")
+    p.add_argument("--data", metavar="DIR", help="private data folder (default: data/ beside the content folder)")
+    p.add_argument("--ledger", metavar="FILE", help="ledger file (default: <data>/records.sqlite)")
+
+
+def data_dir_of(args: argparse.Namespace) -> Path:
+    """The private data folder of this command line: --data, else data/ beside --content."""
+    return data_dir_for(args.content, getattr(args, "data", None))
+
+
+def ledger_file_of(args: argparse.Namespace) -> Path:
+    return Path(args.ledger) if getattr(args, "ledger", None) else ledger_in(data_dir_of(args))
 
 
 def content_dir_of(args: argparse.Namespace) -> Path:
@@ -59,7 +77,7 @@ def options_from(args: argparse.Namespace) -> Options:
         drafts=args.drafts,
         today=day_of(args),
         base_url=args.base_url,
-        ledger=Path(args.ledger) if args.ledger else None,
+        ledger=ledger_file_of(args),
         theme_dir=theme_dir_of(args),
         cache=not getattr(args, "no_cache", False),
         jobs=getattr(args, "jobs", None),

@@ -14,8 +14,8 @@ import sys
 import time
 from pathlib import Path
 
-from site_builder.commands.common import content_dir_of, day_of
-from site_builder.ledger import DATA_DIR, codes, db, ingest, ledger_in, roster, summary
+from site_builder.commands.common import add_data_arguments, content_dir_of, data_dir_of, day_of, ledger_file_of
+from site_builder.ledger import codes, db, ingest, roster, summary
 from site_builder.ledger.accept import Settings
 from site_builder.ledger import catalogue as catalogue_
 from site_builder import clock
@@ -26,17 +26,8 @@ HELP = "merge returned export files (and 民主测评 CSVs) into the ledger; exi
 ATTENTION = 2
 
 
-def add_data_arguments(p) -> None:
-    p.add_argument("--data", default=DATA_DIR, metavar="DIR", help="private data folder (default: data)")
-    p.add_argument("--ledger", metavar="FILE", help="ledger file (default: <data>/records.sqlite)")
-
-
 def today_of(args) -> dt.date:
     return clock.today(day_of(args))
-
-
-def ledger_file(args) -> Path:
-    return Path(args.ledger) if args.ledger else ledger_in(Path(args.data))
 
 
 def usage_exit_1(p) -> None:
@@ -52,19 +43,18 @@ def usage_exit_1(p) -> None:
 def add_arguments(p) -> None:
     usage_exit_1(p)
     p.add_argument("paths", nargs="+", metavar="PATH", help="export files or folders (searched recursively for *.json, *.csv)")
-    p.add_argument("--content", default="content", metavar="DIR", help="content folder (default: content)")
     add_data_arguments(p)
 
 
 def run(args) -> int:
     started = time.perf_counter()
     content_dir = content_dir_of(args)
-    data_dir = Path(args.data)
+    data_dir = data_dir_of(args)
     catalogue = catalogue_.load(content_dir, today_of(args))
     members = roster.load(data_dir / roster.ROSTER_FILE)
     key = codes.load_key(data_dir)
     settings = Settings(catalogue, key, members, now_iso())
-    conn = db.connect(ledger_file(args))
+    conn = db.connect(ledger_file_of(args))
     try:
         totals = _ingest(conn, [Path(p) for p in args.paths], data_dir, settings)
     finally:

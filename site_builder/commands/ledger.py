@@ -7,7 +7,8 @@ import os
 import sys
 from pathlib import Path
 
-from site_builder.commands.ingest import add_data_arguments, ledger_file, usage_exit_1
+from site_builder.commands.common import add_data_arguments, ledger_file_of
+from site_builder.commands.ingest import usage_exit_1
 from site_builder.errors import UsageError
 from site_builder.ledger import db, decisions, queries, table
 from site_builder.ledger.archive import atomic_write
@@ -57,7 +58,7 @@ def _filters_of(args, text: str | None = None) -> queries.Filters:
 
 
 def run(args) -> int:
-    path = ledger_file(args)
+    path = ledger_file_of(args)
     if args.action in ("confirm", "reject", "decide"):
         return _decide(args, path)
     conn = queries.open_read(path)

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from site_builder.build import Options, ledger_path, load_checked
-from site_builder.commands.common import content_dir_of, day_of
+from site_builder.commands.common import add_data_arguments, content_dir_of, data_dir_of, day_of, ledger_file_of
 from site_builder.errors import rel
 from site_builder.ledger.roster import ROSTER_FILE
 from site_builder.reports import build as reports
@@ -21,8 +21,8 @@ HELP = "write private reports, ledgers, cards and certificates (default build/re
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--content", default="content", metavar="DIR", help="content folder (default: content)")
     p.add_argument("--out", default="build/reports", metavar="DIR", help="output folder (default: build/reports; never inside build/site)")
-    p.add_argument("--ledger", metavar="FILE", help="ledger (default: data/records.sqlite beside the content folder)")
-    p.add_argument("--roster", metavar="FILE", help="roster of issued 报到卡 (default: data/roster.csv)")
+    add_data_arguments(p, content=False)
+    p.add_argument("--roster", metavar="FILE", help="roster of issued 报到卡 (default: <data>/roster.csv)")
     p.add_argument("--today", metavar="YYYY-MM-DD", help="the date the reports are for (default: SITE_BUILDER_TODAY or today)")
 
 
@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     output.check_out_dir(out, project)
     content = load_checked(options)
     ledger = ledger_path(options)
-    roster = Path(args.roster) if args.roster else project / "data" / ROSTER_FILE
+    roster = Path(args.roster) if args.roster else data_dir_of(args) / ROSTER_FILE
     ctx = context.load(content, ledger, roster, options.the_day())
     outputs = reports.render_reports(ctx)
     output.write(out, outputs)
@@ -48,5 +48,4 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _options(args: argparse.Namespace) -> Options:
-    return Options(content_dir=content_dir_of(args), today=day_of(args),
-                   ledger=Path(args.ledger) if args.ledger else None)
+    return Options(content_dir=content_dir_of(args), today=day_of(args), ledger=ledger_file_of(args))
