@@ -12,7 +12,7 @@ process's own maximum resident set):
   d-folder the same folder again: every file already seen
   d-file   a re-export of case b's records (new bytes, same records): every record already known
 
-Records come from the sample district's deterministic generator (site_builder.ledger.sample, seed 1)
+Records come from the sample district's deterministic generator (site_builder.sample, seed 1)
 against content/, sample/roster.csv and sample/checkin.key; files are written as the app writes them
 (JSON, indent 1). 100,000 such records make a file of about 32 MB, over the 20 MB an export from one
 phone may have (formats.MAX_BYTES, which quarantines larger files unread); the child process of a case
@@ -41,7 +41,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from site_builder.ledger import formats, sample  # noqa: E402
+from site_builder import sample  # noqa: E402
+from site_builder.ledger import formats  # noqa: E402
 
 NOW = "2026-12-31T20:00:00+08:00"  # the ledger clock: after every generated record
 CASES = ("a", "b", "c", "d-folder", "d-file")

@@ -13,13 +13,14 @@ from pathlib import Path
 import pytest
 
 from site_builder import cli
-from site_builder.ledger import codes, sample
-from site_builder.ledger.sample_people import roster_csv
+from site_builder import sample
+from site_builder.ledger import codes
+from site_builder.sample_people import roster_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample"
 CONTENT = ROOT / "content"
-REGENERATE = ".venv/bin/python -m site_builder.ledger.sample --out sample/exports --subset --roster sample/roster.csv --key sample/checkin.key"
+REGENERATE = ".venv/bin/python -m site_builder.sample --out sample/exports --subset --roster sample/roster.csv --key sample/checkin.key"
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """A deterministic, realistic year of returned records for the sample district.
 
-    python -m site_builder.ledger.sample --out DIR [--seed N] [--content content] [--until YYYY-MM-DD]
+    python -m site_builder.sample --out DIR [--seed N] [--content content] [--until YYYY-MM-DD]
         [--roster FILE] [--key FILE] [--subset]
 
 Writes export files exactly as the app does (DIR/sansong-<card>-<stamp>.json) and one 民主测评 CSV.
@@ -24,7 +24,7 @@ from site_builder import content as content_loader
 from site_builder.errors import ContentErrors, SiteBuilderError
 from site_builder.ledger import codes
 from site_builder.ledger.archive import atomic_write
-from site_builder.ledger.sample_people import Person, people, roster_csv
+from site_builder.sample_people import Person, people, roster_csv
 from site_builder.model import Content
 
 TZ = dt.timezone(dt.timedelta(hours=8))
@@ -231,7 +231,7 @@ def load_content(content_dir: Path) -> Content:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m site_builder.ledger.sample", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="python -m site_builder.sample", description=__doc__.split("\n\n")[0])
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the export files")
     p.add_argument("--seed", type=int, default=1, help="random seed (default 1: the committed sample)")
     p.add_argument("--content", default="content", metavar="DIR")
