@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from site_builder import rules
 from site_builder.ledger import snapshot as ledger_snapshot
 from site_builder.ledger.snapshot import CheckIn
 from site_builder.model import Content
@@ -32,10 +33,7 @@ def public_figures(content: Content, ledger: Path, today: dt.date) -> dict | Non
 
 def beijing(stamp: str | None) -> str | None:
     """The ledger's timestamp in Beijing time, so the site shows the date people there lived."""
-    if not stamp:
-        return stamp
-    moment = dt.datetime.fromisoformat(stamp)
-    return moment.astimezone(dt.timezone(dt.timedelta(hours=8))).isoformat() if moment.tzinfo else stamp
+    return rules.beijing_stamp(stamp)
 
 
 def figures_from(content: Content, facts: YearFacts, as_of: str | None) -> dict:

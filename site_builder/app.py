@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from site_builder import rules
 from site_builder.errors import SiteBuilderError
 from site_builder.model import ROLES, Content
 from site_builder.pages import Page
@@ -102,7 +103,7 @@ def catalogue(content: Content) -> dict[str, Any]:
     return {
         "year": site.year,
         "targets": {"activities_per_member": site.targets.activities_per_member,
-                    "registration_deadline": f"{site.year}-{site.targets.registration_deadline}"},
+                    "registration_deadline": rules.registration_deadline(site.year, site.targets.registration_deadline).isoformat()},
         "activity_days": list(site.activity_days),
         "roles": list(ROLES),
         "communities": [{"id": c.id, "code": c.code, "name": c.name, "key": c.key, "street": c.street}
@@ -114,6 +115,7 @@ def catalogue(content: Content) -> dict[str, Any]:
         "teams": [{"id": t.id, "name": t.name, "communities": list(t.communities)} for t in content.teams.values()],
         "posts": [post_entry(p) for p in sorted(content.posts.values(), key=lambda p: p.code)],
         "activities": [activity_entry(a) for a in content.activities.values()],
+        "rules": rules.catalogue_rules(),
     }
 
 
@@ -167,8 +169,8 @@ def precache_entries(pages: list[Page], digests: dict[str, str], assets, base: s
             paths[asset_path(assets, name)] = base + asset_path(assets, name)
     missing = sorted(path for path in paths if path not in digests)
     if missing:
-        raise SiteBuilderError(f"{missing[0]}: precached file was not produced by the build; "
-                               "expected every page with precache=True to be rendered")
+        raise SiteBuilderError(f"{missing[0]}：离线预缓存的文件没有被构建出来；"
+                               "应为每个 precache=True 的页面都已生成")
     return sorted(({"url": url, "revision": digests[path][:16]} for path, url in paths.items()),
                   key=lambda e: e["url"])
 
@@ -187,10 +189,10 @@ def service_worker(template: Path, entries: list[dict[str, str]], base: str) -> 
     try:
         source = template.read_text(encoding="utf-8")
     except OSError as error:
-        raise SiteBuilderError(f"{template}: cannot read the service worker template ({error.strerror}); "
-                               "expected theme/sw.js") from None
+        raise SiteBuilderError(f"{template}：无法读取 service worker 模板（{error.strerror}）；"
+                               "应为 theme/sw.js") from None
     if PRECACHE_PLACEHOLDER not in source:
-        raise SiteBuilderError(f"{template}: no precache placeholder; expected {PRECACHE_PLACEHOLDER}")
+        raise SiteBuilderError(f"{template}：缺少预缓存占位符；应为含有 {PRECACHE_PLACEHOLDER} 的模板")
     listing = json.dumps(entries, ensure_ascii=False, indent=1)
     version = revision(listing.encode("utf-8") + source.encode("utf-8"))
     text = (source.replace(PRECACHE_PLACEHOLDER, listing)

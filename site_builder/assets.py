@@ -27,8 +27,8 @@ class Assets:
         try:
             return "/" + self.names[name]
         except KeyError:
-            raise SiteBuilderError(f"theme/static/{name}: asset not found; expected one of: "
-                                   + ", ".join(sorted(self.names))) from None
+            raise SiteBuilderError(f"theme/static/{name}：找不到这个主题文件；应为以下文件之一："
+                                   + "、".join(sorted(self.names))) from None
 
 
 def hashed_name(name: str, data: bytes) -> str:

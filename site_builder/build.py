@@ -337,8 +337,8 @@ def _copy(staging: writer.Staging, copies: list[derived.Copy], intact: dict[str,
         try:
             size, mtime = staging.copy(copy.name, copy.source)
         except OSError:
-            result.problems.append(Problem(str(copy.source), None, "image removed while the site was being built",
-                                           "the file to stay in place (build again)"))
+            result.problems.append(Problem(str(copy.source), None, "构建过程中这张图片被删除或移走了",
+                                           "构建期间文件保持原处（请再构建一次）"))
             continue
         result.written[copy.name] = Written(_sha256((staging.folder / copy.name).read_bytes()), copy.fingerprint,
                                             size, mtime)

@@ -9,13 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import os
 
+from site_builder import rules
+
 
 def today(explicit: dt.date | None = None) -> dt.date:
-    """The date a build, report or ingest is for: --today, else SITE_BUILDER_TODAY, else the local date."""
+    """The date a build, report or ingest is for: --today, else SITE_BUILDER_TODAY, else today in Beijing
+    time (the programme's clock: a build on a UTC server at 23:30 is already tomorrow there)."""
     if explicit:
         return explicit
     fixed = os.environ.get("SITE_BUILDER_TODAY")
-    return dt.date.fromisoformat(fixed) if fixed else dt.date.today()
+    return dt.date.fromisoformat(fixed) if fixed else rules.today_in_beijing()
 
 
 def now_iso() -> str:
@@ -23,4 +26,4 @@ def now_iso() -> str:
     fixed = os.environ.get("SITE_BUILDER_NOW")
     if fixed:
         return dt.datetime.fromisoformat(fixed).isoformat()
-    return dt.datetime.now().astimezone().replace(microsecond=0).isoformat()
+    return dt.datetime.now(rules.BEIJING).replace(microsecond=0).isoformat()

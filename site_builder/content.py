@@ -21,7 +21,7 @@ from typing import Callable, TypeVar
 
 from site_builder import siteconfig, stories
 from site_builder.cache import Bodies, Cache, digest_text
-from site_builder.errors import ContentErrors, Problem, rel
+from site_builder.errors import ContentErrors, Problem, rel, spaced
 from site_builder.fields import SLUG, Fields, type_name
 from site_builder.model import Activity, Category, Community, Content, Department, Post, Service, Story, Team
 from site_builder.markup import Renderer, read_document
@@ -50,8 +50,8 @@ class _Reader:
         if problems:
             return None
         if not isinstance(data, LineDict):
-            self.problems.append(Problem(self.shown(relative), 1, f"the file holds {type_name(data)}",
-                                         "'key: value' fields"))
+            self.problems.append(Problem(self.shown(relative), 1, spaced("文件内容是", type_name(data)),
+                                         "“key: value” 形式的字段"))
             return None
         return data
 
@@ -63,16 +63,16 @@ class _Reader:
         if problems or data is None:
             return []
         if not isinstance(data, LineList):
-            self.problems.append(Problem(shown, getattr(data, "line", 1) or 1, f"the file holds {type_name(data)}",
-                                         "a list of entries, each starting with '- '"))
+            self.problems.append(Problem(shown, getattr(data, "line", 1) or 1, spaced("文件内容是", type_name(data)),
+                                         "条目列表，每条以 “- ” 开头"))
             return []
         result = []
         for index, item in enumerate(data):
             if isinstance(item, LineDict):
                 result.append(item)
             else:
-                self.problems.append(Problem(shown, data.line_of(index), f"entry {index + 1} is {type_name(item)}",
-                                             "an entry with named fields (key: value)"))
+                self.problems.append(Problem(shown, data.line_of(index), spaced(f"第 {index + 1} 个条目是", type_name(item)),
+                                             "带字段名的条目（key: value）"))
         return result
 
     def add_unique(self, into: dict[str, T], key: str, value: T, shown: str, line: int, what: str,
@@ -81,9 +81,9 @@ class _Reader:
             return
         if key in into:
             first = where(into[key]).removeprefix(shown + ":")
-            first = f"line {first}" if first.isdigit() else first
-            self.problems.append(Problem(shown, line, f"{what} '{key}' is defined twice",
-                                         f"each {what} once (first at {first})"))
+            first = f"第 {first} 行" if first.isdigit() else first
+            self.problems.append(Problem(shown, line, f"{what} {key} 重复定义",
+                                         spaced(f"每个{what}只定义一次（首次定义在", first, "）")))
         else:
             into[key] = value
 
@@ -97,7 +97,7 @@ def load(content_dir: Path, drafts: bool, today: dt.date, base_url: str | None =
     cache = cache or Cache.none()
     reader = _Reader(Path(content_dir))
     if not (reader.root / "site.yaml").is_file():
-        return None, [Problem(reader.shown("site.yaml"), None, "not found", "the content folder to hold site.yaml")]
+        return None, [Problem(reader.shown("site.yaml"), None, "找不到文件", "含有 site.yaml 的内容文件夹")]
     key = _rest_key(reader.root, str(content_dir), base_url, cache)
     content = cache.get(REST_KIND, key)
     if content is None:
@@ -125,9 +125,9 @@ def _load_rest(reader: "_Reader", content_dir: Path, base_url: str | None) -> Co
     if site is None:
         return None
     content = Content(root=str(content_dir), site=site)
-    content.categories = _keyed(reader, "categories.yaml", _category, lambda c: c.code, "category")
-    content.departments = _keyed(reader, "departments.yaml", _department, lambda d: d.code, "department")
-    content.communities = _keyed(reader, "communities.yaml", _community, lambda c: c.id, "community")
+    content.categories = _keyed(reader, "categories.yaml", _category, lambda c: c.code, "类别")
+    content.departments = _keyed(reader, "departments.yaml", _department, lambda d: d.code, "部门")
+    content.communities = _keyed(reader, "communities.yaml", _community, lambda c: c.id, "社区")
     renderer = Renderer(reader.root, site.base_path)
     content.teams = _teams(reader, renderer)
     content.posts = _posts(reader)
@@ -162,8 +162,8 @@ def copied_files(content: Content) -> dict[str, bytes]:
         try:
             files[src] = (root / src).read_bytes()
         except OSError:
-            missing.append(Problem(rel(root / src), None, "image removed while the site was being built",
-                                   "the file to stay in place (build again)"))
+            missing.append(Problem(rel(root / src), None, "构建过程中这张图片被删除或移走了",
+                                   "构建期间文件保持原处（请再构建一次）"))
     if missing:
         raise ContentErrors(missing)
     return files
@@ -181,13 +181,13 @@ def _keyed(reader: _Reader, relative: str, make: Callable[[Fields], T | None], k
     shown = reader.shown(relative)
     result: dict[str, T] = {}
     if not (reader.root / relative).is_file():
-        reader.problems.append(Problem(shown, None, "not found", f"a list of {what} entries"))
+        reader.problems.append(Problem(shown, None, "找不到文件", f"列出各{what}的文件"))
         return result
     entries = reader.entries(relative)
     if not entries and not any(p.path == shown for p in reader.problems):
-        reader.problems.append(Problem(shown, 1, f"holds no {what} entries", f"at least one {what}"))
+        reader.problems.append(Problem(shown, 1, f"没有任何{what}", f"至少一个{what}"))
     for entry in entries:
-        f = Fields(entry, shown, f"{what} '{_label(entry)}'", reader.problems)
+        f = Fields(entry, shown, _label(what, entry), reader.problems)
         item = make(f)
         f.finish()
         if item is not None:
@@ -195,21 +195,22 @@ def _keyed(reader: _Reader, relative: str, make: Callable[[Fields], T | None], k
     return result
 
 
-def _label(entry: LineDict) -> str:
+def _label(kind: str, entry: LineDict) -> str:
+    """How problems name an entry: `岗位 YG-ZC-01`, or `岗位（第 3 行的条目）` when it has no id, code or name."""
     for key in ("id", "code", "name"):
         if isinstance(entry.get(key), (str, int)):
-            return str(entry[key])
-    return f"at line {entry.line}"
+            return f"{kind} {entry[key]}"
+    return f"{kind}（第 {entry.line} 行的条目）"
 
 
 def _category(f: Fields) -> Category | None:
-    code = f.code("code", r"[A-Z]{2}", "two capital letters such as ZC")
+    code = f.code("code", r"[A-Z]{2}", "两个大写字母，例如 ZC")
     name, description = f.text("name", required=True), f.text("description")
     return Category(code, name, description, source="categories.yaml", line=f.data.line) if code else None
 
 
 def _department(f: Fields) -> Department | None:
-    code = f.code("code", r"D\d{2}", "'D' and two digits such as D03")
+    code = f.code("code", r"D\d{2}", "D 加两位数字，例如 D03")
     name = f.text("name", required=True)
     headcount = f.integer("headcount", required=True, minimum=1)
     kind = f.text("kind")
@@ -219,7 +220,7 @@ def _department(f: Fields) -> Department | None:
 
 
 def _community(f: Fields) -> Community | None:
-    id_, code = f.slug("id"), f.code("code", r"[A-Z]{2,3}", "two or three capital letters such as YG")
+    id_, code = f.slug("id"), f.code("code", r"[A-Z]{2,3}", "两到三个大写字母，例如 YG")
     name, key = f.text("name", required=True), f.flag("key", required=True)
     values = dict(street=f.text("street"), address=f.text("address"), phone=f.text("phone"),
                   liaison=f.texts("liaison"), description=f.text("description"))
@@ -245,7 +246,7 @@ def _team(reader: _Reader, renderer: Renderer, path: Path) -> Team | None:
     document = read_document(path, shown, reader.problems)
     if document is None:
         return None
-    f = Fields(document.front, shown, f"team '{path.stem}'", reader.problems)
+    f = Fields(document.front, shown, f"志愿服务队 {path.stem}", reader.problems)
     _check_stem(f, path)
     name, leads = f.text("name", required=True), f.texts("lead_departments", required=True)
     summary, communities = f.text("summary", required=True), f.texts("communities")
@@ -266,7 +267,7 @@ def _service(f: Fields) -> Service | None:
 
 def _check_stem(f: Fields, path: Path) -> None:
     if not SLUG.match(path.stem):
-        f.problem(None, f"file name '{path.name}' is not a slug", "a lower-case ASCII name such as jiaoyu-wenti.md")
+        f.problem(None, f"文件名 “{path.name}” 不合要求", "只用小写英文字母、数字和连字符的文件名，例如 jiaoyu-wenti.md")
 
 
 def _files(reader: _Reader, folder: str, suffix: str) -> list[Path]:
@@ -279,7 +280,7 @@ def _files(reader: _Reader, folder: str, suffix: str) -> list[Path]:
     files = [path / name for name in entries]
     for near in (p for p in files if p.suffix.lower() in _NEAR_MISSES[suffix]):
         reader.problems.append(Problem(reader.shown(f"{folder}/{near.name}"), None,
-                                       f"not read: the file name ends in '{near.suffix}'", f"'{suffix}'"))
+                                       f"未读取此文件：扩展名是 “{near.suffix}”", f"扩展名 “{suffix}”"))
     return [p for p in files if p.suffix == suffix]
 
 
@@ -295,7 +296,7 @@ def _listed(reader: _Reader, folder: str, kind: str, unique: str, read, key) -> 
         relative = f"{folder}/{path.name}"
         shown = reader.shown(relative)
         for entry in reader.entries(relative):
-            f = Fields(entry, shown, f"{kind} '{_label(entry)}'", reader.problems)
+            f = Fields(entry, shown, _label(kind, entry), reader.problems)
             value = read(f, path, relative)
             f.finish()
             if value is not None:
@@ -305,11 +306,11 @@ def _listed(reader: _Reader, folder: str, kind: str, unique: str, read, key) -> 
 
 
 def _posts(reader: _Reader) -> dict[str, Post]:
-    return _listed(reader, "posts", "post", "post code", lambda f, path, relative: _post(f, path.stem, relative), lambda p: p.code)
+    return _listed(reader, "posts", "岗位", "岗位编码", lambda f, path, relative: _post(f, path.stem, relative), lambda p: p.code)
 
 
 def _post(f: Fields, community: str, relative: str) -> Post | None:
-    code = f.code("code", r"[A-Z]{2,3}-[A-Z]{2}-\d{2}", "<community code>-<category code>-<two digits> such as YG-ZC-01")
+    code = f.code("code", r"[A-Z]{2,3}-[A-Z]{2}-\d{2}", "<社区编码>-<类别编码>-<两位数字>，例如 YG-ZC-01")
     category = f.text("category", required=True)
     title, duties = f.text("title", required=True), f.text("duties", required=True)
     capacity = f.integer("capacity", required=True, minimum=1)
@@ -320,7 +321,7 @@ def _post(f: Fields, community: str, relative: str) -> Post | None:
 
 
 def _activities(reader: _Reader) -> dict[str, Activity]:
-    found = _listed(reader, "activities", "activity", "activity", lambda f, path, relative: _activity(f, relative), lambda a: a.id)
+    found = _listed(reader, "activities", "活动", "活动", lambda f, path, relative: _activity(f, relative), lambda a: a.id)
     ordered = sorted(found.values(), key=lambda a: (a.date, a.start, a.id))
     return {a.id: a for a in ordered}
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One located problem in an input file: `path:line: message; expected …`."""
+    """One located problem in an input file, as users read it (in Chinese, docs/design.md "Languages"):
+    `path:line：message；应为 expected`."""
 
     path: str
     line: int | None
@@ -17,14 +18,35 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
-        text = f"{where}: {self.message}"
+        text = f"{where}：{self.message}"
         if self.expected:
-            text += f"; expected {self.expected}"
+            text += "；" + spaced("应为", self.expected)
         return text
 
 
+# Full-width punctuation needs no space beside Latin text; CJK characters and Latin text are spaced.
+_TIGHT = set("（）【】《》「」『』、，。：；！？…　")
+
+
+def _wide(char: str) -> bool:
+    return ord(char) >= 0x2E80
+
+
+def spaced(*parts: str) -> str:
+    """The parts joined as Chinese text is set: a space between a Chinese character and Latin text or a
+    quotation mark (`类别 “ZC9” 不存在`, `字段 title 为空`), none beside full-width punctuation."""
+    text = ""
+    for part in parts:
+        if text and part:
+            a, b = text[-1], part[0]
+            if not (a.isspace() or b.isspace() or a in _TIGHT or b in _TIGHT) and _wide(a) != _wide(b):
+                text += " "
+        text += part
+    return text
+
+
 class SiteBuilderError(Exception):
-    """Base class; its str() is what the user reads."""
+    """Base class; its str() is what the user reads (Chinese: `what：问题；应为 …`)."""
 
 
 class ContentErrors(SiteBuilderError):
@@ -37,11 +59,8 @@ class ContentErrors(SiteBuilderError):
 
     def render(self) -> str:
         lines = [str(p) for p in self.problems]
-        n = len(self.problems)
-        tail = f"{n} error{'s' if n != 1 else ''}"
-        if self.nothing_written:
-            tail += "; nothing was written."
-        lines.append(tail)
+        tail = f"共 {len(self.problems)} 处问题"
+        lines.append(tail + ("，未写入任何文件。" if self.nothing_written else "。"))
         return "\n".join(lines)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Iterable
 
-from site_builder import ical, render, search
+from site_builder import ical, render, rules, search
 from site_builder.model import Content, Story
 
 def escape(data: str) -> str:
@@ -28,7 +28,7 @@ def quoteattr(data: str) -> str:
 
 
 FEED_ENTRIES = 50  # newest stories in the Atom feed; the site keeps every story
-CST = "+08:00"
+CST = rules.UTC_OFFSET
 
 
 def outputs(content: Content, pages, today: dt.date) -> dict[str, bytes]:
@@ -53,7 +53,7 @@ def rfc3339(day: dt.date) -> str:
 
 def newest(content: Content) -> list[Story]:
     """The stories the feed shows: the newest FEED_ENTRIES."""
-    return sorted(content.stories.values(), key=lambda s: (s.date, s.slug), reverse=True)[:FEED_ENTRIES]
+    return rules.newest_first(content.stories.values())[:FEED_ENTRIES]
 
 
 def atom(content: Content) -> bytes:

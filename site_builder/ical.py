@@ -11,10 +11,10 @@ import datetime as dt
 from typing import Iterable
 from urllib.parse import urlsplit
 
-from site_builder import render
+from site_builder import render, rules
 from site_builder.model import Activity, Content
 
-TZID = "Asia/Shanghai"
+TZID = rules.TIME_ZONE
 VTIMEZONE = [
     "BEGIN:VTIMEZONE", f"TZID:{TZID}",
     "BEGIN:STANDARD", "DTSTART:19700101T000000", "TZOFFSETFROM:+0800", "TZOFFSETTO:+0800", "TZNAME:CST",

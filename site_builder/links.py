@@ -92,9 +92,9 @@ def reference_problem(output: str, line: int, value: str, names: Container[str],
     if target == "" or (target is not None and target in names):
         return None
     if target is None:
-        return Problem(output, line, f"link '{value}' leaves the site's base path {base_path}",
-                       f"a link built with url() that starts with {base_path}")
-    return Problem(output, line, f"broken link '{value}': no output file {target}", "a page or file the build produces")
+        return Problem(output, line, f"链接 “{value}” 超出了网站的基础路径 {base_path}",
+                       f"用 url() 生成、以 {base_path} 开头的链接")
+    return Problem(output, line, f"链接 “{value}” 失效：构建不会生成 {target}", "构建会生成的页面或文件")
 
 
 def check_reference(output: str, line: int, value: str, names: Container[str], base_path: str) -> Problem | None:
@@ -164,8 +164,8 @@ def check_page(output: str, text: str, names: Container[str], base_path: str,
             if is_external(value):
                 tag, rel = _tag_and_rel(text, start)
                 if loads_from_elsewhere(tag, attribute, value, rel):
-                    problems.append((start, f"<{tag} {attribute}='{value}'> loads from another host",
-                                     "every script, style and image served by this site"))
+                    problems.append((start, f"<{tag} {attribute}='{value}'> 从其他网站加载",
+                                     "所有脚本、样式和图片都由本站提供（网站要能离线使用）"))
                 continue
             problem = reference_problem(output, 0, value, names, base_path)
             if problem:
@@ -187,7 +187,7 @@ def check_css(output: str, data: bytes, names: Container[str], base_path: str) -
         value = match.group(2).strip()
         line = text.count("\n", 0, match.start()) + 1
         if is_external(value) and not value.startswith("data:"):
-            problems.append(Problem(output, line, f"url({value}) loads from another host", "a file of this site"))
+            problems.append(Problem(output, line, f"url({value}) 从其他网站加载", "本站的文件"))
             continue
         problem = reference_problem(output, line, value, names, base_path)
         if problem:

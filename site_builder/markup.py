@@ -61,23 +61,23 @@ def read_document(path: Path, shown: str, problems: list[Problem], data: bytes |
     try:
         text = (path.read_bytes() if data is None else data).decode("utf-8").lstrip("\ufeff")
     except (OSError, UnicodeDecodeError):
-        problems.append(Problem(shown, None, "cannot be read as UTF-8 text", "a UTF-8 Markdown file"))
+        problems.append(Problem(shown, None, "无法读取为 UTF-8 文本", "UTF-8 编码的 Markdown 文件"))
         return None
     lines = text.split("\n")
     if not lines or lines[0].rstrip() != "---":
-        problems.append(Problem(shown, 1, "no front matter", "the file to start with a line '---', "
-                                "then YAML fields, then another '---'"))
+        problems.append(Problem(shown, 1, "缺少文件头（front matter）",
+                                "文件第一行是 “---”，接着写 YAML 字段，再以一行 “---” 结束"))
         return None
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
     if end is None:
-        problems.append(Problem(shown, 1, "front matter is not closed", "a second line '---' after the fields"))
+        problems.append(Problem(shown, 1, "文件头（front matter）没有结束", "字段之后再有一行 “---”"))
         return None
     front, yaml_problems = parse("\n".join(lines[1:end]), shown, line_offset=1)
     problems += yaml_problems
     if yaml_problems:
         return None
     if not isinstance(front, LineDict):
-        problems.append(Problem(shown, 2, "front matter is not a set of 'key: value' fields", "key: value lines"))
+        problems.append(Problem(shown, 2, "文件头不是 “key: value” 形式的字段", "每行一个 “key: value”"))
         return None
     return Document(front, "\n".join(lines[end + 1:]), end + 2)
 
@@ -152,24 +152,25 @@ class Renderer:
             self._images[key] = self._resolve(src, source_dir)
         found = self._images[key]
         if isinstance(found, str):
-            expected = f"an image file ({', '.join(IMAGE_SUFFIXES)}) under content/stories/images/, written relative to the story"
-            problems.append(Problem(shown, line, f"image '{src}' {found}", expected))
+            expected = (f"content/stories/images/ 下的图片文件（{'、'.join(IMAGE_SUFFIXES)}），"
+                        "路径相对于这篇文章所在的文件夹")
+            problems.append(Problem(shown, line, f"图片 “{src}” {found}", expected))
             return None
         return found
 
     def _resolve(self, src: str, source_dir: Path) -> Image | str:
-        """The image, or what is wrong with it."""
+        """The image, or what is wrong with it (in Chinese, after `图片 “src” `)."""
         parts = urlsplit(src)
         if parts.scheme or parts.netloc:
-            return "is on another site (the site works offline)"
+            return "在其他网站上（本站要能离线使用，图片须放在本站）"
         relative = unquote(parts.path)
         path = (self.content_root / relative.lstrip("/")) if relative.startswith("/") else (source_dir / relative)
         path = path.resolve()
         if not path.is_relative_to(self.content_root / "stories") or path.suffix.lower() not in IMAGE_SUFFIXES:
-            return "is not usable"
+            return "不可用（不是 content/stories/ 下的图片文件）"
         size = self._size(path)
         if size is None:
-            return "is not a readable image" if path.is_file() else f"not found (looked for {rel(path)})"
+            return "不是可读取的图片" if path.is_file() else f"找不到（查找的位置：{rel(path)}）"
         return Image(PurePosixPath(path.relative_to(self.content_root)).as_posix(), *size)
 
     def _size(self, path: Path) -> tuple[int, int] | None:

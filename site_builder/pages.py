@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any, Iterable, Sequence
 
+from site_builder import rules
 from site_builder.model import Activity, Community, Content, Post, Story
 
 STORIES_PER_PAGE = 10
@@ -107,7 +108,7 @@ def by_month(activities: Sequence[Activity]) -> list[Month]:
 
 
 def newest_first(stories: Iterable[Story]) -> list[Story]:
-    return sorted(stories, key=lambda s: (s.date, s.slug), reverse=True)
+    return rules.newest_first(stories)
 
 
 def figures_part(figures: dict | None, part: str, key: str) -> dict | None:
@@ -321,10 +322,9 @@ def honour(content: Content, figures: dict | None) -> Page:
 
 def about(content: Content) -> Page:
     site = content.site
-    month, day = (int(x) for x in site.targets.registration_deadline.split("-"))
     return Page(url="/about/", template="about.html", title="活动规则",
                 description=f"{site.district}在职党员到社区开展志愿服务群众活动的规则、时间和目标", precache=True,
-                context={"deadline": dt.date(site.year, month, day),
+                context={"deadline": rules.registration_deadline(site.year, site.targets.registration_deadline),
                          "stars": list(enumerate(site.targets.star_hours, start=1))})
 
 

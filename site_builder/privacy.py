@@ -6,8 +6,9 @@ import re
 
 MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
 ID_NUMBER = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9A-Za-z])")
-PATTERNS = ((MOBILE, "a mobile phone number"), (ID_NUMBER, "an ID card number"))
-EXPECTED = "no personal phone or ID numbers in public content (an office phone such as 029-8703xxxx)"
+PATTERNS = ((MOBILE, "手机号码"), (ID_NUMBER, "身份证号码"))
+# What users read when one is found (Chinese, as every message of check and build).
+EXPECTED = "公开内容中不写个人手机号码或身份证号码（可以写办公电话，例如 029-8703xxxx）"
 
 
 def personal_numbers(text: str | None) -> list[tuple[str, str]]:

@@ -18,7 +18,7 @@ from urllib.parse import quote, urljoin
 
 import jinja2
 
-from site_builder import links, writer
+from site_builder import links, rules, writer
 from site_builder.assets import Assets
 from site_builder.errors import ContentErrors, Problem, SiteBuilderError
 from site_builder.model import Content, Site, Story
@@ -102,6 +102,7 @@ def environment(theme_dir: Path, content: Content, assets: Assets, today: dt.dat
         absolute_url=lambda path: absolute(site, path),
         asset=lambda name: site_url(base_path, assets.url(name)),
         tag_url=lambda tag: f"/stories/tag/{tag_slug(tag)}/",
+        rules=rules.TEMPLATE_RULES,
     )
     env.filters.update(filters(site))
     return env
@@ -129,21 +130,23 @@ def template_line(error: BaseException, fallback: str) -> tuple[str, int | None]
 
 
 def render_page(env: jinja2.Environment, page: Any) -> bytes:
-    """One page -> UTF-8 bytes. Template errors become located problems."""
+    """One page -> UTF-8 bytes. Template errors become located problems, explained in Chinese (Jinja's
+    own words, which name the variable or attribute, follow in parentheses)."""
     try:
         template = env.get_template(page.template)
         html = template.render(page=page, **page.context)
     except jinja2.TemplateSyntaxError as error:
         where = f"theme/templates/{error.name or page.template}"
-        raise ContentErrors([Problem(where, error.lineno, f"template syntax: {error.message}",
-                                     "valid Jinja2")]) from None
+        raise ContentErrors([Problem(where, error.lineno, f"模板语法错误（Jinja 提示：{error.message}）",
+                                     "正确的 Jinja2 模板语法")]) from None
     except jinja2.TemplateNotFound as error:
         raise ContentErrors([Problem(f"theme/templates/{error.name}", None,
-                                     f"template not found for page {page.url}", "a file under theme/templates/")]) from None
+                                     f"找不到页面 {page.url} 要用的模板", "theme/templates/ 下的模板文件")]) from None
     except (jinja2.UndefinedError, TypeError, KeyError, AttributeError, ValueError) as error:
         where, line = template_line(error, page.template)
-        raise ContentErrors([Problem(where, line, f"rendering {page.url}: {error}",
-                                     "only the variables listed in docs/design.md, Templates")]) from None
+        what = "模板用到了没有定义的变量或属性" if isinstance(error, jinja2.UndefinedError) else "模板出错"
+        raise ContentErrors([Problem(where, line, f"渲染页面 {page.url} 时{what}（Jinja 提示：{error}）",
+                                     "只用 docs/design.md “Templates” 一节列出的变量")]) from None
     return html.encode("utf-8")
 
 
@@ -155,8 +158,8 @@ class NoStories:
     through their page's context, so the build knows which pages show which stories (fingerprint.py)."""
 
     def _refuse(self, *_args, **_kwargs):
-        raise SiteBuilderError("theme/templates: a template reads content.stories; "
-                               "expected stories from the page's context (stories, latest_stories, story)")
+        raise SiteBuilderError("theme/templates：有模板读取了 content.stories；"
+                               "应为从页面的 context 取典型案例（stories、latest_stories、story）")
 
     __getitem__ = __iter__ = __len__ = __contains__ = values = items = keys = get = _refuse
 

@@ -43,19 +43,19 @@ def story_slug(title: str, today: dt.date, slug: str | None = None) -> str:
     if slug is None:
         slug = hashlib.sha1(title.strip().encode("utf-8")).hexdigest()[:6]
     elif not SLUG.match(slug):
-        raise UsageError(f"--slug {slug}: not a slug; expected lower-case ASCII letters, digits and hyphens")
+        raise UsageError(f"--slug {slug}：不能用作文件名；应为小写英文字母、数字和连字符（-）")
     return f"{today.isoformat()}-{slug}"
 
 
 def new_story(content_dir: Path, title: str, today: dt.date, slug: str | None = None) -> Path:
     """Write content/stories/<date>-<slug>.md as a draft and return its path; never overwrites."""
     if not title.strip():
-        raise UsageError("new story: the title is empty; expected a title such as \"五点半课堂里的灯光\"")
+        raise UsageError("new story：标题为空；应为一个标题，例如 “五点半课堂里的灯光”")
     if not (content_dir / "site.yaml").is_file():
-        raise UsageError(f"{content_dir}: not a content folder; expected a folder with site.yaml (see --content)")
+        raise UsageError(f"{content_dir}：不是内容文件夹；应为含有 site.yaml 的文件夹（见 --content）")
     path = content_dir / "stories" / f"{story_slug(title, today, slug)}.md"
     if path.exists():
-        raise SiteBuilderError(f"{rel(path)}: already exists, not overwritten; expected another title or --slug NAME")
+        raise SiteBuilderError(f"{rel(path)}：文件已存在，没有覆盖；应为换一个标题，或用 --slug 另起文件名")
     text = STORY_TEMPLATE.format(title=_quoted(title.strip()), date=today.isoformat(), summary=_quoted(SUMMARY_PLACEHOLDER))
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("x", encoding="utf-8") as file:

@@ -55,15 +55,19 @@ def run_build(options: build.Options, state: State, log: Callable[[str], None]) 
                               warn=log, pool=state.pool)
     except SiteBuilderError as error:
         state.error = str(error)
-        log(f"build failed; the browser shows these errors until they are fixed:\n{error}")
+        log(f"构建失败；改好之前，浏览器中的页面会显示这些问题：\n{error}")
         return
     except Exception:  # a bug in a stage must not stop the dev server
-        state.error = traceback.format_exc()
-        log(f"build crashed:\n{state.error}")
+        state.error = CRASHED + traceback.format_exc()
+        log(state.error)
         return
     state.error = None
     state.builds += 1
     log(summary.line(state.site_dir))
+
+
+# Shown (terminal and browser) before the traceback when a stage raises something unexpected: a bug.
+CRASHED = "构建时程序出错（这是 site-builder 的缺陷，不是内容的问题）。请把下面的内容交给维护人员：\n"
 
 
 def error_page(message: str) -> bytes:
@@ -72,8 +76,8 @@ def error_page(message: str) -> bytes:
         '<meta name="viewport" content="width=device-width, initial-scale=1"><title>构建失败</title>'
         "<style>body{font:16px/1.6 system-ui,sans-serif;margin:2rem;color:#1a1a1a}"
         "h1{color:#b71c1c}pre{white-space:pre-wrap;background:#fff3f3;padding:1rem;border-left:4px solid #b71c1c}</style>"
-        "</head><body><h1>构建失败 · build failed</h1>"
-        "<p>修改内容后会自动重新构建并刷新本页。Fix the problems below; this page reloads after the next build.</p>"
+        "</head><body><h1>构建失败</h1>"
+        "<p>网站没有更新。请按下面列出的位置（文件:行号）逐条修改；保存后会自动重新构建，本页随之刷新。</p>"
         f"<pre>{html.escape(message)}</pre></body></html>"
     ).encode("utf-8")
 
@@ -118,7 +122,7 @@ def respond(state: State, path: str) -> tuple[str, list[tuple[str, str]], bytes]
     if not path.startswith(base):
         if base.startswith(path.rstrip("/") + "/") or path == base.rstrip("/"):
             return "302 Found", [("Location", base)], b""
-        return "404 Not Found", [("Content-Type", "text/plain; charset=utf-8")], f"not under {base}".encode()
+        return "404 Not Found", [("Content-Type", "text/plain; charset=utf-8")], f"此地址不在网站路径 {base} 之下".encode()
     inside = posixpath.normpath("/" + path[len(base):]).lstrip("/")
     if path.endswith("/") and inside:
         inside += "/"
@@ -137,7 +141,7 @@ def respond(state: State, path: str) -> tuple[str, list[tuple[str, str]], bytes]
             body = body.replace(b' data-sw="', DEV_MARKER, 1)
         return "200 OK", [("Content-Type", content_type(inside))], body
     missing = state.site_dir / "404.html"
-    body = missing.read_bytes() if missing.is_file() else b"<!doctype html><title>404</title></head><p>404</p>"
+    body = missing.read_bytes() if missing.is_file() else "<!doctype html><meta charset=utf-8><title>404</title><p>找不到这个页面（404）</p>".encode()
     return "404 Not Found", [("Content-Type", "text/html; charset=utf-8")], body
 
 
@@ -160,7 +164,7 @@ class Rebuilder:
         from livereload.handlers import LiveReloadHandler
 
         self.pending = None
-        self.log("change detected; rebuilding")
+        self.log("发现修改，正在重新构建")
         run_build(self.options, self.state, self.log)
         LiveReloadHandler.reload_waiters("*")
 
@@ -202,12 +206,12 @@ def serve(options: build.Options, host: str, port: int) -> None:
         loop = IOLoop.current()
         stopping = threading.Event()
         watch([options.content_dir, options.theme_dir], lambda: loop.add_callback(rebuilder.changed), stopping)
-        print(f"serving http://{host}:{port}{state.base_path}  (Ctrl+C to stop)", flush=True)
+        print(f"预览地址 http://{host}:{port}{state.base_path} （按 Ctrl+C 停止）", flush=True)
         try:
             server.serve(host=host, port=port, debug=False, restart_delay="forever")  # no reload at start
         except OSError as error:
-            raise UsageError(f"--port {port}: cannot listen on {host}:{port} ({error.strerror}); "
-                             "expected a free port, e.g. --port 8001") from None
+            raise UsageError(f"--port {port}：无法在 {host}:{port} 上监听（{error.strerror}）；"
+                             "应为空闲的端口，例如 --port 8001") from None
         finally:
             stopping.set()
 
@@ -219,8 +223,8 @@ def check_port(host: str, port: int) -> None:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind((host, port))
     except OSError as error:
-        raise UsageError(f"--port {port}: cannot listen on {host}:{port} ({error.strerror}); "
-                         "expected a free port, e.g. --port 8001") from None
+        raise UsageError(f"--port {port}：无法在 {host}:{port} 上监听（{error.strerror}）；"
+                         "应为空闲的端口，例如 --port 8001") from None
 
 
 def stop(_signum, _frame) -> None:

@@ -42,14 +42,14 @@ def _base_url(f: Fields, override: str | None) -> str:
         parts = urlsplit(configured)
         value = urlunsplit((parts.scheme, parts.netloc, override, "", ""))
     if value and not (value.startswith("/") or value.startswith(("http://", "https://"))):
-        where = "--base-url" if override is not None else "'base_url'"
-        f.problem("base_url", f"{where} '{value}' is neither a URL nor a path", "https://host/path/ or /path/")
+        where = "--base-url 的值" if override is not None else "字段 base_url 的值"
+        f.problem("base_url", f"{where} “{value}” 既不是网址也不是路径", "https://host/path/ 或 /path/")
     return value if value.endswith("/") else value + "/"
 
 
 def _targets(f: Fields) -> Targets:
     default = Targets()
-    deadline = f.code("registration_deadline", r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])", 'a month and day "MM-DD"',
+    deadline = f.code("registration_deadline", r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])", '月和日，格式 "MM-DD"',
                       required=False) or default.registration_deadline
     star_hours = tuple(f.integer_list("star_hours")) if "star_hours" in f.data else default.star_hours
     targets = Targets(
@@ -67,23 +67,23 @@ def _targets(f: Fields) -> Targets:
 def _check_targets(f: Fields, targets: Targets) -> None:
     hours = targets.star_hours
     if len(hours) != 5 or any(h <= 0 for h in hours) or any(a >= b for a, b in zip(hours, hours[1:])):
-        f.problem("star_hours", f"'star_hours' is {list(hours)}",
-                  "five increasing whole numbers of hours for one to five stars, such as [100, 300, 600, 1000, 1500]")
+        f.problem("star_hours", f"字段 star_hours 的值为 {list(hours)}",
+                  "五个递增的整数，即一星到五星所需的小时数，例如 [100, 300, 600, 1000, 1500]")
     for key in ("registration_rate", "three_star_share"):
         value = getattr(targets, key)
         if not 0 < value <= 1:
-            f.problem(key, f"'{key}' is {value:g}", "a share above 0 and at most 1, such as 0.9")
+            f.problem(key, f"字段 {key} 的值为 {value:g}", "大于 0、不超过 1 的比例，例如 0.9")
     month, day = (int(part) for part in targets.registration_deadline.split("-"))
     if day > (29 if month == 2 else 30 if month in (4, 6, 9, 11) else 31):
-        f.problem("registration_deadline", f"'registration_deadline' {targets.registration_deadline} is not a day",
-                  'a month and day "MM-DD" such as "05-10"')
+        f.problem("registration_deadline", f"字段 registration_deadline 的值 {targets.registration_deadline} 不是真实的日期",
+                  '月和日，格式 "MM-DD"，例如 "05-10"')
 
 
 def _days(f: Fields) -> tuple[int, ...]:
     days = f.integer_list("activity_days") if "activity_days" in f.data else [15, 16]
     for day in days:
         if not 1 <= day <= 31:
-            f.problem("activity_days", f"'activity_days' holds {day}", "days of the month, 1 to 31")
+            f.problem("activity_days", f"字段 activity_days 中有 {day}", "每月的第几日，1 到 31")
     return tuple(days)
 
 

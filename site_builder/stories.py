@@ -42,10 +42,10 @@ def load_story(path: Path, shown: str, renderer: Renderer, problems: list[Proble
     if document is None:
         return None
     slug = path.stem
-    f = Fields(document.front, shown, f"story '{slug}'", problems)
+    f = Fields(document.front, shown, f"典型案例 {slug}", problems)
     if not SLUG.match(slug):
-        f.problem(None, f"file name '{path.name}' is not a slug (it becomes the story's address)",
-                  "lower-case ASCII letters, digits and hyphens, such as 2026-03-12-dengguang.md")
+        f.problem(None, f"文件名 “{path.name}” 不合要求（文件名会成为这篇案例的网址）",
+                  "只用小写英文字母、数字和连字符的文件名，例如 2026-03-12-dengguang.md")
     title, date = f.text("title", required=True), f.date("date", required=True)
     summary = f.text("summary", required=True)
     community, team = f.slug("community", required=False) or None, f.slug("team", required=False) or None
@@ -69,16 +69,16 @@ def load_story(path: Path, shown: str, renderer: Renderer, problems: list[Proble
 def _privacy(f: Fields, slug: str, fields: dict[str, str], members: tuple[NamedMember, ...], body: str,
              body_line: int) -> None:
     """No mobile phone or ID number in a story's title, summary, members' deeds or text."""
-    label = f"story '{slug}'"
+    label = f"典型案例 {slug}"
     for key, text in fields.items():
         for number, what in personal_numbers(text):
-            f.problem(key, f"'{key}' holds {what} ({number[:3]}…)", EXPECTED)
+            f.problem(key, f"字段 {key} 中有{what}（{number[:3]}…）", EXPECTED)
     for member in members:
         for number, what in personal_numbers(member.deeds):
-            f.problem("members", f"member {member.name}: 'members' holds {what} ({number[:3]}…)", EXPECTED)
+            f.problem("members", f"党员 {member.name}：字段 members 中有{what}（{number[:3]}…）", EXPECTED)
     for number, what in personal_numbers(body):
         line = body_line + next((i for i, text in enumerate(body.split("\n")) if number in text), 0)
-        f.problems.append(Problem(f.shown, line, f"{label}: the text holds {what} ({number[:3]}…)", EXPECTED))
+        f.problems.append(Problem(f.shown, line, f"{label}：正文中有{what}（{number[:3]}…）", EXPECTED))
 
 
 def _cover(f: Fields, path: Path, shown: str, renderer: Renderer, problems: list[Problem]) -> Image | None:
@@ -90,8 +90,8 @@ def _members(f: Fields, shown: str, slug: str, problems: list[Problem]) -> tuple
     members = []
     for entry in f.mappings("members"):
         name = entry.get("name") if isinstance(entry.get("name"), str) else "?"
-        m = Fields(entry, shown, f"story '{slug}': member {name}", problems)
-        name, department = m.text("name", required=True), m.code("department", r"D\d{2}", "a department code such as D03")
+        m = Fields(entry, shown, f"典型案例 {slug}：党员 {name}", problems)
+        name, department = m.text("name", required=True), m.code("department", r"D\d{2}", "部门编码，例如 D03")
         consent = m.date("consent", required=True)
         deeds = m.text("deeds")
         m.finish()
@@ -182,7 +182,7 @@ def _load_chunk(setting: tuple[Path, str], items: list[tuple[Path, str]]) -> lis
         try:
             data = path.read_bytes()
         except OSError:
-            problems.append(Problem(name, None, "cannot be read as UTF-8 text", "a UTF-8 Markdown file"))
+            problems.append(Problem(name, None, "无法读取为 UTF-8 文本", "UTF-8 编码的 Markdown 文件"))
             results.append((None, problems, ""))
             continue
         results.append((load_story(path, name, renderer, problems, data), problems, digest_bytes(data)))

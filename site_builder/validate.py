@@ -2,8 +2,8 @@
 dates and rules make sense. Runs after content.load (which reports problems within one entry) and
 returns every problem found; nothing is raised here.
 
-Each problem is located at the field it concerns (or its entry):
-`content/posts/yangguang.yaml:14: post 'YG-ZC-01': unknown category 'ZC9'; expected one of ZC, HJ, …`.
+Each problem is located at the field it concerns (or its entry), in Chinese as users read it:
+`content/posts/yangguang.yaml:14：岗位 YG-ZC-01：类别 “ZC9” 不存在；应为 ZC、HJ、…之一`.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ class _Checker:
         empty or unreadable, and that has been reported once already.
         """
         if value and valid and value not in valid:
-            self.add(source, line, f"{label}: unknown {what} '{value}'", one_of(value, list(valid)), key)
+            self.add(source, line, f"{label}：{what} “{value}” 不存在", one_of(value, list(valid)), key)
 
 
 class _KeyLines:
@@ -116,38 +116,38 @@ def validate(content: Content) -> list[Problem]:
 def _privacy(c: _Checker) -> None:
     """No mobile phone or ID number in any public text (stories are checked as they load: stories.py)."""
     content = c.content
-    texts = [(x.source, x.line, f"community '{x.id}'", key, getattr(x, key))
+    texts = [(x.source, x.line, f"社区 {x.id}", key, getattr(x, key))
              for x in content.communities.values() for key in ("phone", "address", "description")]
-    texts += [(x.source, x.line, f"post '{x.code}'", key, getattr(x, key))
+    texts += [(x.source, x.line, f"岗位 {x.code}", key, getattr(x, key))
               for x in content.posts.values() for key in ("duties", "schedule", "place")]
-    texts += [(x.source, x.line, f"activity '{x.id}'", key, getattr(x, key))
+    texts += [(x.source, x.line, f"活动 {x.id}", key, getattr(x, key))
               for x in content.activities.values() for key in ("place", "organiser", "description")]
-    texts += [(x.source, x.line, f"team '{x.id}'", key, getattr(x, key))
+    texts += [(x.source, x.line, f"志愿服务队 {x.id}", key, getattr(x, key))
               for x in content.teams.values() for key in ("summary", "body_html")]
     for source, line, label, key, text in texts:
         for number, what in personal_numbers(text):
             where = c.lines.text_line(source, number) if key.startswith("body") else line
-            field = "the text" if key.startswith("body") else f"'{key}'"
-            c.add(source, where, f"{label}: {field} holds {what} ({number[:3]}…)", EXPECTED,
+            field = "正文" if key.startswith("body") else f"字段 {key} "
+            c.add(source, where, f"{label}：{field}中有{what}（{number[:3]}…）", EXPECTED,
                   None if key.startswith("body") else key)
 
 
 def _communities(c: _Checker) -> None:
     key = [community for community in c.content.communities.values() if community.key]
     if len(key) > KEY_COMMUNITIES:
-        c.add("communities.yaml", key[KEY_COMMUNITIES].line, f"{len(key)} communities are marked key: true",
-              f"at most the {KEY_COMMUNITIES} key communities the 实施方案 names", "key")
+        c.add("communities.yaml", key[KEY_COMMUNITIES].line, f"有 {len(key)} 个社区标为 key: true",
+              f"不超过实施方案列出的 {KEY_COMMUNITIES} 个重点社区", "key")
     codes: dict[str, Community] = {}
     for community in c.content.communities.values():
-        label, src, line = f"community '{community.id}'", community.source, community.line
+        label, src, line = f"社区 {community.id}", community.source, community.line
         for code in community.liaison:
-            c.ref(src, line, label, "liaison department", code, c.content.departments, "liaison")
+            c.ref(src, line, label, "包抓部门", code, c.content.departments, "liaison")
         if not community.key and not community.liaison:
-            c.add(src, line, f"{label}: not a key community and no liaison departments",
-                  "'liaison: [D05, …]' naming the departments that 包抓 it")
+            c.add(src, line, f"{label}：不是重点社区，也没有写包抓部门",
+                  "写明包抓它的部门，例如 “liaison: [D05, …]”")
         if community.code in codes:
-            c.add(src, line, f"{label}: code '{community.code}' is also used by '{codes[community.code].id}'",
-                  "a code unique to each community (it prefixes post codes)", "code")
+            c.add(src, line, f"{label}：编码 {community.code} 已被社区 {codes[community.code].id} 使用",
+                  "每个社区各用一个编码（它是岗位编码的前缀）", "code")
         codes.setdefault(community.code, community)
     _post_files(c)
 
@@ -156,98 +156,98 @@ def _post_files(c: _Checker) -> None:
     for source in sorted({post.source for post in c.content.posts.values()}):
         stem = Path(source).stem
         if c.content.communities and stem not in c.content.communities:
-            c.add(source, 1, f"file name '{Path(source).name}' is not a community id",
-                  f"posts/<community id>.yaml, one of {shorten(list(c.content.communities))}")
+            c.add(source, 1, f"文件名 “{Path(source).name}” 不是社区 id",
+                  f"posts/<社区 id>.yaml，社区 id 为 {shorten(list(c.content.communities))} 之一")
 
 
 def _team(c: _Checker, team: Team) -> None:
-    label, src, line = f"team '{team.id}'", team.source, team.line
+    label, src, line = f"志愿服务队 {team.id}", team.source, team.line
     for code in team.lead_departments:
-        c.ref(src, line, label, "lead department", code, c.content.departments, "lead_departments")
+        c.ref(src, line, label, "牵头部门", code, c.content.departments, "lead_departments")
     for community in team.communities:
-        c.ref(src, line, label, "community", community, c.content.communities, "communities")
+        c.ref(src, line, label, "社区", community, c.content.communities, "communities")
     for service in team.services:
-        c.ref(src, line, f"{label}: service {service.name}", "category", service.category, c.content.categories,
+        c.ref(src, line, f"{label}：服务项目 {service.name}", "类别", service.category, c.content.categories,
               "services")
     if not team.services:
-        c.add(src, line, f"{label}: no services", "at least one entry under 'services'", "services")
+        c.add(src, line, f"{label}：没有服务项目", "services 下至少有一项", "services")
 
 
 def _post(c: _Checker, post: Post) -> None:
-    label, src, line = f"post '{post.code}'", post.source, post.line
-    c.ref(src, line, label, "category", post.category, c.content.categories, "category")
+    label, src, line = f"岗位 {post.code}", post.source, post.line
+    c.ref(src, line, label, "类别", post.category, c.content.categories, "category")
     community = c.content.communities.get(post.community)
     prefix, middle, _ = post.code.split("-")
     if community and prefix != community.code:
-        c.add(src, line, f"{label}: code starts with '{prefix}' but the file is {community.name}'s",
-              f"codes starting with '{community.code}-' in posts/{post.community}.yaml", "code")
+        c.add(src, line, f"{label}：编码以 {prefix} 开头，但本文件是{community.name}的岗位",
+              f"posts/{post.community}.yaml 中的编码以 {community.code}- 开头", "code")
     if post.category and middle != post.category:
-        c.add(src, line, f"{label}: code names category '{middle}' but 'category' is '{post.category}'",
-              f"code {prefix}-{post.category}-nn or category {middle}", "category")
+        c.add(src, line, f"{label}：编码中的类别是 {middle}，但字段 category 是 {post.category}",
+              f"编码 {prefix}-{post.category}-nn，或类别 {middle}", "category")
     if post.role and post.role not in ROLES:
-        c.add(src, line, f"{label}: unknown role '{post.role}'", f"one of {', '.join(ROLES)}", "role")
+        c.add(src, line, f"{label}：角色 “{post.role}” 不存在", f"{'、'.join(ROLES)}之一", "role")
 
 
 def _activity(c: _Checker, activity: Activity) -> None:
-    label, src, line = f"activity '{activity.id}'", activity.source, activity.line
+    label, src, line = f"活动 {activity.id}", activity.source, activity.line
     content = c.content
     if not activity.community and not activity.team:
-        c.add(src, line, f"{label}: neither 'community' nor 'team' is given", "a community id, a team id or both")
-    c.ref(src, line, label, "community", activity.community, content.communities, "community")
-    c.ref(src, line, label, "team", activity.team, content.teams, "team")
-    c.ref(src, line, label, "category", activity.category, content.categories, "category")
+        c.add(src, line, f"{label}：community 和 team 都没有填写", "社区 id、志愿服务队 id，或两者都填")
+    c.ref(src, line, label, "社区", activity.community, content.communities, "community")
+    c.ref(src, line, label, "志愿服务队", activity.team, content.teams, "team")
+    c.ref(src, line, label, "类别", activity.category, content.categories, "category")
     _activity_when(c, activity, label)
     for code in activity.posts:
-        c.ref(src, line, label, "post", code, content.posts, "posts")
+        c.ref(src, line, label, "岗位", code, content.posts, "posts")
         post = content.posts.get(code)
         if post and activity.community and post.community != activity.community:
-            c.add(src, line, f"{label}: post {code} belongs to '{post.community}', not '{activity.community}'",
-                  f"posts of the activity's community ({content.communities[activity.community].code}-…)"
-                  if activity.community in content.communities else "posts of the activity's community", "posts")
+            c.add(src, line, f"{label}：岗位 {code} 属于社区 {post.community}，不属于 {activity.community}",
+                  f"本活动所在社区的岗位（{content.communities[activity.community].code}-…）"
+                  if activity.community in content.communities else "本活动所在社区的岗位", "posts")
 
 
 def _activity_when(c: _Checker, activity: Activity, label: str) -> None:
     src, line, site = activity.source, activity.line, c.content.site
     if activity.occasion and activity.occasion not in OCCASIONS:
-        c.add(src, line, f"{label}: unknown occasion '{activity.occasion}'", f"one of {', '.join(OCCASIONS)}", "occasion")
+        c.add(src, line, f"{label}：活动类型 “{activity.occasion}” 不存在", f"{'、'.join(OCCASIONS)}之一", "occasion")
     elif activity.occasion == OCCASIONS[0] and activity.date.day not in site.activity_days:
         days = "、".join(f"{day}日" for day in site.activity_days)
-        c.add(src, line, f"{label}: {OCCASIONS[0]} on {activity.date}, not a party member activity day",
-              f"a date on the {days} of the month (site.yaml activity_days) or another occasion", "date")
+        c.add(src, line, f"{label}：活动类型是{OCCASIONS[0]}，但 {activity.date} 不是党员活动日",
+              f"每月{days}中的一天（见 site.yaml 的 activity_days），或改用其他活动类型", "date")
     dated = re.match(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", activity.id)
     if dated and dated.group() != activity.date.isoformat():
-        c.add(src, line, f"{label}: the id says {dated.group()} but 'date' is {activity.date}",
-              "an id that starts with the activity's date (or a date that matches the id)", "date")
+        c.add(src, line, f"{label}：id 中的日期是 {dated.group()}，但字段 date 是 {activity.date}",
+              "以活动日期开头的 id（或与 id 一致的日期）", "date")
     if activity.end <= activity.start:
-        c.add(src, line, f"{label}: ends at {activity.end:%H:%M}, not after it starts at {activity.start:%H:%M}",
-              "an end time later than the start on the same day", "end")
+        c.add(src, line, f"{label}：结束时间 {activity.end:%H:%M} 不晚于开始时间 {activity.start:%H:%M}",
+              "同一天内晚于开始时间的结束时间", "end")
     if not site.year - 1 <= activity.date.year <= site.year + 1:
-        c.add(src, line, f"{label}: date {activity.date} is far from the programme year {site.year}",
-              f"a date in {site.year - 1}–{site.year + 1}", "date")
+        c.add(src, line, f"{label}：日期 {activity.date} 离活动年度 {site.year} 太远",
+              f"{site.year - 1}–{site.year + 1} 年内的日期", "date")
     if activity.end > activity.start and not 0 < activity.hours <= 24:
-        c.add(src, line, f"{label}: 'hours' is {activity.hours:g}", "planned hours above 0 and at most 24", "hours")
+        c.add(src, line, f"{label}：字段 hours 的值为 {activity.hours:g}", "大于 0、不超过 24 的计划小时数", "hours")
 
 
 def _story(c: _Checker, story: Story) -> None:
-    label, src, line = f"story '{story.slug}'", story.source, story.line
+    label, src, line = f"典型案例 {story.slug}", story.source, story.line
     content = c.content
-    c.ref(src, line, label, "community", story.community, content.communities, "community")
-    c.ref(src, line, label, "team", story.team, content.teams, "team")
+    c.ref(src, line, label, "社区", story.community, content.communities, "community")
+    c.ref(src, line, label, "志愿服务队", story.team, content.teams, "team")
     if not story.draft and story.summary == SUMMARY_PLACEHOLDER:
-        c.add(src, line, f"{label}: the summary is still the placeholder from `site-builder new story`",
-              "one or two sentences of your own before the story is published", "summary")
+        c.add(src, line, f"{label}：摘要（summary）还是 `site-builder new story` 生成的占位文字",
+              "发布前换成你自己写的一两句话", "summary")
     if story.slug in RESERVED_STORY_SLUGS:
-        c.add(src, line, f"{label}: the file name '{story.slug}.md' is reserved", "another file name")
+        c.add(src, line, f"{label}：文件名 “{story.slug}.md” 是保留名称", "另一个文件名")
     for tag in story.tags:
         if not tag or "/" in tag or tag != tag.strip():
-            c.add(src, line, f"{label}: tag '{tag}' cannot be part of an address",
-                  "tags without '/' or spaces at the ends", "tags")
+            c.add(src, line, f"{label}：标签 “{tag}” 不能用作网址的一部分",
+                  "不含 “/”、首尾没有空格的标签", "tags")
     for member in story.members:
-        who = f"{label}: member {member.name}"
-        c.ref(src, line, who, "department", member.department, content.departments, "members")
+        who = f"{label}：党员 {member.name}"
+        c.ref(src, line, who, "部门", member.department, content.departments, "members")
         if member.consent > (story.publish_date or story.date):
-            c.add(src, line, f"{who}: consent recorded {member.consent}, after the story is published",
-                  "consent recorded before the story's date or publish_date", "members")
+            c.add(src, line, f"{who}：同意记录日期 {member.consent} 晚于案例发布日期",
+                  "在案例的 date（或 publish_date）当天或之前记录的本人同意", "members")
 
 
 def check_story_links(content: Content, urls: set[str]) -> list[Problem]:
@@ -262,8 +262,8 @@ def check_story_links(content: Content, urls: set[str]) -> list[Problem]:
             if path in known or path + "/" in known or (path.endswith("/") and path + "index.html" in known):
                 continue
             problems.append(Problem(rel(Path(content.root) / story.source), line,
-                                    f"story '{story.slug}': link to '{target}', a page that does not exist",
-                                    f"a site path such as {_suggest(path, urls)}"))
+                                    f"典型案例 {story.slug}：链接 “{target}” 指向的页面不存在",
+                                    f"站内路径，例如 {_suggest(path, urls)}"))
     return problems
 
 

@@ -119,12 +119,12 @@ def put(folder: Path | str, name: str, data: bytes) -> tuple[int, int]:
 
 def check_replaceable(out: Path) -> None:
     if out.exists() and not out.is_dir():
-        raise SiteBuilderError(f"{out}: output path is a file; expected a folder for the site")
+        raise SiteBuilderError(f"{out}：输出位置是一个文件；应为存放网站的文件夹")
     if out == Path(out.anchor) or out == Path.home():
-        raise SiteBuilderError(f"{out}: refusing to replace this folder; expected a folder such as build/site")
+        raise SiteBuilderError(f"{out}：不能替换这个文件夹；应为 build/site 这样的专用文件夹")
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
-        raise SiteBuilderError(f"{out}: folder exists and was not written by site-builder (no {MARKER}); "
-                               "expected an empty or new folder, or one a previous build wrote")
+        raise SiteBuilderError(f"{out}：文件夹已存在，而且不是 site-builder 写的（没有 {MARKER} 文件）；"
+                               "应为空文件夹、新文件夹，或以前构建写入的文件夹")
 
 
 def safe_name(name: str) -> str:
@@ -132,7 +132,7 @@ def safe_name(name: str) -> str:
     path = PurePosixPath(name)
     if (not name or name.startswith("/") or "\\" in name or "\x00" in name or path.is_absolute()
             or any(part in ("", ".", "..") for part in name.split("/")) or name == MARKER):
-        raise SiteBuilderError(f"{name!r}: output path escapes the site folder; expected a relative path such as posts/index.html")
+        raise SiteBuilderError(f"{name!r}：输出路径超出了网站文件夹；应为相对路径，例如 posts/index.html")
     return name
 
 

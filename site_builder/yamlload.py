@@ -8,7 +8,8 @@ problem can be reported as `content/posts/yangguang.yaml:14: …`.
 Two departures from YAML 1.1, both so that content reads the way people write it:
 - `14:30` is the string "14:30", not the base-60 integer 870 (times are `HH:MM`);
 - a key given twice in one mapping is reported instead of silently keeping the last value.
-A YAML syntax error becomes a Problem at the line where the parser stopped.
+A YAML syntax error becomes a Problem at the line where the parser stopped, explained in Chinese for the
+parser's common complaints (the parser's own English words otherwise, after a Chinese lead).
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Any:
             hash(key)
         except TypeError:
             raise yaml.constructor.ConstructorError(
-                None, None, "a key that is a list or mapping", key_node.start_mark) from None
+                None, None, "字段名不能是列表或一组字段", key_node.start_mark) from None
         if id(key_node) in own:
             if key in seen:
                 result.duplicate_keys.append((key, _line(loader, key_node)))
@@ -136,7 +137,7 @@ def parse(text: str, shown: str, line_offset: int = 0) -> tuple[Any, list[Proble
     except yaml.MarkedYAMLError as error:
         return None, [_syntax_problem(error, shown, line_offset, _line_count(text))]
     except yaml.YAMLError as error:
-        return None, [Problem(shown, None, f"not valid YAML ({error})", "well-formed YAML")]
+        return None, [Problem(shown, None, f"不是有效的 YAML（解析器提示：{error}）", SYNTAX_EXPECTED)]
     finally:
         loader.dispose()
     return data, _duplicate_key_problems(data, shown)
@@ -147,9 +148,9 @@ def load(path: Path, shown: str) -> tuple[Any, list[Problem]]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        return None, [Problem(shown, None, "not UTF-8 text", "a UTF-8 encoded file")]
+        return None, [Problem(shown, None, "不是 UTF-8 编码的文本", "UTF-8 编码的文件")]
     except OSError as error:
-        return None, [Problem(shown, None, f"cannot be read ({error.strerror})", "a readable file")]
+        return None, [Problem(shown, None, f"无法读取（{error.strerror}）", "可以读取的文件")]
     return parse(text, shown)
 
 
@@ -162,7 +163,40 @@ def _syntax_problem(error: yaml.MarkedYAMLError, shown: str, line_offset: int, l
     mark = error.problem_mark or error.context_mark
     line = min(mark.line + 1, lines) + line_offset if mark else None
     what = ", ".join(part for part in (error.context, error.problem) if part)
-    return Problem(shown, line, f"YAML syntax error: {what}", "well-formed YAML (check indentation, colons and quotes)")
+    return Problem(shown, line, "YAML 语法错误" + _explained(what), SYNTAX_EXPECTED)
+
+
+SYNTAX_EXPECTED = "格式正确的 YAML（检查缩进、冒号和引号）"
+# The parser's (libyaml's or PyYAML's) words -> what a user is told; the first match wins.
+_EXPLANATIONS = (
+    ("mapping values are not allowed", "这里不能出现 “: ”：值里有冒号时请给整个值加引号，或检查缩进"),
+    ("expected ',' or ']'", "方括号 [ ] 没有闭合，或列表项之间缺少逗号"),
+    ("expected ',' or '}'", "花括号 { } 没有闭合，或字段之间缺少逗号"),
+    ("expected '-' indicator", "列表中有一行不以 “- ” 开头（检查缩进）"),
+    ("expected <block end>", "这一行的缩进与上文不一致"),
+    ("did not find expected key", "这一行的缩进或写法与上文不一致（应写成 “key: value”）"),
+    ("tab character", "不能用 Tab 缩进，请用空格"),
+    ("cannot start any token", "有不能出现在这里的字符（Tab 缩进请改成空格；以 @ % ` 开头的值请加引号）"),
+    ("quoted scalar, found unexpected end", "引号没有闭合"),
+    ("could not find expected ':'", "缺少冒号（应写成 “key: value”）"),
+    ("unknown escape character", "双引号里有无效的转义（反斜杠 \\ 请写成 \\\\，或改用单引号）"),
+    ("undefined alias", "引用了没有定义的锚点（*名称）"),
+    ("duplicate anchor", "锚点（&名称）重复定义"),
+    ("could not determine a constructor", "不支持的标签（以 ! 开头的写法）"),
+    ("single document", "一个文件只能有一个 YAML 文档（去掉中间的 “---” 行）"),
+    ("expected node content", "缺少值，或有多余的符号"),
+    ("unexpected end of stream", "文件意外结束（有括号或引号没有闭合）"),
+)
+
+
+def _explained(what: str) -> str:
+    """`：<the parser's complaint in Chinese>`; an unknown one in the parser's words: `（解析器提示：…）`."""
+    if any("\u4e00" <= char <= "\u9fff" for char in what):
+        return "：" + what  # already ours
+    for words, explanation in _EXPLANATIONS:
+        if words in what:
+            return "：" + explanation
+    return f"（解析器提示：{what}）"
 
 
 def _duplicate_key_problems(data: Any, shown: str) -> list[Problem]:
@@ -171,7 +205,7 @@ def _duplicate_key_problems(data: Any, shown: str) -> list[Problem]:
     while stack:
         value = stack.pop()
         if isinstance(value, LineDict):
-            problems += [Problem(shown, line, f"key '{key}' is given twice in one mapping", "each key once")
+            problems += [Problem(shown, line, f"同一组字段里 “{key}” 出现了两次", "每个字段只写一次")
                          for key, line in value.duplicate_keys]
             stack.extend(value.values())
         elif isinstance(value, list):

@@ -41,7 +41,7 @@ def test_hidden_files_are_skipped_and_order_does_not_matter(tmp_path):
 
 def test_an_unknown_asset_names_the_file_and_what_exists(tmp_path):
     found = assets.collect(theme(tmp_path, {"css/site.css": b""}))
-    with pytest.raises(SiteBuilderError, match=r"theme/static/css/missing\.css: asset not found; expected one of: css/site\.css"):
+    with pytest.raises(SiteBuilderError, match=r"theme/static/css/missing\.css：找不到这个主题文件；应为以下文件之一：css/site\.css"):
         found.url("css/missing.css")
 
 

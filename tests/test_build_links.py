@@ -23,15 +23,15 @@ def test_absolute_relative_query_fragment_and_encoded_links_resolve():
 def test_a_broken_link_names_the_file_line_and_target():
     outputs = {"index.html": b"<p>\n<a href=\"/posts/\">x</a>\n</p>\n<img\n src=\"/static/missing.png\">"}
     assert problems(outputs) == [
-        "index.html:2: broken link '/posts/': no output file posts/index.html; expected a page or file the build produces",
-        "index.html:4: broken link '/static/missing.png': no output file static/missing.png; expected a page or file the build produces",
+        "index.html:2：链接 “/posts/” 失效：构建不会生成 posts/index.html；应为构建会生成的页面或文件",
+        "index.html:4：链接 “/static/missing.png” 失效：构建不会生成 static/missing.png；应为构建会生成的页面或文件",
     ]
 
 
 def test_under_a_sub_path_links_must_carry_it():
     outputs = {"index.html": b'<a href="/sansong/posts/">ok</a><a href="/posts/">no</a>', "posts/index.html": b""}
     found = problems(outputs, "/sansong/")
-    assert len(found) == 1 and "'/posts/' leaves the site's base path /sansong/" in found[0]
+    assert len(found) == 1 and "“/posts/” 超出了网站的基础路径 /sansong/" in found[0]
 
 
 def test_loading_from_another_host_is_a_problem_but_linking_is_not():
@@ -39,7 +39,7 @@ def test_loading_from_another_host_is_a_problem_but_linking_is_not():
                              b'<script src="https://cdn.example.com/x.js"></script><link rel="stylesheet" href="//fonts.example.com/a.css">'}
     found = problems(outputs)
     assert len(found) == 2
-    assert "cdn.example.com/x.js'> loads from another host" in found[0]
+    assert "cdn.example.com/x.js'> 从其他网站加载" in found[0]
     assert "fonts.example.com" in found[1]
 
 
@@ -47,5 +47,5 @@ def test_css_url_references_resolve_relative_to_the_stylesheet():
     outputs = {"static/css/site.css": b"a{background:url('../img/a.png')}\nb{background:url(data:image/png;base64,AAA)}\nc{background:url(/static/img/none.png)}",
                "static/img/a.png": b""}
     found = problems(outputs)
-    assert found == ["static/css/site.css:3: broken link '/static/img/none.png': no output file static/img/none.png; "
-                     "expected a page or file the build produces"]
+    assert found == ["static/css/site.css:3：链接 “/static/img/none.png” 失效：构建不会生成 static/img/none.png；"
+                     "应为构建会生成的页面或文件"]

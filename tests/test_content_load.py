@@ -61,7 +61,7 @@ def test_base_url_override_sets_the_base_path():
 
 def test_bad_base_url_override_is_reported():
     _, problems = load(TREES / "minimal", base_url="sansong")
-    assert any("--base-url 'sansong'" in p.message for p in problems)
+    assert any("--base-url 的值 “sansong” 既不是网址也不是路径" in p.message for p in problems)
 
 
 def _story(root: Path, name: str, front: str, body: str = "正文。") -> None:
@@ -121,7 +121,7 @@ def test_unicode_tree_loads_chinese_names_bom_and_emoji():
 def test_missing_site_yaml_means_no_content(tmp_path):
     loaded, problems = load(tmp_path)
     assert loaded is None
-    assert str(problems[0]).endswith("site.yaml: not found; expected the content folder to hold site.yaml")
+    assert str(problems[0]).endswith("site.yaml：找不到文件；应为含有 site.yaml 的内容文件夹")
 
 
 def test_unusable_site_yaml_means_no_content_but_every_site_problem(tmp_path):
@@ -131,8 +131,8 @@ def test_unusable_site_yaml_means_no_content_but_every_site_problem(tmp_path):
         "year: 明年\ntargets:\n  star_hours: [100, 50, 600, 1000, 1500]\n  registration_rate: 90\n", encoding="utf-8")
     loaded, problems = load(root)
     assert loaded is None
-    assert [(p.line, p.message.split(":")[0]) for p in problems] == [
-        (6, "'year' is '明年'"), (8, "targets"), (9, "targets")]
+    assert [(p.line, p.message.split("：")[0]) for p in problems] == [
+        (6, "字段 year 的值为 “明年”"), (8, "targets"), (9, "targets")]
 
 
 def test_problem_paths_are_relative_to_the_working_directory(tmp_path, monkeypatch):
@@ -220,8 +220,8 @@ def test_files_with_a_near_miss_suffix_are_reported_not_ignored(tmp_path):
     (root / "stories" / "later.markdown").write_text("x\n", encoding="utf-8")
     _, problems = load(root)
     assert sorted((Path(p.path).name, p.message, p.expected) for p in problems) == [
-        ("later.markdown", "not read: the file name ends in '.markdown'", "'.md'"),
-        ("xinyuan.yml", "not read: the file name ends in '.yml'", "'.yaml'")]
+        ("later.markdown", "未读取此文件：扩展名是 “.markdown”", "扩展名 “.md”"),
+        ("xinyuan.yml", "未读取此文件：扩展名是 “.yml”", "扩展名 “.yaml”")]
 
 
 def test_images_on_team_pages_are_copied_too(tmp_path):
@@ -241,5 +241,5 @@ def test_an_image_removed_after_loading_is_a_located_error(tmp_path):
     root = copy_tree("minimal", tmp_path)
     loaded, _ = load(root)
     (root / "stories" / "images" / "cover.png").unlink()
-    with pytest.raises(ContentErrors, match="cover.png: image removed while the site was being built"):
+    with pytest.raises(ContentErrors, match="cover.png：构建过程中这张图片被删除或移走了"):
         content.copied_files(loaded)

@@ -55,7 +55,8 @@ def test_image_problems_are_located(tmp_path):
     _, problems = _story_and_problems(tmp_path, "正文\n\n![缺](images/missing.png)\n\n![外](https://x.test/a.png)\n\n"
                                       "![远](../site.yaml)")
     lines = {p.line: p.message for p in problems}
-    assert "not found" in lines[8] and "another site" in lines[10] and "not usable" in lines[12]
+    assert "找不到" in lines[8] and "在其他网站上" in lines[10] and "不可用" in lines[12]
+    assert all(lines[n].startswith("图片 “") for n in (8, 10, 12))
     assert all(p.path.endswith("stories/test-story.md") for p in problems)
 
 
@@ -64,7 +65,7 @@ def test_a_file_that_is_not_an_image_is_reported(tmp_path):
     (root / "stories" / "images" / "fake.png").write_text("not a picture")
     _write(root, "![假](images/fake.png)")
     _, problems = load(root)
-    assert [p.message for p in problems] == ["image 'images/fake.png' is not a readable image"]
+    assert [p.message for p in problems] == ["图片 “images/fake.png” 不是可读取的图片"]
 
 
 def test_front_matter_must_open_and_close(tmp_path):
@@ -73,15 +74,15 @@ def test_front_matter_must_open_and_close(tmp_path):
     (root / "stories" / "unclosed.md").write_text("---\ntitle: 标题\n正文\n", encoding="utf-8")
     _, problems = load(root)
     assert sorted((Path(p.path).name, p.line, p.message) for p in problems) == [
-        ("no-front.md", 1, "no front matter"), ("unclosed.md", 1, "front matter is not closed")]
+        ("no-front.md", 1, "缺少文件头（front matter）"), ("unclosed.md", 1, "文件头（front matter）没有结束")]
 
 
 def test_front_matter_lines_match_the_file(tmp_path):
     root = copy_tree("minimal", tmp_path)
     _write(root, "正文", front="title: 标题\ndate: 2026-04-01\nsummary: 摘要。\ntags: 教育\ndraft: 不是")
     _, problems = load(root)
-    assert [(p.line, p.message) for p in problems] == [(6, "story 'test-story': 'draft' is '不是'")]
-    assert problems[0].expected == "true or false"
+    assert [(p.line, p.message) for p in problems] == [(6, "典型案例 test-story：字段 draft 的值为 “不是”")]
+    assert problems[0].expected == "true 或 false"
 
 
 def test_percent_encoded_and_chinese_image_names_resolve():
@@ -97,7 +98,7 @@ def test_story_file_name_must_be_a_slug(tmp_path):
     (root / "stories" / "灯光.md").write_text("---\ntitle: 标题\ndate: 2026-04-01\nsummary: 摘要。\n---\n", encoding="utf-8")
     _, problems = load(root)
     assert [p.message for p in problems] == [
-        "story '灯光': file name '灯光.md' is not a slug (it becomes the story's address)"]
+        "典型案例 灯光：文件名 “灯光.md” 不合要求（文件名会成为这篇案例的网址）"]
 
 
 def test_windows_line_endings(tmp_path):
@@ -105,7 +106,7 @@ def test_windows_line_endings(tmp_path):
     text = "---\r\ntitle: 标题\r\ndate: 2026-04-01\r\nsummary: 摘要。\r\ndraft: maybe\r\n---\r\n第一段\r\n\r\n[甲](/teams/)\r\n"
     (root / "stories" / "crlf.md").write_bytes(text.encode("utf-8"))
     loaded, problems = load(root, drafts=True)
-    assert [(p.line, p.message) for p in problems] == [(5, "story 'crlf': 'draft' is 'maybe'")]
+    assert [(p.line, p.message) for p in problems] == [(5, "典型案例 crlf：字段 draft 的值为 “maybe”")]
     assert loaded.stories["crlf"].links == (("/teams/", 9),)
     assert "\r" not in loaded.stories["crlf"].body_html
 

@@ -47,20 +47,20 @@ def test_syntax_error_is_a_problem_at_its_line():
     assert data is None and len(problems) == 1
     problem = problems[0]
     assert problem.path == "content/site.yaml" and problem.line == 3
-    assert str(problem).startswith("content/site.yaml:3: YAML syntax error")
-    assert "expected well-formed YAML" in str(problem)
+    assert str(problem).startswith("content/site.yaml:3：YAML 语法错误：方括号 [ ] 没有闭合")
+    assert "；应为格式正确的 YAML" in str(problem)
 
 
 def test_a_key_given_twice_is_reported():
     _, problems = parse("- id: a\n  name: x\n  name: y\n", "c.yaml")
-    assert [(p.line, p.message) for p in problems] == [(3, "key 'name' is given twice in one mapping")]
+    assert [(p.line, p.message) for p in problems] == [(3, "同一组字段里 “name” 出现了两次")]
 
 
 def test_unreadable_file(tmp_path):
     path = tmp_path / "x.yaml"
     path.write_bytes(b"name: \xff\xfe\n")
     data, problems = yamlload.load(path, "x.yaml")
-    assert data is None and "UTF-8" in str(problems[0])
+    assert data is None and str(problems[0]) == "x.yaml：不是 UTF-8 编码的文本；应为 UTF-8 编码的文件"
 
 
 def test_merge_keys_may_be_overridden_without_a_duplicate_problem():

@@ -115,7 +115,7 @@ def test_decide_csv_applies_all_or_nothing(filled, capsys, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text(f"record_id,decision,by,note\n{ids['wrong']['id']},确认,张书记,\n{ids['fixed']['id']},maybe,,\n", "utf-8")
     status, _, err = ledger(capsys, data, "decide", str(bad))
-    assert status == 1 and f"{bad}:3: decision 'maybe'" in err
+    assert status == 1 and f"{bad}:3：decision 'maybe'" in err
     assert kit.ledger(data).execute("SELECT count(*) FROM decisions").fetchone()[0] == 0
     good = tmp_path / "good.csv"
     good.write_text(f"record_id,decision,by,note\n{ids['wrong']['id']},确认,张书记,现场核实\n{ids['fixed']['id']},退回,张书记,未到场\n", "utf-8-sig")

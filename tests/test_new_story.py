@@ -40,16 +40,16 @@ def test_new_story_never_overwrites(tmp_path):
     root = copy_tree("minimal", tmp_path)
     path = new_story(root, "周末门诊", DAY)
     path.write_text("edited", encoding="utf-8")
-    with pytest.raises(SiteBuilderError, match="already exists"):
+    with pytest.raises(SiteBuilderError, match="文件已存在"):
         new_story(root, "周末门诊", DAY)
     assert path.read_text(encoding="utf-8") == "edited"
 
 
 def test_new_story_needs_a_content_folder_and_a_title(tmp_path):
-    with pytest.raises(UsageError, match="not a content folder"):
+    with pytest.raises(UsageError, match="不是内容文件夹"):
         new_story(tmp_path, "周末门诊", DAY)
     root = copy_tree("minimal", tmp_path)
-    with pytest.raises(UsageError, match="title is empty"):
+    with pytest.raises(UsageError, match="标题为空"):
         new_story(root, "  ", DAY)
 
 
@@ -66,7 +66,7 @@ def test_command_prints_the_path_and_refuses_a_second_time(tmp_path):
     assert (tmp_path / "content/stories/2026-05-20-sanguan.md").is_file()
     again = _cli(tmp_path, "story", "三官一律进社区", "--slug", "sanguan", "--today", "2026-05-20")
     assert again.returncode == 1 and "Traceback" not in again.stderr
-    assert again.stderr.startswith("content/stories/2026-05-20-sanguan.md: already exists")
+    assert again.stderr.startswith("content/stories/2026-05-20-sanguan.md：文件已存在")
 
 
 def test_command_uses_content_option_and_has_help(tmp_path):
@@ -83,4 +83,4 @@ def test_publishing_a_scaffold_without_writing_a_summary_is_refused(tmp_path):
     path.write_text(path.read_text(encoding="utf-8").replace("draft: true", "draft: false"), encoding="utf-8")
     problems = all_problems(root)
     assert [(p.line, p.message) for p in problems] == [
-        (4, f"story '{path.stem}': the summary is still the placeholder from `site-builder new story`")]
+        (4, f"典型案例 {path.stem}：摘要（summary）还是 `site-builder new story` 生成的占位文字")]

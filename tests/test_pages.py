@@ -208,6 +208,7 @@ def test_a_misspelt_variable_names_the_template_and_line(tmp_path):
         render.render_all(pages.collect(content, None, TODAY), content, theme, assets.collect(theme), TODAY)
     message = str(caught.value)
     assert "theme/templates/community.html:" in message and "nmae" in message and "Traceback" not in message
+    assert "模板用到了没有定义的变量或属性" in message
 
 
 def test_rendering_in_worker_processes_gives_the_same_bytes():
@@ -228,7 +229,7 @@ def test_link_check_in_worker_processes_finds_the_same_problems(built):
     names = frozenset(outputs) - {"posts/index.html"}
     setting = render.setting_for(content, THEME, assets.collect(THEME), TODAY, FIGURES, names)
     serial = [p for r in render.render_pages(setting, all_pages) for p in r.problems]
-    assert serial and all("'/posts/'" in p.message for p in serial)
+    assert serial and all("“/posts/”" in p.message for p in serial)
     with Pool(2) as pool:
         parallel = [p for r in pool.map(render.render_pages, all_pages, setting) for p in r.problems]
     assert parallel == serial

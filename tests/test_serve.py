@@ -117,10 +117,11 @@ def test_requests_outside_the_base_path_redirect_to_it(tmp_path):
 
 
 def test_a_failed_build_shows_the_errors_on_pages_but_keeps_assets(tmp_path):
-    state = dev.State(site_dir=tmp_path, error="content/site.yaml:3: bad <year>; expected 2026")
+    state = dev.State(site_dir=tmp_path, error="content/site.yaml:3：字段 year 的值为 “<明年>”；应为不小于 2000 的整数")
     (tmp_path / "site.css").write_text("body{}")
     status, _, body = dev.respond(state, "/anything/")
-    assert status.startswith("500") and b"content/site.yaml:3: bad &lt;year&gt;" in body
+    assert status.startswith("500") and "<h1>构建失败</h1>".encode() in body
+    assert "content/site.yaml:3：字段 year 的值为 “&lt;明年&gt;”；应为不小于 2000 的整数".encode() in body
     assert dev.respond(state, "/site.css")[0] == "200 OK"
 
 
@@ -142,7 +143,7 @@ def test_a_taken_port_is_reported_before_building(tmp_path):
         result = subprocess.run([sys.executable, "-m", "site_builder", "serve", "--content", str(ROOT / "content"),
                                  "--port", str(port)], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
-    assert f"--port {port}: cannot listen" in result.stderr and "Traceback" not in result.stderr
+    assert f"--port {port}：无法在 127.0.0.1:{port} 上监听" in result.stderr and "Traceback" not in result.stderr
     assert "built" not in result.stderr
 
 

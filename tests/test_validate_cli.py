@@ -12,7 +12,7 @@ import pytest
 
 from content_trees import copy_tree
 
-LOCATED = re.compile(r"^content/[^:]+:\d+: .+; expected .+$")
+LOCATED = re.compile(r"^content/[^:：]+:\d+：.+；应为.+$")
 
 
 def run(cwd: Path, *args: str) -> subprocess.CompletedProcess:
@@ -33,7 +33,7 @@ def test_check_lists_every_problem_and_writes_nothing(tmp_path, tree, count):
     assert result.returncode == 1
     assert "Traceback" not in result.stderr and result.stdout == ""
     lines = result.stderr.strip().splitlines()
-    assert lines[-1] == f"{count} error{'s' if count > 1 else ''}; nothing was written."
+    assert lines[-1] == f"共 {count} 处问题，未写入任何文件。"
     assert len(lines) == count + 1 and all(LOCATED.match(line) for line in lines[:-1]), lines
     assert files_under(tmp_path) == before
 
@@ -42,7 +42,7 @@ def test_build_refuses_to_write_a_broken_site(tmp_path):
     copy_tree("several-mistakes", tmp_path)
     result = run(tmp_path, "build", "--out", "out")
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert result.stderr.strip().endswith("7 errors; nothing was written.")
+    assert result.stderr.strip().endswith("共 7 处问题，未写入任何文件。")
     assert not (tmp_path / "out").exists() and not (tmp_path / "build").exists()
 
 
@@ -52,7 +52,7 @@ def test_build_keeps_an_existing_site_when_the_new_one_is_broken(tmp_path):
     before = {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()}
     (root / "communities.yaml").write_text("- id: [broken\n", encoding="utf-8")
     result = run(tmp_path, "build", "--out", "out")
-    assert result.returncode == 1 and "content/communities.yaml:1: YAML syntax error" in result.stderr
+    assert result.returncode == 1 and "content/communities.yaml:1：YAML 语法错误" in result.stderr
     assert {p: p.read_bytes() for p in (tmp_path / "out").rglob("*") if p.is_file()} == before
 
 
@@ -61,7 +61,7 @@ def test_check_passes_on_the_minimal_tree(tmp_path):
     before = files_under(tmp_path)
     result = run(tmp_path, "check")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("content is valid")
+    assert result.stdout.startswith("内容检查通过")
     assert files_under(tmp_path) == before
 
 

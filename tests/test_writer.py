@@ -30,7 +30,7 @@ def test_second_build_replaces_the_first_and_leaves_no_temporary_folders(tmp_pat
 
 @pytest.mark.parametrize("name", ["../outside.html", "/etc/passwd", "a/../../x", "a//b", "", "a\\..\\b", writer.MARKER])
 def test_refuses_names_that_escape_the_folder(tmp_path, name):
-    with pytest.raises(SiteBuilderError, match="escapes the site folder"):
+    with pytest.raises(SiteBuilderError, match="输出路径超出了网站文件夹"):
         writer.write(tmp_path / "site", {"index.html": b"x", name: b"x"})
     assert not (tmp_path / "outside.html").exists() and not (tmp_path / "site").exists()
 
@@ -39,7 +39,7 @@ def test_refuses_to_replace_a_folder_it_did_not_write(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
     (home / "thesis.docx").write_bytes(b"years of work")
-    with pytest.raises(SiteBuilderError, match="not written by site-builder"):
+    with pytest.raises(SiteBuilderError, match="不是 site-builder 写的"):
         writer.write(home, {"index.html": b"x"})
     assert (home / "thesis.docx").read_bytes() == b"years of work"
 
@@ -49,7 +49,7 @@ def test_refuses_the_home_folder_and_a_file(tmp_path, monkeypatch):
     with pytest.raises(SiteBuilderError):
         writer.write(tmp_path, {"index.html": b"x"})
     (tmp_path / "file").write_text("x")
-    with pytest.raises(SiteBuilderError, match="is a file"):
+    with pytest.raises(SiteBuilderError, match="输出位置是一个文件"):
         writer.write(tmp_path / "file", {"index.html": b"x"})
 
 

@@ -12,5 +12,5 @@ def add_arguments(p) -> None:
 
 def run(args) -> int:
     count = check(options_from(args))
-    print(f"content is valid ({count} files would be written)")
+    print(f"内容检查通过（构建时将写出 {count} 个文件）")
     return 0

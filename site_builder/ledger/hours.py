@@ -12,6 +12,8 @@ import datetime as dt
 import functools
 from dataclasses import dataclass
 
+from site_builder import rules
+
 
 @dataclass(frozen=True)
 class Credit:
@@ -26,15 +28,17 @@ def parse_time(text: str) -> dt.datetime:
 
 
 def credit(checked_in_at: str, checked_out_at: str | None, planned: float) -> Credit:
-    """Hours to credit for one check-in; raises ValueError when check-out precedes check-in."""
+    """Hours to credit for one check-in (rules.credited_hours); raises ValueError when check-out
+    precedes check-in."""
     if not checked_out_at:
-        return Credit(round(planned, 2), {"missing_checkout": f"未签退，按计划时长 {planned:g} 小时计"})
-    spent = (parse_time(checked_out_at) - parse_time(checked_in_at)).total_seconds() / 3600
-    if spent < 0:
+        return Credit(rules.credited_hours(None, planned), {"missing_checkout": f"未签退，按计划时长 {planned:g} 小时计"})
+    spent_ms = (parse_time(checked_out_at) - parse_time(checked_in_at)) // dt.timedelta(milliseconds=1)
+    if spent_ms < 0:
         raise ValueError("签退时间早于签到时间")
-    if spent > planned:
-        return Credit(round(planned, 2), {"capped": f"实际 {spent:.1f} 小时，按计划时长 {planned:g} 小时封顶"})
-    return Credit(round(spent, 2), {})
+    hours = rules.credited_hours(spent_ms, planned)
+    if spent_ms > planned * rules.HOUR_MS:
+        return Credit(hours, {"capped": f"实际 {spent_ms / rules.HOUR_MS:.1f} 小时，按计划时长 {planned:g} 小时封顶"})
+    return Credit(hours, {})
 
 
 def working_days_between(start: dt.date, end: dt.date) -> int:

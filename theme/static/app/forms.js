@@ -27,6 +27,9 @@
       catalogueLoading = fetch(url, {credentials: 'same-origin'}).then(function (response) {
         if (!response.ok) throw new Error('catalogue HTTP ' + response.status);
         return response.json();
+      }).then(function (catalogue) {
+        S.rules.use(catalogue);  // the programme's rules as this site states them
+        return catalogue;
       });
     }
     return catalogueLoading;
@@ -112,7 +115,7 @@
   }
 
   function normaliseCard(input) {
-    input.value = input.value.trim().toUpperCase().replace(/[—–_\s]/g, '-').replace(/^D(\d{2})(\d{4})$/, 'D$1-$2');
+    input.value = S.rules.normaliseCard(input.value).replace(/_/g, '-').replace(/^D(\d{2})(\d{4})$/, 'D$1-$2');
   }
 
   /* ---- the remembered profile: card number and name ---- */

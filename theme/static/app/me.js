@@ -7,7 +7,6 @@
   const F = S.forms;
   const REMIND_AFTER_DAYS = 3;
   const EMPTY_CATALOGUE = {year: null, targets: {}, communities: [], activities: []};
-  const TYPES = {registration: '报到登记', claim: '认领岗位与服务承诺', checkin: '签到签退', diary: '民情日记', evaluation: '民主测评'};
 
   function when(iso) { return iso ? iso.slice(0, 16).replace('T', ' ') : ''; }
 
@@ -34,7 +33,7 @@
     const item = F.text('li', undefined, 'card record');
     item.dataset.recordId = r.id;
     item.dataset.exported = entry.exported_at ? 'true' : 'false';
-    item.append(F.text('h3', TYPES[r.type] || r.type), F.text('p', summaryOf(r, labels)),
+    item.append(F.text('h3', S.rules.typeName(r.type)), F.text('p', summaryOf(r, labels)),
       F.text('p', '报到卡 ' + r.card + ' · 保存于 ' + when(r.created_at), 'meta'));
     const state = entry.exported_at ? '已导出（' + when(entry.exported_at) + '）' : '未导出';
     item.append(F.text('p', state + (replaced ? ' · 已被后来的记录更正' : '') + (r.replaces ? ' · 更正先前记录' : ''),

@@ -5,7 +5,6 @@
 
   const S = root.Sansong;
   const SCHEMA = 1;
-  const CARD = /^D[0-9]{2}-[0-9]{4}$/;
   const HOUR = 3600 * 1000;
 
   function newRecord(type, card, fields) {
@@ -41,13 +40,12 @@
     });
   }
 
-  // Hours of one check-in: check-in to check-out capped at the planned hours; planned hours (预计) without a check-out.
+  // Hours of one check-in (rules.js: the ledger's rule); without a check-out the planned hours, estimated (预计).
   function hoursOf(record, activity) {
     const planned = activity ? activity.hours : 0;
-    if (!record.checked_out_at) return {hours: planned, estimated: true};
-    const spent = (Date.parse(record.checked_out_at) - Date.parse(record.checked_in_at)) / HOUR;
-    const hours = Math.max(0, planned ? Math.min(spent, planned) : spent);
-    return {hours: Math.round(hours * 10) / 10, estimated: false};
+    if (!record.checked_out_at) return {hours: S.rules.creditedHours(null, planned), estimated: true};
+    const spent = Date.parse(record.checked_out_at) - Date.parse(record.checked_in_at);
+    return {hours: S.rules.creditedHours(spent, planned), estimated: false};
   }
 
   function activityById(catalogue) {
@@ -70,7 +68,7 @@
     const total = rows.reduce(function (sum, row) { return sum + row.hours; }, 0);
     const estimated = rows.some(function (row) { return row.estimated; });
     return {year: catalogue.year, target: catalogue.targets.activities_per_member, rows: rows,
-            count: rows.length, hours: Math.round(total * 10) / 10, estimated: estimated};
+            count: rows.length, hours: Math.round(total * 100) / 100, estimated: estimated};
   }
 
   function unexported(entries) { return entries.filter(function (e) { return !e.exported_at; }); }
@@ -84,7 +82,7 @@
   }
 
   root.Sansong.records = {
-    SCHEMA: SCHEMA, CARD: CARD, newRecord: newRecord, effective: effective, checkins: checkins,
+    SCHEMA: SCHEMA, newRecord: newRecord, effective: effective, checkins: checkins,
     openCheckins: openCheckins, findCheckin: findCheckin, checkOut: checkOut, hoursOf: hoursOf,
     activityById: activityById, yearSummary: yearSummary, unexported: unexported, daysWaiting: daysWaiting,
   };

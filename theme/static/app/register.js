@@ -24,17 +24,17 @@
   function check(form) {
     const card = F.value(form, 'card');
     const department = F.value(form, 'department');
-    if (S.records.CARD.test(card) && department && card.slice(0, 3) !== department) {
-      return {'reg-department': '报到卡编号以 ' + card.slice(0, 3) + ' 开头，与所选单位不一致，请核对。'};
+    if (S.rules.isCard(card) && department && S.rules.departmentOf(card) !== department) {
+      return {'reg-department': '报到卡编号以 ' + S.rules.departmentOf(card) + ' 开头，与所选单位不一致，请核对。'};
     }
     return {};
   }
 
   function guessDepartment(form) {
-    const card = F.value(form, 'card').toUpperCase();
+    const card = S.rules.normaliseCard(F.value(form, 'card'));
     const select = form.elements.department;
-    if (!select.value && S.records.CARD.test(card)) {
-      const option = Array.from(select.options).find(function (o) { return o.value === card.slice(0, 3); });
+    if (!select.value && S.rules.isCard(card)) {
+      const option = Array.from(select.options).find(function (o) { return o.value === S.rules.departmentOf(card); });
       if (option) select.value = option.value;
     }
   }
