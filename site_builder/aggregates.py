@@ -16,9 +16,9 @@ from site_builder import rules
 from site_builder.ledger import snapshot as ledger_snapshot
 from site_builder.ledger.snapshot import CheckIn
 from site_builder.model import Content
-from site_builder.reports import facts as year_facts
-from site_builder.reports import stars
-from site_builder.reports.facts import MemberFacts, YearFacts
+from site_builder import facts as year_facts
+from site_builder.facts import stars
+from site_builder.facts import MemberFacts, YearFacts
 
 
 def public_figures(content: Content, ledger: Path, today: dt.date) -> dict | None:

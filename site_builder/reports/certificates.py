@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import dataclass
 
 from site_builder.reports.context import ReportContext
-from site_builder.reports.facts import MemberFacts
+from site_builder.facts import MemberFacts
 
 
 @dataclass(frozen=True)

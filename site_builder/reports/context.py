@@ -13,8 +13,8 @@ from site_builder.ledger.roster import Member as RosterMember
 from site_builder.ledger.snapshot import Snapshot
 from site_builder.ledger.summary import flag_name
 from site_builder.model import Content
-from site_builder.reports import stars
-from site_builder.reports.facts import MemberFacts, YearFacts, department_of, year_facts
+from site_builder.facts import stars
+from site_builder.facts import MemberFacts, YearFacts, department_of, year_facts
 
 TYPE_NAMES = {"registration": "报到", "claim": "认领与承诺", "checkin": "签到签退", "diary": "民情日记",
               "evaluation": "民主测评"}

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from site_builder.ledger.snapshot import Record
 from site_builder.reports.context import ReportContext
-from site_builder.reports.facts import MemberFacts
+from site_builder.facts import MemberFacts
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from site_builder.reports import evaluation, stars
+from site_builder.facts import stars
+from site_builder.reports import evaluation
 from site_builder.reports.context import ReportContext
-from site_builder.reports.facts import MemberFacts
+from site_builder.facts import MemberFacts
 from site_builder.reports.sheets import Table
 
 COLUMNS = ("报到卡编号", "姓名", "部门", "党支部", "报到社区", "报到日期", "是否按期报到", "认领岗位", "服务承诺",

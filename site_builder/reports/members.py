@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from site_builder.reports import stars
+from site_builder.facts import stars
 from site_builder.reports.context import ReportContext
-from site_builder.reports.facts import MemberFacts
+from site_builder.facts import MemberFacts
 from site_builder.reports.sheets import Table
 
 DEFAULT_ACTIVITY_HOURS = 3.0  # used only when no activity of the year has planned hours

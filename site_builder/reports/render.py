@@ -7,7 +7,7 @@ from pathlib import Path
 
 import jinja2
 
-from site_builder.reports import stars
+from site_builder.facts import stars
 
 THEME = Path(__file__).resolve().parents[2] / "theme" / "reports"
 

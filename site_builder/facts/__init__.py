@@ -1,4 +1,6 @@
-"""Per-member facts for one programme year, from a ledger snapshot: the basis of every figure.
+"""Per-member facts for one programme year, from a ledger snapshot: the basis of every figure, public
+(aggregates.py: anonymous counts on the site) and private (reports/). Both take them from here, so the
+public site depends on nothing in reports/.
 
 Rules (docs/reports.md says them in full):
 - a member's department is the prefix of the 报到卡 number (D03-0042 -> D03), the department that issued it;
@@ -16,9 +18,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from site_builder import rules
+from site_builder.facts import stars
 from site_builder.ledger.snapshot import CheckIn, Record, Snapshot
 from site_builder.model import Content
-from site_builder.reports import stars
 
 
 @dataclass
@@ -70,8 +73,7 @@ class YearFacts:
         return [m for m in self.members.values() if m.reported_by(day)]
 
 
-def department_of(card: str) -> str:
-    return card.split("-", 1)[0]
+department_of = rules.department_of  # the department that issued a card (site_builder/rules.py)
 
 
 def in_year(record: Record, snapshot: Snapshot, year: int, today: dt.date) -> bool:
