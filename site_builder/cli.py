@@ -1,8 +1,10 @@
 """Command line: parses arguments and hands them to one command module. No work is done here.
 
 Each command lives in site_builder/commands/<name>.py and exposes HELP (one Chinese-free line for
---help), add_arguments(parser) and run(args) -> exit status. Errors of the project's own kind
-(SiteBuilderError) are printed without a traceback and exit with status 1.
+--help), add_arguments(parser) and run(args) -> exit status. Every command runs inside
+site_builder.guard.protect(): errors of the project's own kind (SiteBuilderError) are printed without a
+traceback and exit with status 1; an OSError or any unexpected exception becomes one Chinese line (the
+traceback goes to data/logs/site-builder.log), exit 1; Ctrl+C exits 130.
 """
 
 from __future__ import annotations
@@ -11,8 +13,7 @@ import argparse
 import importlib
 import sys
 
-from site_builder import __version__
-from site_builder.errors import SiteBuilderError
+from site_builder import __version__, guard
 
 # name -> module under site_builder.commands; order is the order of `site-builder --help`.
 COMMANDS = ["build", "serve", "check", "new", "ingest", "codes", "ledger", "report"]
@@ -50,14 +51,14 @@ def chosen(argv: list[str]) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    args = parser(chosen(argv)).parse_args(argv)
-    try:
-        return int(args.run(args) or 0)
-    except SiteBuilderError as error:
-        print(str(error), file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
+    return guard.protect(argv, _run)
+
+
+def _run(run: guard.Run) -> int:
+    args = parser(chosen(run.argv)).parse_args(run.argv)
+    run.args = args
+    guard.crash_hook()
+    return int(args.run(args) or 0)
 
 
 if __name__ == "__main__":

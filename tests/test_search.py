@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import time
 
 import pytest
 
@@ -131,18 +130,14 @@ def test_a_new_story_renames_few_pieces():
 def many():
     content = with_stories(10_000)
     memo: dict = {}
-    started = time.perf_counter()
     files = search.outputs(content, TODAY, memo)
-    cold = time.perf_counter() - started
-    started = time.perf_counter()
-    assert search.outputs(content, TODAY, memo) == files
-    warm = time.perf_counter() - started
-    return files, cold, warm
+    assert search.outputs(content, TODAY, memo) == files  # the memo gives the same bytes (its speed: benchmarks/)
+    return files
 
 
 @pytest.mark.parametrize("query", ["报到", "服务", "五点半课堂", "点半", "社", "YG-ZC-01", "第9999篇", "阳光社区", "没有这个词"])
 def test_one_query_downloads_little_at_10000_stories(many, query):
-    files, _, _ = many
+    files = many
     results, total, fetched = search.run_query(files, query)
     assert sum(len(files[p]) for p in fetched) <= QUERY_BUDGET
     if query != "没有这个词":
@@ -154,15 +149,7 @@ def test_one_query_downloads_little_at_10000_stories(many, query):
 
 
 def test_pieces_stay_small_at_10000_stories(many):
-    files, _, _ = many
+    files = many
     assert len(files[search.MANIFEST]) <= 16_000
     assert max(len(v) for k, v in files.items() if k.startswith(search.SHARD_DIR)) <= 32_000
     assert max(len(v) for k, v in files.items() if k.startswith(search.FRAGMENT_DIR)) <= 8_000
-
-
-def test_index_is_quick_at_10000_stories(many):
-    _, cold, warm = many
-    # Measured on the project's 2-core machine: about 0.8 s cold and 0.15 s with the memo (docs/design.md);
-    # the bounds leave room for a busy machine and a parallel test run.
-    assert cold < 4.0
-    assert warm < 1.0

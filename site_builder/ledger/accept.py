@@ -75,7 +75,7 @@ def offer(conn: sqlite3.Connection, record: dict, file_sha: str, device: str | N
     reasons = semantic.problems(record, settings.catalogue) + _replaces_problems(conn, record)
     if reasons:
         return Outcome(REJECTED, record["id"], reasons)
-    flags = record_flags(record, settings)
+    flags = record_flags(record, settings, body)
     _insert(conn, record, body, digest, file_sha, device, settings, flags)
     return Outcome(ACCEPTED, record["id"], flags=flags)
 
@@ -96,9 +96,15 @@ def _replaces_problems(conn: sqlite3.Connection, record: dict) -> list[str]:
     return []
 
 
-def record_flags(record: dict, settings: Settings) -> dict[str, str]:
-    """Flags every accepted record may carry (check-in and correction flags are added when stored)."""
+TEXT_CLEANED = "text_cleaned"
+
+
+def record_flags(record: dict, settings: Settings, body: str = "") -> dict[str, str]:
+    """Flags every accepted record may carry (check-in and correction flags are added when stored); body is
+    the record's canonical JSON, where a U+FFFD shows text that was cleaned (formats.text_checked)."""
     flags: dict[str, str] = {}
+    if "\ufffd" in body:
+        flags[TEXT_CLEANED] = "文字中有控制字符或残缺字符（或原本就有 �），已显示为 �，请核对原文"
     if settings.roster is not None and record["card"] not in settings.roster:
         flags["unknown_card"] = f"报到卡号 {record['card']} 不在花名册中"
     if record["type"] == "evaluation" and record.get("important"):

@@ -39,14 +39,57 @@ def keep_file(folder: Path, digest: str, source: Path) -> Path:
     if path.exists() and path.stat().st_size == size:
         return path
     tmp = _temporary(path)
-    with open(source, "rb") as src, open(tmp, "wb") as dst:
-        for block in iter(lambda: src.read(CHUNK), b""):
-            dst.write(block)
-        dst.flush()
-        os.fsync(dst.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(source, "rb") as src, open(tmp, "wb") as dst:
+            for block in iter(lambda: src.read(CHUNK), b""):
+                dst.write(block)
+            dst.flush()
+            os.fsync(dst.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     _fsync_folder(path.parent)
     return path
+
+
+class SourceError(Exception):
+    """The file being kept could not be read (it vanished, or reading it failed); `cause` is the OSError."""
+
+    def __init__(self, cause: OSError):
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+def keep_stream(folder: Path, source: Path) -> tuple[str, Path]:
+    """Copy source into folder in chunks while hashing it, then name the copy <sha256><ext>: one read,
+    never the whole file in memory. Returns (sha256, the kept copy). SourceError when reading source
+    fails (nothing is left behind); an OSError of the folder itself propagates."""
+    folder = Path(folder)
+    tmp = _temporary(folder / f"incoming{suffix(source.name)}")
+    digest = hashlib.sha256()
+    try:
+        try:
+            src = open(source, "rb")
+        except OSError as error:
+            raise SourceError(error) from None
+        with src, open(tmp, "wb") as dst:
+            while True:
+                try:
+                    block = src.read(CHUNK)
+                except OSError as error:
+                    raise SourceError(error) from None
+                if not block:
+                    break
+                digest.update(block)
+                dst.write(block)
+            dst.flush()
+            os.fsync(dst.fileno())
+        path = folder / f"{digest.hexdigest()}{suffix(source.name)}"
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _fsync_folder(folder)
+    return digest.hexdigest(), path
 
 
 def _temporary(path: Path) -> Path:
@@ -65,11 +108,14 @@ def _fsync_folder(folder: Path) -> None:
 
 def atomic_write(path: Path, data: bytes) -> None:
     tmp = _temporary(path)
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)  # only left when writing failed (a full disk): no stray *.tmp
     _fsync_folder(path.parent)
 
 

@@ -23,6 +23,7 @@ from typing import Callable, Iterator
 
 from site_builder.ledger import accept, semantic
 from site_builder.ledger.accept import ACCEPTED, CONFLICT, KNOWN, REJECTED, Outcome, Settings
+from site_builder.safetext import printable
 
 BATCH = 500  # records per batch, and at most this many ids in one `IN (...)`
 
@@ -117,7 +118,7 @@ class Offering:
         reasons = semantic.problems(record, self.settings.catalogue)
         if reasons:
             return Outcome(REJECTED, record["id"], reasons)
-        flags = accept.record_flags(record, self.settings)
+        flags = accept.record_flags(record, self.settings, body)
         self.waiting.records.append(accept.record_row(record, body, digest, self.file_sha, self.device, self.settings.now))
         if record["type"] == "checkin":
             row, checkin_flags = accept.checkin_row(record, self.settings)
@@ -146,4 +147,8 @@ class Offering:
 
 
 def _id_of(record: object) -> str | None:
-    return record.get("id") if isinstance(record, dict) and isinstance(record.get("id"), str) else None
+    """The record's id when it is a string, as it may be shown and stored (safetext.printable: a rejected
+    record's id may hold anything)."""
+    if isinstance(record, dict) and isinstance(record.get("id"), str):
+        return printable(record["id"])
+    return None

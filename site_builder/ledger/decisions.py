@@ -15,7 +15,7 @@ from pathlib import Path
 
 from site_builder.errors import ContentErrors, Problem
 from site_builder.ledger.db import transaction
-from site_builder.ledger.roster import decode
+from site_builder.ledger.roster import table_error, table_text
 
 WORDS = {"confirmed": "confirmed", "confirm": "confirmed", "确认": "confirmed", "通过": "confirmed",
          "rejected": "rejected", "reject": "rejected", "退回": "rejected", "不予认定": "rejected"}
@@ -58,7 +58,14 @@ def apply(conn: sqlite3.Connection, wanted: list[tuple[Decision, str, int | None
 
 def from_csv(path: Path) -> list[tuple[Decision, str, int | None]]:
     """Read a confirmation CSV; every problem is reported at once, located by line."""
-    rows = csv.DictReader(io.StringIO(decode(Path(path).read_bytes())))
+    rows = csv.DictReader(io.StringIO(table_text(path, "确认表", "record_id,decision,by,note")))
+    try:
+        return _decisions(path, rows)
+    except csv.Error as error:
+        raise table_error(path, rows, error, "确认表", "record_id,decision,by,note") from None
+
+
+def _decisions(path: Path, rows: csv.DictReader) -> list[tuple[Decision, str, int | None]]:
     header = [h.strip() for h in rows.fieldnames or []]
     missing = [c for c in COLUMNS if c not in header]
     if missing:

@@ -8,6 +8,13 @@ never stops the others).
 
 Memory: files are found by a generator (sorted folder by folder) and handled one at a time; only the
 file in hand is held, and ingest_each() yields each file's report so the caller keeps only totals.
+
+Calm under bad input: nothing about one file stops the others. A folder that cannot be listed, a symbolic
+link or a special file in a folder, a file that vanished or cannot be read: reported as `unreadable`
+(there are no bytes to keep). Any unexpected error while one file is handled rolls its transaction back,
+is logged (data/logs/site-builder.log) and quarantines the file in a transaction of its own. Only a
+failure of the ledger or of the data folder itself (OSError, sqlite3 errors other than integrity) stops
+the run, for the top-level guard to report. Names are shown and stored through safetext.printable.
 """
 
 from __future__ import annotations
@@ -16,15 +23,18 @@ import contextlib
 import gc
 import os
 import sqlite3
+import stat
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from site_builder import guard
 from site_builder.errors import UsageError, rel
 from site_builder.ledger import accept, archive, batch, db, evaluation_csv, formats
 from site_builder.ledger.db import transaction
 from site_builder.ledger.formats import Export, Unreadable
+from site_builder.safetext import printable
 
 OnRecords = Callable[[int], None]  # told how many more records of the current file were offered
 
@@ -42,8 +52,8 @@ class Rejection:
 @dataclass
 class FileReport:
     name: str
-    sha256: str
-    status: str  # ingested | quarantined | seen (the same bytes were ingested or quarantined before)
+    sha256: str  # "" for an unreadable file
+    status: str  # ingested | quarantined | seen (the same bytes were ingested or quarantined before) | unreadable
     reason: str | None = None
     accepted: int = 0
     known: int = 0
@@ -57,20 +67,33 @@ class FileReport:
     @property
     def needs_attention(self) -> bool:
         flagged = any(flag not in NO_ATTENTION for flag in self.flags)
-        return self.status == "quarantined" or self.rejected > 0 or self.conflicting > 0 or flagged
+        return self.status in ("quarantined", "unreadable") or self.rejected > 0 or self.conflicting > 0 or flagged
 
 
-def collect(paths: list[Path]) -> Iterator[Path]:
+@dataclass(frozen=True)
+class Unreachable:
+    """Something found while listing that cannot be ingested: a folder that cannot be read, a symbolic
+    link, a special file. ingest_each() reports it (status unreadable) among the files, in order."""
+
+    path: Path
+    reason: str
+
+
+Found = Path | Unreachable  # what collect() yields
+
+
+def collect(paths: list[Path]) -> Iterator[Found]:
     """Files to ingest: files as given, and *.json / *.csv found in folders (recursively, hidden files and
-    folders skipped), in sorted order. Every path is checked before the first file is returned."""
+    folders skipped), in sorted order. Every path is checked before the first file is returned. In
+    folders, symbolic links are not followed and are reported, like folders that cannot be read."""
     paths = [Path(p) for p in paths]
     for path in paths:
         if not (path.is_dir() or path.is_file()):
-            raise UsageError(f"{path}: no such file or folder; expected export files (*.json) or a folder of them")
+            raise UsageError(f"{printable(path)}: no such file or folder; expected export files (*.json) or a folder of them")
     return _walk_all(paths)
 
 
-def _walk_all(paths: list[Path]) -> Iterator[Path]:
+def _walk_all(paths: list[Path]) -> Iterator[Found]:
     for path in paths:
         if path.is_dir():
             yield from _walk(path)
@@ -78,20 +101,42 @@ def _walk_all(paths: list[Path]) -> Iterator[Path]:
             yield path
 
 
-def _walk(folder: Path) -> Iterator[Path]:
+def _walk(folder: Path) -> Iterator[Found]:
     """Depth first, each folder's entries sorted by name: the order of sorted(folder.rglob("*"))."""
     try:
         with os.scandir(folder) as entries:
-            found = sorted((entry.name, entry.is_dir(follow_symlinks=False)) for entry in entries
-                           if not entry.name.startswith("."))
+            found = sorted((entry.name, _kind(entry)) for entry in entries if not entry.name.startswith("."))
     except OSError as error:
-        raise UsageError(f"{folder}: cannot read the folder ({error.strerror}); expected a readable folder") from None
-    for name, is_dir in found:
+        yield Unreachable(folder, f"文件夹无法打开：{guard.oserror_reason(error)}，其中的文件未导入")
+        return
+    for name, kind in found:
         path = folder / name
-        if is_dir:
+        if kind == "folder":
             yield from _walk(path)
-        elif path.suffix.lower() in SUFFIXES and path.is_file():
-            yield path
+        elif kind == "link-folder" or (kind != "other" and path.suffix.lower() in SUFFIXES):
+            reason = UNFOLLOWED.get(kind)
+            yield Unreachable(path, reason) if reason else path
+
+
+UNFOLLOWED = {
+    "link": "是符号链接（快捷方式），为安全起见不跟随；请把原文件复制到这里再导入",
+    "link-folder": "是指向文件夹的符号链接，为安全起见不进入；请把文件复制到这里再导入",
+    "special": "不是普通文件（设备、管道或套接字），未读取",
+}
+
+
+def _kind(entry: os.DirEntry) -> str:
+    """folder | file | link | link-folder | special | other (gone or unknown: left out)."""
+    try:
+        if entry.is_symlink():
+            return "link-folder" if entry.is_dir() else "link"
+        if entry.is_dir(follow_symlinks=False):
+            return "folder"
+        if entry.is_file(follow_symlinks=False):
+            return "file"
+        return "special" if stat.S_IFMT(entry.stat(follow_symlinks=False).st_mode) else "other"
+    except OSError:
+        return "other"
 
 
 def ingest_paths(conn: sqlite3.Connection, paths: list[Path], data_dir: Path,
@@ -108,24 +153,41 @@ def resolve_unknown(conn: sqlite3.Connection, settings: accept.Settings) -> int:
         return accept.resolve_unknown_activities(conn, settings)
 
 
-def ingest_each(conn: sqlite3.Connection, files: Iterable[Path], data_dir: Path, settings: accept.Settings,
+def ingest_each(conn: sqlite3.Connection, files: Iterable[Found], data_dir: Path, settings: accept.Settings,
                 on_records: OnRecords | None = None) -> Iterator[FileReport]:
     """Ingest the files one at a time, yielding each one's report as soon as its transaction is committed."""
     for path in files:
-        yield ingest_file(conn, path, data_dir, settings, on_records)
+        if isinstance(path, Unreachable):
+            yield FileReport(printable(rel(path.path)), "", "unreadable", reason=path.reason)
+        else:
+            yield ingest_file(conn, path, data_dir, settings, on_records)
 
 
 def ingest_file(conn: sqlite3.Connection, path: Path, data_dir: Path, settings: accept.Settings,
                 on_records: OnRecords | None = None) -> FileReport:
-    name = rel(path)
-    try:
-        if path.stat().st_size > formats.MAX_BYTES:
+    name = printable(rel(path))
+    with guard.doing(f"导入 {name}"):
+        try:
+            data = _read_bytes(path)
+        except OSError as error:
+            return FileReport(name, "", "unreadable", reason=_unreadable_reason(error))
+        if data is None:
             return _oversized(conn, name, path, data_dir, settings.now)
-        data = Path(path).read_bytes()
-    except OSError as error:
-        raise UsageError(f"{name}: cannot read ({error.strerror}); expected a readable file") from None
-    digest, size = archive.sha256(data), len(data)
-    archive.keep(Path(data_dir) / "archive", digest, path.name, data)
+        digest, size = archive.sha256(data), len(data)
+        archive.keep(Path(data_dir) / "archive", digest, path.name, data)
+        held = [data]
+        del data  # only held[] holds the bytes, so _ingest_bytes can let go of them once they are parsed
+        try:
+            return _ingest_bytes(conn, name, path, held, digest, size, data_dir, settings, on_records)
+        except Exception as error:  # one file's surprise never stops the others
+            if _systemic(error):
+                raise
+            return _quarantine_after(conn, name, path, digest, size, error, data_dir, settings.now)
+
+
+def _ingest_bytes(conn, name: str, path: Path, held: list[bytes], digest: str, size: int, data_dir: Path,
+                  settings: accept.Settings, on_records: OnRecords | None) -> FileReport:
+    data = held.pop()
     with transaction(conn):  # the check and the writes in one transaction: safe with two ingests at once
         seen = conn.execute("SELECT status, received_at, name FROM files WHERE sha256 = ?", (digest,)).fetchone()
         if seen:
@@ -138,6 +200,55 @@ def ingest_file(conn: sqlite3.Connection, path: Path, data_dir: Path, settings: 
         db.fit_cache(conn, size)
         with _collector_spares():
             return _store(conn, name, digest, size, export, settings, on_records)
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    """The file's bytes; None when it is larger than formats.MAX_BYTES (then it is never read whole).
+    OSError when it cannot be read, is not a regular file, or is gone (it may vanish after listing)."""
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO put in its place never blocks
+    with open(handle, "rb") as file:
+        status = os.fstat(file.fileno())
+        if not stat.S_ISREG(status.st_mode):
+            raise OSError(0, "not a regular file")
+        if status.st_size > formats.MAX_BYTES:
+            return None
+        data = file.read(status.st_size + 1)  # one byte more: to see whether it has grown since
+        if len(data) > status.st_size:
+            data += file.read(formats.MAX_BYTES + 1 - len(data))
+    return None if len(data) > formats.MAX_BYTES else data
+
+
+def _unreadable_reason(error: OSError) -> str:
+    if isinstance(error, FileNotFoundError):
+        return "文件在列出之后消失了（被移走、改名或删除），未导入；找到后可再导入"
+    if error.errno == 0:
+        return "不是普通文件，未读取"
+    return f"无法读取：{guard.oserror_reason(error)}，未导入；可以读取后再导入"
+
+
+def _systemic(error: BaseException) -> bool:
+    """A failure of the ledger or the data folder (not of the file): it stops the run."""
+    if isinstance(error, sqlite3.IntegrityError):
+        return False
+    return isinstance(error, (OSError, sqlite3.DatabaseError, sqlite3.InterfaceError))
+
+
+def _quarantine_after(conn, name: str, path: Path, digest: str, size: int, error: Exception, data_dir: Path,
+                      now: str) -> FileReport:
+    """The file's transaction was rolled back by an unexpected error: log it and quarantine the file (its
+    archived copy) in a transaction of its own."""
+    log = guard.log_exception(data_dir, None, error, what=f"ingest {name}")
+    where = f"，详细记录见 {printable(rel(log))}" if log else ""
+    reason = f"处理此文件时出现意外错误（{type(error).__name__}），已隔离，台账未改动{where}"
+    kept = Path(data_dir) / "archive" / f"{digest}{archive.suffix(path.name)}"
+    with transaction(conn):
+        seen = conn.execute("SELECT status, received_at, name FROM files WHERE sha256 = ?", (digest,)).fetchone()
+        if seen:
+            return _seen(name, digest, seen)
+        archive.keep_file(Path(data_dir) / "quarantine", digest, kept)
+        conn.execute("INSERT INTO files(sha256, name, size, received_at, status, reason) VALUES (?,?,?,?,?,?)",
+                     (digest, printable(path.name), size, now, "quarantined", reason))
+    return FileReport(name, digest, "quarantined", reason=reason)
 
 
 @contextlib.contextmanager
@@ -153,18 +264,21 @@ def _collector_spares() -> Iterator[None]:
 
 
 def _oversized(conn, name: str, path: Path, data_dir: Path, now: str) -> FileReport:
-    """A file over the size limit: archived and quarantined in chunks, never read into memory."""
-    digest = archive.sha256_file(path)
-    archive.keep_file(Path(data_dir) / "archive", digest, path)
-    size = path.stat().st_size
+    """A file over the size limit: archived and quarantined in chunks, never read into memory. The copy in
+    the archive is what is hashed and quarantined, so a file that changes meanwhile is kept consistently."""
+    try:
+        digest, kept = archive.keep_stream(Path(data_dir) / "archive", path)
+    except archive.SourceError as error:
+        return FileReport(name, "", "unreadable", reason=_unreadable_reason(error.cause))
+    size = kept.stat().st_size
     reason = f"文件过大（{size / 1024 / 1024:.1f} MB），超过 20 MB 上限，不是手机导出的文件"
     with transaction(conn):
         seen = conn.execute("SELECT status, received_at, name FROM files WHERE sha256 = ?", (digest,)).fetchone()
         if seen:
             return _seen(name, digest, seen)
-        archive.keep_file(Path(data_dir) / "quarantine", digest, path)
+        archive.keep_file(Path(data_dir) / "quarantine", digest, kept)
         conn.execute("INSERT INTO files(sha256, name, size, received_at, status, reason) VALUES (?,?,?,?,?,?)",
-                     (digest, path.name, size, now, "quarantined", reason))
+                     (digest, printable(path.name), size, now, "quarantined", reason))
     return FileReport(name, digest, "quarantined", reason=reason)
 
 
@@ -185,7 +299,7 @@ def _seen(name: str, digest: str, row: tuple) -> FileReport:
 def _quarantine(conn, name, path: Path, digest, data, reason, data_dir: Path, now: str) -> FileReport:
     archive.keep(Path(data_dir) / "quarantine", digest, path.name, data)
     conn.execute("INSERT INTO files(sha256, name, size, received_at, status, reason) VALUES (?,?,?,?,?,?)",
-                 (digest, path.name, len(data), now, "quarantined", reason))
+                 (digest, printable(path.name), len(data), now, "quarantined", reason))
     return FileReport(name, digest, "quarantined", reason=reason)
 
 

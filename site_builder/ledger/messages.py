@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import jsonschema
 
+from site_builder.safetext import printable
+
 FIELD_NAMES = {
     "id": "记录编号 id", "type": "记录类型 type", "schema": "记录版本 schema", "created_at": "记录时间 created_at",
     "card": "报到卡号 card", "replaces": "更正对象 replaces", "name": "姓名 name", "department": "单位 department",
@@ -47,5 +49,6 @@ def schema_error(error: jsonschema.ValidationError) -> str:
 
 
 def _short(value: object) -> str:
-    text = repr(value) if not isinstance(value, str) else value
+    """The value as it may be shown on a terminal: escapes for control characters (safetext.printable)."""
+    text = repr(value) if not isinstance(value, str) else printable(value)
     return text if len(text) <= 30 else text[:27] + "…"

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from site_builder.errors import LedgerError
+from site_builder.safetext import sheet_cells
 
 TYPE_NAMES = {"registration": "报到", "claim": "认领承诺", "checkin": "签到", "diary": "民情日记", "evaluation": "民主测评"}
 VERIFICATION_NAMES = {"verified": "签到码正确", "unverified": "待确认", "confirmed": "已确认", "rejected": "已退回"}
@@ -123,12 +124,14 @@ EXPORT_COLUMNS = ["id", "type", "card", "created_at", "replaces", "superseded_by
 
 
 def export_csv(conn: sqlite3.Connection, filters: Filters) -> bytes:
-    """Every matching record as CSV (UTF-8 with BOM so Excel shows Chinese), body as canonical JSON."""
+    """Every matching record as CSV (UTF-8 with BOM so Excel shows Chinese), body as canonical JSON; every
+    cell through safetext.sheet_text, so nothing in it runs as a spreadsheet formula."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
+    writer.writerow(sheet_cells(EXPORT_COLUMNS))
     for row in records(conn, filters):
         rid, type_, card, created, replaces, superseded, body, flags, activity, community, hours, verification = row
-        writer.writerow([rid, type_, card, created, replaces or "", superseded or "", flags or "", activity or "",
-                         community or "", "" if hours is None else f"{hours:g}", verification or "", body])
+        writer.writerow(sheet_cells([rid, type_, card, created, replaces or "", superseded or "", flags or "",
+                                     activity or "", community or "", "" if hours is None else f"{hours:g}",
+                                     verification or "", body]))
     return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -20,6 +20,7 @@ FLAG_NAMES = {
     "replaces_mismatch": "更正的原记录类型或卡号不同",
     "important": "民主测评有重要情况（应立即反馈单位）",
     "clock_ahead": "记录时间晚于接收时间（手机时钟可能不准）",
+    "text_cleaned": "文字含控制字符或残缺字符（已显示为 �）",
 }
 
 
@@ -32,6 +33,8 @@ def file_lines(report: FileReport) -> list[str]:
         return [f"【{report.name}】此文件已处理过（{report.earlier}），跳过"]
     if report.status == "quarantined":
         return [f"【{report.name}】无法读取，已隔离：{report.reason}"]
+    if report.status == "unreadable":
+        return [f"【{report.name}】{report.reason}"]
     lines = [f"【{report.name}】新接收 {report.accepted} 条，已存在 {report.known} 条，"
              f"冲突 {report.conflicting} 条，退回 {report.rejected} 条"]
     for rejection in report.rejections:
@@ -55,6 +58,7 @@ class Totals:
     files: int = 0
     seen: int = 0
     quarantined: int = 0
+    unreadable: int = 0  # found but not read: gone, no permission, a symbolic link, a folder not readable
     accepted: int = 0
     known: int = 0
     conflicting: int = 0
@@ -65,6 +69,7 @@ class Totals:
         self.files += 1
         self.seen += report.status == "seen"
         self.quarantined += report.status == "quarantined"
+        self.unreadable += report.status == "unreadable"
         self.accepted += report.accepted
         self.known += report.known
         self.conflicting += report.conflicting
@@ -79,7 +84,8 @@ def head_lines(resolved: int) -> list[str]:
 
 
 def total_lines(totals: Totals, roster_found: bool, key_found: bool) -> list[str]:
-    lines = ["", f"合计：{totals.files} 个文件（其中已处理过 {totals.seen} 个，隔离 {totals.quarantined} 个）；"
+    unread = f"，无法读取 {totals.unreadable} 个" if totals.unreadable else ""
+    lines = ["", f"合计：{totals.files} 个文件（其中已处理过 {totals.seen} 个，隔离 {totals.quarantined} 个{unread}）；"
                  f"新接收 {totals.accepted} 条，已存在 {totals.known} 条，冲突 {totals.conflicting} 条，"
                  f"退回 {totals.rejected} 条"]
     if not roster_found:
@@ -87,7 +93,7 @@ def total_lines(totals: Totals, roster_found: bool, key_found: bool) -> list[str
     if not key_found:
         lines.append("提示：没有签到密钥 data/checkin.key，本次签到码无法核对，签到记录均待确认。")
     if totals.attention:
-        lines.append(f"需要处理：{totals.attention} 个文件有隔离、退回、冲突或标记的记录，请查看上面的说明"
+        lines.append(f"需要处理：{totals.attention} 个文件有隔离、无法读取、退回、冲突或标记的记录，请查看上面的说明"
                      "（site-builder ledger files / ledger conflicts / ledger list --flag …）。")
     else:
         lines.append("全部正常，无需处理。")

@@ -1,4 +1,9 @@
-"""Spreadsheets: XLSX (openpyxl) and CSV as UTF-8 with a BOM, so Excel opens the Chinese correctly."""
+"""Spreadsheets: XLSX (openpyxl) and CSV as UTF-8 with a BOM, so Excel opens the Chinese correctly.
+
+Every cell goes through safetext.sheet_text (text beginning with = + - @, a tab or a carriage return gets
+a leading ', characters XML cannot hold become visible stand-ins) and every text cell of an XLSX is typed
+as a string, so no value from the ledger, the roster or the content is ever run as a formula.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from site_builder.reports.context import Basis
+from site_builder.safetext import sheet_cells, sheet_row
 
 
 @dataclass(frozen=True)
@@ -25,8 +31,8 @@ def csv_bytes(table: Table) -> bytes:
     """Header row then data rows; UTF-8 with BOM."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(table.columns)
-    writer.writerows(["" if v is None else v for v in row] for row in table.rows)
+    writer.writerow(sheet_cells(table.columns))
+    writer.writerows(sheet_cells("" if v is None else v for v in row) for row in table.rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -35,14 +41,14 @@ def xlsx_bytes(table: Table, basis: Basis) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = table.sheet
-    sheet.append([table.title])
+    sheet_row(sheet, [table.title])
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append(list(table.columns))
+    sheet_row(sheet, table.columns)
     for cell in sheet[2]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for row in table.rows:
-        sheet.append(list(row))
+        sheet_row(sheet, row)
     for i, name in enumerate(table.columns, start=1):
         if name.endswith("率"):  # rates are fractions: show them as percentages
             for cell in sheet[get_column_letter(i)][2:]:
@@ -70,8 +76,8 @@ def basis_rows(basis: Basis) -> list[tuple[str, str]]:
 
 
 def _basis_sheet(sheet, basis: Basis) -> None:
-    sheet.append(["项目", "内容"])
+    sheet_row(sheet, ["项目", "内容"])
     for row in basis_rows(basis):
-        sheet.append(list(row))
+        sheet_row(sheet, row)
     sheet.column_dimensions["A"].width = 34
     sheet.column_dimensions["B"].width = 90
