@@ -330,18 +330,6 @@ def test_folder_and_file_without_permission(tmp_path, stored, monkeypatch, capsy
     assert len(after["records"]) == len(before["records"]) + 1 and set(before["records"]) < set(after["records"])
 
 
-def test_folder_without_permission_for_real(tmp_path, stored):
-    inbox = tmp_path / "inbox"
-    kit.write(inbox / "a-locked", [kit.record("diary")], name="x.json")
-    kit.write(inbox, [kit.record("claim")], name="b-good.json")
-    (inbox / "a-locked").chmod(0)
-    try:
-        result = run_cli(stored, inbox)
-    finally:
-        (inbox / "a-locked").chmod(0o755)
-    assert result.returncode == 2 and "文件夹无法打开：权限不足" in result.stdout and "新接收 1 条" in result.stdout
-
-
 def test_unexpected_error_in_one_file_quarantines_it_and_the_rest_go_on(tmp_path, stored, monkeypatch, capsys):
     inbox = tmp_path / "inbox"
     poison = kit.record("diary", text="触发意外错误")
