@@ -30,7 +30,7 @@ def test_key_is_created_once_with_mode_0600(tmp_path):
 
 def test_short_key_is_refused(tmp_path):
     (tmp_path / "checkin.key").write_bytes(b"short")
-    with pytest.raises(LedgerError, match="expected 32"):
+    with pytest.raises(LedgerError, match="应为 32 个随机字节"):
         codes.load_key(tmp_path)
 
 
@@ -63,4 +63,4 @@ def test_codes_command_prints_upcoming_codes_and_writes_private_sheet(tmp_path, 
 
 def test_codes_command_rejects_bad_dates(tmp_path, capsys):
     status = cli.main(["codes", "--from", "May 1", "--content", str(kit.CONTENT), "--data", str(tmp_path)])
-    assert status == 1 and "expected YYYY-MM-DD" in capsys.readouterr().err
+    assert status == 1 and "不是日期；应为 YYYY-MM-DD" in capsys.readouterr().err

@@ -151,7 +151,7 @@ def test_ctrl_c_exits_130_without_traceback(monkeypatch, capsys):
 def test_errors_of_our_own_kind_keep_their_message(tmp_path):
     result = site_builder("ingest", str(tmp_path / "nope"), "--content", str(kit.CONTENT), "--data", str(tmp_path / "d"),
                           cwd=tmp_path)
-    assert result.returncode == 1 and "no such file or folder" in result.stderr
+    assert result.returncode == 1 and "文件或文件夹不存在" in result.stderr
     assert not (tmp_path / "d" / "logs").exists()  # not a bug: nothing logged
 
 

@@ -69,7 +69,7 @@ def test_missing_path_is_a_usage_error_without_traceback(tmp_path):
                              "--content", str(kit.CONTENT), "--data", str(tmp_path / "data")],
                             capture_output=True, text=True)
     assert result.returncode == 1
-    assert "no such file or folder" in result.stderr and "Traceback" not in result.stderr
+    assert "文件或文件夹不存在" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_cli_subprocess_summary_is_chinese_and_exit_two(tmp_path):

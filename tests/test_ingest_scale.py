@@ -175,7 +175,7 @@ def test_collect_checks_every_path_before_the_first_file(tmp_path, capsys):
     data = kit.data_dir(tmp_path)
     good = kit.write(tmp_path / "in", [kit.record("diary")])
     status = cli.main(["ingest", str(good), str(tmp_path / "missing"), "--content", str(kit.CONTENT), "--data", str(data)])
-    assert status == 1 and "no such file or folder" in capsys.readouterr().err
+    assert status == 1 and "文件或文件夹不存在" in capsys.readouterr().err
     assert kit.ledger(data).execute("SELECT count(*) FROM files").fetchone()[0] == 0
 
 

@@ -106,7 +106,7 @@ def test_confirm_and_reject_write_decisions_and_verification(filled, capsys):
 def test_decision_on_unknown_or_non_checkin_record_is_an_error(filled, capsys):
     data, ids = filled
     status, _, err = ledger(capsys, data, "confirm", "nope", ids["claim"]["id"])
-    assert status == 1 and "nope is not in the ledger" in err and "is a claim" in err
+    assert status == 1 and "记录 nope 不在台账中" in err and "是认领岗位与服务承诺记录，不是已知活动的签到" in err
     assert kit.ledger(data).execute("SELECT count(*) FROM decisions").fetchone()[0] == 0
 
 
@@ -115,7 +115,7 @@ def test_decide_csv_applies_all_or_nothing(filled, capsys, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text(f"record_id,decision,by,note\n{ids['wrong']['id']},确认,张书记,\n{ids['fixed']['id']},maybe,,\n", "utf-8")
     status, _, err = ledger(capsys, data, "decide", str(bad))
-    assert status == 1 and f"{bad}:3：decision 'maybe'" in err
+    assert status == 1 and f"{bad}:3：无法理解 decision 列的 'maybe'" in err
     assert kit.ledger(data).execute("SELECT count(*) FROM decisions").fetchone()[0] == 0
     good = tmp_path / "good.csv"
     good.write_text(f"record_id,decision,by,note\n{ids['wrong']['id']},确认,张书记,现场核实\n{ids['fixed']['id']},退回,张书记,未到场\n", "utf-8-sig")
@@ -127,4 +127,4 @@ def test_decide_csv_applies_all_or_nothing(filled, capsys, tmp_path):
 
 def test_missing_ledger_is_a_clear_error(tmp_path, capsys):
     status, _, err = ledger(capsys, tmp_path, "list")
-    assert status == 1 and "no ledger yet" in err
+    assert status == 1 and "还没有台账" in err

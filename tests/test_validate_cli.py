@@ -68,4 +68,4 @@ def test_check_passes_on_the_minimal_tree(tmp_path):
 def test_missing_content_folder_is_a_usage_error(tmp_path):
     result = run(tmp_path, "check", "--content", "nowhere")
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert result.stderr.startswith("nowhere: content folder not found; expected")
+    assert result.stderr.startswith("nowhere：找不到内容文件夹；应为")

@@ -30,7 +30,7 @@ def _start(args) -> dt.date:
 
 def run(args) -> int:
     if args.days < 1:
-        raise UsageError(f"--days {args.days}: expected a whole number of days ≥ 1")
+        raise UsageError(f"--days {args.days}：天数不对；应为不小于 1 的整数")
     start = _start(args)
     end = start + dt.timedelta(days=args.days - 1)
     content = catalogue.load_content(Path(args.content), start)

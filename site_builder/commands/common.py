@@ -42,7 +42,7 @@ def ledger_file_of(args: argparse.Namespace) -> Path:
 def content_dir_of(args: argparse.Namespace) -> Path:
     content_dir = Path(args.content)
     if not content_dir.is_dir():
-        raise UsageError(f"{args.content}: content folder not found; expected a folder with site.yaml")
+        raise UsageError(f"{args.content}：找不到内容文件夹；应为含有 site.yaml 的文件夹")
     return content_dir
 
 
@@ -51,7 +51,7 @@ def theme_dir_of(args: argparse.Namespace) -> Path:
         return THEME
     theme = Path(args.theme)
     if not (theme / "templates").is_dir():
-        raise UsageError(f"--theme {args.theme}: no templates/ folder there; expected a theme folder like site-builder's theme/")
+        raise UsageError(f"--theme {args.theme}：那里没有 templates/ 文件夹；应为与 site-builder 自带的 theme/ 结构相同的主题文件夹")
     return theme
 
 
@@ -62,7 +62,7 @@ def parse_date(value: str | None, option: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise UsageError(f"{option} {value}: not a date; expected YYYY-MM-DD") from None
+        raise UsageError(f"{option} {value}：不是日期；应为 YYYY-MM-DD，如 2026-05-10") from None
 
 
 def day_of(args: argparse.Namespace) -> dt.date | None:

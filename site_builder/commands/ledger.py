@@ -121,14 +121,14 @@ def _files(conn, args) -> int:
 
 def _decide(args, path: Path) -> int:
     if not path.exists():
-        raise UsageError(f"{path}: no ledger yet; expected one written by `site-builder ingest` (or pass --ledger FILE)")
+        raise UsageError(f"{path}：还没有台账；应先用 site-builder ingest 导入记录（或用 --ledger 指定台账文件）")
     if args.action == "decide":
         if not Path(args.file).is_file():
-            raise UsageError(f"{args.file}: file not found; expected a CSV with columns record_id,decision,by,note")
+            raise UsageError(f"{args.file}：文件不存在；应为含 record_id,decision,by,note 列的 CSV 文件")
         wanted = decisions.from_csv(Path(args.file))
     else:
         verdict = "confirmed" if args.action == "confirm" else "rejected"
-        wanted = [(decisions.Decision(i, verdict, args.by, args.note), "command line", None) for i in args.ids]
+        wanted = [(decisions.Decision(i, verdict, args.by, args.note), "命令行", None) for i in args.ids]
     conn = db.connect(path)
     try:
         count = decisions.apply(conn, wanted, now_iso())

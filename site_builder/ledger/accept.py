@@ -16,6 +16,7 @@ import sqlite3
 import uuid
 from dataclasses import dataclass, field
 
+from site_builder import rules
 from site_builder.ledger import codes, hours, semantic
 from site_builder.ledger.catalogue import Catalogue
 from site_builder.ledger.roster import Member
@@ -111,7 +112,7 @@ def record_flags(record: dict, settings: Settings, body: str = "") -> dict[str, 
         flags["important"] = "民主测评有重要情况，应立即反馈党员所在单位"
     if _ahead_of(record["created_at"], settings.now):
         flags["clock_ahead"] = f"记录时间 {record['created_at']} 晚于接收时间，手机时钟可能不准"
-    if record["type"] == "registration" and record["department"] != record["card"][:3]:
+    if record["type"] == "registration" and record["department"] != rules.department_of(record["card"]):
         flags["department_mismatch"] = f"报到卡号 {record['card']} 与单位 {record['department']} 不符"
     return flags
 

@@ -31,7 +31,7 @@ def load_key(data_dir: Path) -> bytes | None:
         return None
     key = path.read_bytes()
     if len(key) != KEY_BYTES:
-        raise LedgerError(f"{path}: check-in key has {len(key)} bytes; expected {KEY_BYTES} random bytes (delete it only if no codes were handed out)")
+        raise LedgerError(f"{path}：签到密钥长 {len(key)} 字节；应为 {KEY_BYTES} 个随机字节（只有在还没有发出任何签到码时才可删除重建）")
     return key
 
 

@@ -43,7 +43,7 @@ def connect(path: Path) -> sqlite3.Connection:
                 conn.execute(statement)
             conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
     except sqlite3.DatabaseError as error:
-        raise LedgerError(f"{path}: cannot open the ledger ({error}); expected a SQLite file written by site-builder ingest") from None
+        raise LedgerError(f"{path}：无法打开台账（{error}）；应为 site-builder ingest 写入的 SQLite 文件") from None
     return conn
 
 

@@ -13,6 +13,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from site_builder import rules
 from site_builder.errors import ContentErrors, Problem
 from site_builder.ledger.db import transaction
 from site_builder.ledger.roster import table_error, table_text
@@ -37,10 +38,10 @@ def check(conn: sqlite3.Connection, wanted: list[tuple[Decision, str, int | None
         row = conn.execute("SELECT r.type, c.record_id FROM records r LEFT JOIN checkins c ON c.record_id = r.id WHERE r.id = ?",
                            (decision.record_id,)).fetchone()
         if row is None:
-            problems.append(Problem(source, line, f"record {decision.record_id} is not in the ledger", "a record id from `site-builder ledger list`"))
+            problems.append(Problem(source, line, f"记录 {decision.record_id} 不在台账中", "site-builder ledger list 列出的记录编号"))
         elif row[1] is None:
-            problems.append(Problem(source, line, f"record {decision.record_id} is a {row[0]}, not a check-in of a known activity",
-                                    "the id of a check-in (`site-builder ledger list --type checkin`)"))
+            problems.append(Problem(source, line, f"记录 {decision.record_id} 是{rules.record_type_name(row[0])}记录，不是已知活动的签到",
+                                    "签到记录的编号（site-builder ledger list --type checkin）"))
     return problems
 
 
@@ -69,13 +70,13 @@ def _decisions(path: Path, rows: csv.DictReader) -> list[tuple[Decision, str, in
     header = [h.strip() for h in rows.fieldnames or []]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
-        raise ContentErrors([Problem(str(path), 1, f"missing column(s) {', '.join(missing)}", "a header record_id,decision,by,note")])
+        raise ContentErrors([Problem(str(path), 1, f"缺少列：{'、'.join(missing)}", "表头为 record_id,decision,by,note")])
     found, problems = [], []
     for line, row in enumerate(rows, start=2):
         cells = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k}
         decision = WORDS.get(cells.get("decision", "").lower())
         if decision is None:
-            problems.append(Problem(str(path), line, f"decision {cells.get('decision')!r} is not understood", "确认 or 退回 (confirmed / rejected)"))
+            problems.append(Problem(str(path), line, f"无法理解 decision 列的 {cells.get('decision')!r}", "确认或退回（confirmed / rejected）"))
             continue
         found.append((Decision(cells["record_id"], decision, cells.get("by") or None, cells.get("note") or None), str(path), line))
     if problems:

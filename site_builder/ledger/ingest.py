@@ -89,7 +89,7 @@ def collect(paths: list[Path]) -> Iterator[Found]:
     paths = [Path(p) for p in paths]
     for path in paths:
         if not (path.is_dir() or path.is_file()):
-            raise UsageError(f"{printable(path)}: no such file or folder; expected export files (*.json) or a folder of them")
+            raise UsageError(f"{printable(path)}：文件或文件夹不存在；应为导出文件（*.json、*.csv）或存放它们的文件夹")
     return _walk_all(paths)
 
 

@@ -9,10 +9,11 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from site_builder import rules
 from site_builder.errors import LedgerError
 from site_builder.safetext import sheet_cells
 
-TYPE_NAMES = {"registration": "报到", "claim": "认领承诺", "checkin": "签到", "diary": "民情日记", "evaluation": "民主测评"}
+TYPE_NAMES = rules.RECORD_TYPES
 VERIFICATION_NAMES = {"verified": "签到码正确", "unverified": "待确认", "confirmed": "已确认", "rejected": "已退回"}
 
 
@@ -28,7 +29,7 @@ class Filters:
 
 def open_read(path: Path) -> sqlite3.Connection:
     if not Path(path).exists():
-        raise LedgerError(f"{path}: no ledger yet; expected one written by `site-builder ingest` (or pass --ledger FILE)")
+        raise LedgerError(f"{path}：还没有台账；应先用 site-builder ingest 导入记录（或用 --ledger 指定台账文件）")
     return sqlite3.connect(f"file:{path}?mode=ro", uri=True)
 
 

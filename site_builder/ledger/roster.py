@@ -8,12 +8,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from site_builder import rules
 from site_builder.errors import Problem, ContentErrors
 from site_builder.safetext import printable, short
 
 ROSTER_FILE = "roster.csv"
 COLUMNS = ("card", "name", "department", "branch")
-CARD = re.compile(r"^D[0-9]{2}-[0-9]{4}$")
+CARD = rules.CARD
 
 
 @dataclass(frozen=True)
@@ -74,14 +75,14 @@ def load(path: Path) -> dict[str, Member] | None:
 def _members(path: Path, rows: csv.DictReader) -> dict[str, Member]:
     missing = [c for c in COLUMNS if c not in (rows.fieldnames or [])]
     if missing:
-        raise ContentErrors([Problem(str(path), 1, f"roster lacks column(s) {', '.join(missing)}",
+        raise ContentErrors([Problem(str(path), 1, f"花名册缺少列：{'、'.join(missing)}",
                                      "a header line card,name,department,branch")], nothing_written=True)
     members: dict[str, Member] = {}
     problems = []
     for line, row in enumerate(rows, start=2):
         card = (row.get("card") or "").strip()
         if not CARD.match(card):
-            problems.append(Problem(str(path), line, f"card {printable(repr(card))} is not a 报到卡 number", "D<two digits>-<four digits>, e.g. D03-0042"))
+            problems.append(Problem(str(path), line, f"{printable(repr(card))} 不是报到卡编号", f"单位代码-四位序号，如 {rules.CARD_EXAMPLE}"))
             continue
         members[card] = Member(card, (row.get("name") or "").strip(), (row.get("department") or "").strip(),
                                (row.get("branch") or "").strip())

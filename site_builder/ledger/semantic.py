@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from site_builder import rules
 from site_builder.ledger.catalogue import Catalogue
 from site_builder.ledger.hours import parse_time
 
@@ -45,7 +46,7 @@ def _times(record: dict) -> list[str]:
 
 
 def _department(record: dict, catalogue: Catalogue) -> list[str]:
-    prefix = record["card"][:3]
+    prefix = rules.department_of(record["card"])
     if prefix not in catalogue.departments:
         return [f"报到卡号 {record['card']} 的单位代码 {prefix} 不在 departments.yaml 中"]
     if record["type"] == "registration" and record["department"] not in catalogue.departments:

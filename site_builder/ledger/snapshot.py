@@ -86,7 +86,7 @@ def read(path: Path) -> Snapshot:
         finally:
             conn.close()
     except sqlite3.DatabaseError as error:
-        raise LedgerError(f"{path}: cannot read the ledger ({error}); expected a ledger written by site-builder ingest") from None
+        raise LedgerError(f"{path}：无法读取台账（{error}）；应为 site-builder ingest 写入的台账") from None
 
 
 # What digest() reads: the newest row of each table the writers append to (by rowid: an index lookup).
@@ -119,7 +119,7 @@ def digest(path: Path) -> str | None:
         finally:
             conn.close()
     except sqlite3.DatabaseError as error:
-        raise LedgerError(f"{path}: cannot read the ledger ({error}); expected a ledger written by site-builder ingest") from None
+        raise LedgerError(f"{path}：无法读取台账（{error}）；应为 site-builder ingest 写入的台账") from None
     return hashlib.sha256(json.dumps(facts, ensure_ascii=False, default=list).encode("utf-8")).hexdigest()[:32]
 
 

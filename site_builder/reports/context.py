@@ -14,10 +14,10 @@ from site_builder.ledger.snapshot import Snapshot
 from site_builder.ledger.summary import flag_name
 from site_builder.model import Content
 from site_builder.facts import stars
+from site_builder import rules
 from site_builder.facts import MemberFacts, YearFacts, department_of, year_facts
 
-TYPE_NAMES = {"registration": "报到", "claim": "认领与承诺", "checkin": "签到签退", "diary": "民情日记",
-              "evaluation": "民主测评"}
+TYPE_NAMES = rules.RECORD_TYPES
 SKIP_NAMES = {"unverified": "未核验", "rejected": "已驳回", "duplicate": "同一活动重复签到"}
 
 

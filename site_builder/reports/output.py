@@ -24,11 +24,11 @@ def check_out_dir(out: Path, project: Path) -> None:
             sites.add(folder)
     for site in sorted(sites):
         if out == site or site in out.parents or out in site.parents:
-            raise SiteBuilderError(f"{rel(out)}: reports are private and never go inside the public site {rel(site)}; "
-                                   "expected --out outside it, e.g. build/reports")
+            raise SiteBuilderError(f"{rel(out)}：报表是内部资料，不能放进公开网站 {rel(site)}；"
+                                   "应为网站以外的 --out 文件夹，如 build/reports")
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MARKER).exists())):
-        raise SiteBuilderError(f"{rel(out)}: exists and was not written by site-builder report; "
-                               "expected an empty or new folder, or one this command wrote before")
+        raise SiteBuilderError(f"{rel(out)}：文件夹已存在，且不是 site-builder report 写的；"
+                               "应为空的或新的文件夹，或本命令以前写过的文件夹")
 
 
 def _is_site(folder: Path) -> bool:
