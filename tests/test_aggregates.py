@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "ledgers"))
-import kit  # noqa: E402
+import kit
 
-from site_builder.aggregates import public_figures  # noqa: E402
+from site_builder.aggregates import public_figures
 
 
 @pytest.fixture(scope="module")

@@ -6,17 +6,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import stat
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "exports"))
-import exportkit as kit  # noqa: E402
+import exportkit as kit
 
-from site_builder import cli  # noqa: E402
-from site_builder.errors import LedgerError  # noqa: E402
-from site_builder.ledger import codes, codesheet  # noqa: E402
+from site_builder import cli
+from site_builder.errors import LedgerError
+from site_builder.ledger import codes, codesheet
 
 
 def test_key_is_created_once_with_mode_0600(tmp_path):

@@ -12,7 +12,7 @@ import pytest
 from content_trees import TODAY, TREES, all_problems, copy_tree, load
 from site_builder import content, stories
 from site_builder.cache import Cache
-from site_builder.model import Activity, Image, Post, Story
+from site_builder.model import Image, Post
 from site_builder.pool import Pool
 
 REPO = Path(__file__).resolve().parent.parent
@@ -155,7 +155,7 @@ def test_parallel_story_loading_gives_the_same_content(tmp_path, monkeypatch):
     root = copy_tree("unicode", tmp_path)
     for n in range(6):
         _story(root, f"s{n}", f"title: 故事{n}\ndate: 2026-04-0{n + 1}\nsummary: 摘要。",
-               f"见[社区](/communities/yangguang/)。\n\n![图](images/封面 图.png)" if n % 2 else "<script>x</script>")
+               "见[社区](/communities/yangguang/)。\n\n![图](images/封面 图.png)" if n % 2 else "<script>x</script>")
     _story(root, "broken", "title: 坏\ndate: 不是日期\nsummary: 摘要。")
     serial = load(root, drafts=True)
     monkeypatch.setattr(stories, "PARALLEL_FROM", 1)

@@ -13,12 +13,11 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "exports"))
-import exportkit as kit  # noqa: E402
+import exportkit as kit
 
-from site_builder import cli, guard  # noqa: E402
-from site_builder.commands import ingest as ingest_command  # noqa: E402
-from site_builder.ledger import archive  # noqa: E402
+from site_builder import cli, guard
+from site_builder.commands import ingest as ingest_command
+from site_builder.ledger import archive
 
 REPO = Path(__file__).resolve().parent.parent
 

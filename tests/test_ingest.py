@@ -5,20 +5,15 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "exports"))
-import exportkit as kit  # noqa: E402
+import exportkit as kit
 
-from site_builder.ledger import snapshot  # noqa: E402
+from site_builder.ledger import snapshot
 
 
-@pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch):
-    monkeypatch.setenv("SITE_BUILDER_NOW", kit.NOW)
+pytestmark = pytest.mark.usefixtures("fixed_clock")  # tests/conftest.py
 
 
 def test_good_file_is_accepted_archived_and_summarised(tmp_path, capsys):

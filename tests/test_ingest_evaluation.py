@@ -3,23 +3,19 @@ GB18030 from Excel, bad rows rejected by line."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "exports"))
-import exportkit as kit  # noqa: E402
+import exportkit as kit
 
-from site_builder.ledger import snapshot  # noqa: E402
-from site_builder.ledger.evaluation_csv import evaluation_id  # noqa: E402
+from site_builder.ledger import snapshot
+from site_builder.ledger.evaluation_csv import evaluation_id
 
 HEADER = "card,period,community,grade,pledge_done,notes,important\n"
 
 
-@pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch):
-    monkeypatch.setenv("SITE_BUILDER_NOW", kit.NOW)
+pytestmark = pytest.mark.usefixtures("fixed_clock")  # tests/conftest.py
 
 
 def sheet(folder: Path, rows: str, name: str = "民主测评-2026H1.csv", encoding: str = "utf-8") -> Path:

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "exports"))
-import exportkit as kit  # noqa: E402
+import exportkit as kit
 
 GOOD = kit.export([kit.record("diary")])
 BAD_FILES = {
@@ -27,9 +26,7 @@ BAD_FILES = {
 }
 
 
-@pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch):
-    monkeypatch.setenv("SITE_BUILDER_NOW", kit.NOW)
+pytestmark = pytest.mark.usefixtures("fixed_clock")  # tests/conftest.py
 
 
 @pytest.mark.parametrize("name", sorted(BAD_FILES))

@@ -14,10 +14,9 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "exports"))
-import exportkit as kit  # noqa: E402
+import exportkit as kit
 
-from site_builder.ledger import accept, catalogue, db, formats, ingest, roster  # noqa: E402
+from site_builder.ledger import accept, catalogue, db, formats, ingest, roster
 
 GOOD_JSON = json.dumps(kit.export([kit.record("diary")]), ensure_ascii=False)
 GOOD = kit.export([kit.record("diary")])
@@ -58,9 +57,7 @@ QUARANTINED = {
 }
 
 
-@pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch):
-    monkeypatch.setenv("SITE_BUILDER_NOW", kit.NOW)
+pytestmark = pytest.mark.usefixtures("fixed_clock")  # tests/conftest.py
 
 
 def write_ascii(folder: Path, records: list, name: str, **envelope) -> Path:

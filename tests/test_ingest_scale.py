@@ -6,23 +6,19 @@ from __future__ import annotations
 
 import io
 import json
-import sys
 from pathlib import Path
 
 import jsonschema
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "exports"))
-import exportkit as kit  # noqa: E402
+import exportkit as kit
 
-from site_builder import cli  # noqa: E402
-from site_builder.ledger import batch, formats, ingest, snapshot  # noqa: E402
-from site_builder.progress import Progress  # noqa: E402
+from site_builder import cli
+from site_builder.ledger import batch, formats, ingest, snapshot
+from site_builder.progress import Progress
 
 
-@pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch):
-    monkeypatch.setenv("SITE_BUILDER_NOW", kit.NOW)
+pytestmark = pytest.mark.usefixtures("fixed_clock")  # tests/conftest.py
 
 
 def one_by_one(monkeypatch) -> None:

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "exports"))
-import exportkit as kit  # noqa: E402
+import exportkit as kit
 
-from site_builder import cli  # noqa: E402
-from site_builder.ledger import snapshot  # noqa: E402
+from site_builder import cli
+from site_builder.ledger import snapshot
 
 
 @pytest.fixture

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
-sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "ledgers"))
-import kit  # noqa: E402
+import kit
 
-from site_builder.errors import SiteBuilderError  # noqa: E402
-from site_builder.reports import build, cards, certificates, context, evaluation, members, output, registration  # noqa: E402
+from site_builder.errors import SiteBuilderError
+from site_builder.reports import build, cards, certificates, context, evaluation, members, output, registration
 
 
 @pytest.fixture(scope="module")

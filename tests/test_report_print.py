@@ -4,15 +4,13 @@ plus the page that states what was counted."""
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "ledgers"))
-import kit  # noqa: E402
+import kit
 
-from site_builder.reports import build, context, output  # noqa: E402
+from site_builder.reports import build, context, output
 
 CHROMIUM = Path("/usr/bin/chromium")
 PAGE = re.compile(rb"/Type\s*/Page(?![s\w])")

@@ -9,17 +9,14 @@ import csv
 import datetime as dt
 import io
 import sqlite3
-import sys
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
-sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "exports"))
-import exportkit as kit  # noqa: E402
+import exportkit as kit
 
-from site_builder import cli, safetext  # noqa: E402
-from site_builder.reports import context, sheets  # noqa: E402
+from site_builder import cli, safetext
+from site_builder.reports import context, sheets
 
 HOSTILE = ['=HYPERLINK("http://evil.example/","点此")', "+1", "-1", "@x", "\tx", "\rx", "=1+1"]
 
