@@ -157,9 +157,13 @@ def asset_path(assets, name: str) -> str:
 
 
 def precache_entries(pages: list[Page], digests: dict[str, str], assets, base: str) -> list[dict[str, str]]:
-    """[{url, revision}] for every precached page, the catalogue, the manifest, the search index's manifest
-    and the app's theme files (`digests`: sha256 of every output file)."""
+    """[{url, revision}] for every precached page and the files it keeps with it (`Page.precache_files`),
+    the catalogue, the manifest, the search index's manifest and the app's theme files (`digests`: sha256
+    of every output file)."""
     paths = {p.output_path: page_url(p, base) for p in pages if p.precache}
+    for p in pages:  # files a precached page links to and keeps with it (an upcoming activity's event.ics)
+        if p.precache:
+            paths.update((name, base + name) for name in p.precache_files)
     paths[CATALOGUE] = base + CATALOGUE
     paths[MANIFEST] = base + MANIFEST
     if SEARCH_MANIFEST in digests:  # the search index's manifest, so /search/ works offline (its pieces are cached as fetched)

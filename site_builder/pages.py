@@ -19,6 +19,11 @@ from site_builder.model import Activity, Community, Content, Post, Story
 STORIES_PER_PAGE = 10
 HOME_ACTIVITIES = 6
 HOME_STORIES = 4
+CALENDAR_MONTHS = 2  # the calendar's first page: activities to come this month and next month
+PAST_SHOWN = 5  # community and team pages: the latest past activities, the rest on their calendar page
+RECENT_PAST = 10  # /activities/past/: the latest past activities before the list of months
+# Calendar pages under /activities/ that are not activities (validate.py refuses these as activity ids).
+CALENDAR_SEGMENTS = ("month", "past", "community", "team")
 
 
 @dataclass
@@ -30,6 +35,7 @@ class Page:
     context: dict[str, Any] = field(default_factory=dict)
     in_sitemap: bool = True
     precache: bool = False  # the offline app keeps it available without network
+    precache_files: tuple[str, ...] = ()  # output paths of files it links to that are kept with it (event.ics)
 
     @property
     def output_path(self) -> str:
@@ -44,6 +50,15 @@ class Month:
     first_day: dt.date
     activities: tuple[Activity, ...]
 
+    @property
+    def url(self) -> str:
+        return month_url(self.first_day)
+
+
+def month_url(day: dt.date) -> str:
+    """The calendar page of a month: /activities/month/2026-05/."""
+    return f"/activities/month/{day.year:04d}-{day.month:02d}/"
+
 
 def collect(content: Content, figures: dict | None, today: dt.date) -> list[Page]:
     """Every public page, in a stable order."""
@@ -51,11 +66,11 @@ def collect(content: Content, figures: dict | None, today: dt.date) -> list[Page
     return [
         home(content, figures, today),
         *community_pages(content, figures, today, shelves),
-        *post_pages(content, figures),
+        *post_pages(content, figures, today),
         *team_pages(content, figures, today, shelves),
         *activity_pages(content, today),
         *story_pages(content, shelves),
-        honour(content, figures),
+        *honour_pages(content, figures),
         about(content),
         Page(url="/search/", template="search.html", title="搜索",
              description="搜索社区、服务岗位、志愿服务队、活动和典型案例", precache=True),
@@ -181,7 +196,9 @@ def community_page(content: Content, figures: dict | None, today: dt.date, commu
                     "posts_by_category": posts_by_category(content, posts),
                     "post_count": len(posts),
                     "upcoming": upcoming(activities, today),
-                    "past": past(activities, today),
+                    "past": past(activities, today)[:PAST_SHOWN],
+                    "past_count": len(past(activities, today)),
+                    "calendar_url": f"/activities/community/{community.id}/" if activities else None,
                     "stories": list(shelves.communities.get(community.id, [])),
                     "stats": figures_part(figures, "communities", community.id),
                     "claimed": claimed_places(content, figures),
@@ -200,26 +217,46 @@ def posts_by_category(content: Content, posts: Iterable[Post]) -> list[tuple[Any
     return groups
 
 
-def post_pages(content: Content, figures: dict | None) -> list[Page]:
+def post_pages(content: Content, figures: dict | None, today: dt.date | None = None) -> list[Page]:
+    """The catalogue: an overview by community and category at /posts/, then one page per community
+    (the catalogue paginated by community, previous and next community linked), one per category, one per post."""
     posts = sorted(content.posts.values(), key=lambda p: p.code)
     claimed = claimed_places(content, figures)
     common = {"claimed": claimed}
+    shelf = [c for c in content.communities.values() if content.posts_of(c.id)]
+    overview = [{"community": c, "count": len(content.posts_of(c.id)),
+                 "categories": [cat for cat in content.categories.values()
+                                if any(p.category == cat.code for p in content.posts_of(c.id))]} for c in shelf]
     pages = [Page(url="/posts/", template="posts.html", title="服务岗位",
-                  description=f"全区{len(posts)}个在职党员志愿服务岗位，可按类别和社区筛选", precache=True,
-                  context={**common, "posts": posts, "filter": None})]
+                  description=f"全区{len(posts)}个在职党员志愿服务岗位，按社区和类别查看", precache=True,
+                  context={**common, "posts": [], "filter": None, "overview": overview, "total": len(posts),
+                           "sequence": None})]
     for category in content.categories.values():
         subset = [p for p in posts if p.category == category.code]
         pages.append(Page(url=f"/posts/category/{category.code}/", template="posts.html",
                           title=f"服务岗位：{category.name}", description=category.description or f"{category.name}类服务岗位",
-                          precache=True, context={**common, "posts": subset, "filter": ("category", category.code)}))
-    for community in content.communities.values():
+                          precache=True, context={**common, "posts": subset, "filter": ("category", category.code),
+                                                  "overview": None, "total": len(posts), "sequence": None}))
+    for number, community in enumerate(content.communities.values()):
         subset = [p for p in posts if p.community == community.id]
         pages.append(Page(url=f"/posts/community/{community.id}/", template="posts.html",
                           title=f"服务岗位：{community.name}", description=f"{community.name}的服务岗位",
-                          precache=True, context={**common, "posts": subset, "filter": ("community", community.id)}))
+                          precache=True, context={**common, "posts": subset, "filter": ("community", community.id),
+                                                  "overview": None, "total": len(posts),
+                                                  "sequence": neighbours(shelf, community)}))
     for post in posts:
-        pages.append(post_page(content, post, claimed.get(post.code)))
+        pages.append(post_page(content, post, claimed.get(post.code), today))
     return pages
+
+
+def neighbours(shelf: Sequence[Community], community: Community) -> dict[str, Any] | None:
+    """Where a community's page stands among the communities with posts: number, count, previous, next."""
+    ids = [c.id for c in shelf]
+    if community.id not in ids:
+        return None
+    i = ids.index(community.id)
+    return {"number": i + 1, "count": len(shelf), "previous": shelf[i - 1] if i > 0 else None,
+            "next": shelf[i + 1] if i + 1 < len(shelf) else None}
 
 
 def claimed_places(content: Content, figures: dict | None) -> dict[str, int | None]:
@@ -231,14 +268,16 @@ def claimed_places(content: Content, figures: dict | None) -> dict[str, int | No
     return claimed
 
 
-def post_page(content: Content, post: Post, claimed: int | None) -> Page:
+def post_page(content: Content, post: Post, claimed: int | None, today: dt.date | None = None) -> Page:
     community = content.communities[post.community]
     activities = [a for a in content.activities.values() if post.code in a.posts]
+    day = today or dt.date.min
     return Page(url=f"/posts/{post.code}/", template="post.html", title=f"{post.title}（{post.code}）",
                 description=f"{community.name} · {content.categories[post.category].name}：{post.duties}",
                 precache=True, context={"post": post, "community": community,
                                         "category": content.categories[post.category],
-                                        "claimed": claimed, "activities": activities})
+                                        "claimed": claimed, "activities": upcoming(activities, day),
+                                        "past": past(activities, day)[:PAST_SHOWN]})
 
 
 def team_pages(content: Content, figures: dict | None, today: dt.date, shelves: Shelves | None = None) -> list[Page]:
@@ -253,7 +292,9 @@ def team_pages(content: Content, figures: dict | None, today: dt.date, shelves: 
                           description=team.summary, precache=True, context={
                               "team": team,
                               "upcoming": upcoming(activities, today),
-                              "past": past(activities, today),
+                              "past": past(activities, today)[:PAST_SHOWN],
+                              "past_count": len(past(activities, today)),
+                              "calendar_url": f"/activities/team/{team.id}/" if activities else None,
                               "stories": list(shelves.teams.get(team.id, [])),
                               "stats": figures_part(figures, "teams", team.id),
                           }))
@@ -261,18 +302,89 @@ def team_pages(content: Content, figures: dict | None, today: dt.date, shelves: 
 
 
 def activity_pages(content: Content, today: dt.date) -> list[Page]:
+    """The calendar, split so that a phone never scrolls through the year: /activities/ holds what is to
+    come this month and next; every month has its page (/activities/month/2026-05/); past activities have
+    their own page (/activities/past/); every community and team with activities has its calendar
+    (/activities/community/<id>/, /activities/team/<id>/), to come first, then past (newest first)."""
     activities = list(content.activities.values())
-    coming = upcoming(activities, today)
-    pages = [Page(url="/activities/", template="activities.html", title="活动日历",
-                  description=f"党员活动日（每月{'、'.join(str(d) for d in content.site.activity_days)}日）、传统节日和纪念日的志愿服务活动",
-                  precache=True, context={"upcoming_months": by_month(coming),
-                                          "past_months": by_month(past(activities, today))})]
+    coming, gone = upcoming(activities, today), past(activities, today)
+    horizon = add_months(today.replace(day=1), CALENDAR_MONTHS)
+    months = month_links(content, activities, today)
+    shared = {"months": months, "choices": calendar_choices(content, activities)}
+    days = "、".join(str(d) for d in content.site.activity_days)
+
+    def calendar(url: str, title: str, description: str, kind: str, precache: bool, **context: Any) -> Page:
+        base = {"kind": kind, "heading": title, "upcoming_months": [], "past_months": [], "later": [],
+                "recent_past": [], "past_links": [], "subject": None, "previous": None, "next": None}
+        return Page(url=url, template="activities.html", title=title, description=description,
+                    precache=precache, context={**shared, **base, **context})
+
+    pages = [calendar("/activities/", "活动日历",
+                      f"党员活动日（每月{days}日）、传统节日和纪念日的志愿服务活动：近期安排，按月份、社区和服务队查看",
+                      "index", True, upcoming_months=by_month([a for a in coming if a.date < horizon]),
+                      later=[m for m in months if m["first_day"] >= horizon and m["upcoming"]],
+                      past_links=[m for m in reversed(months) if m["past"] == m["count"]])]
+    pages.append(calendar("/activities/past/", "已开展的活动", "已经开展的志愿服务活动，按月份查看", "past",
+                          False, recent_past=gone[:RECENT_PAST],
+                          past_links=[m for m in reversed(months) if m["past"]]))
+    grouped = by_month(sorted(activities, key=lambda a: (a.starts_at, a.id)))
+    for i, month in enumerate(grouped):
+        label = cn_month(month.first_day)
+        to_come = [a for a in month.activities if a.date >= today]
+        pages.append(calendar(month.url, f"{label}活动", f"{label}的志愿服务活动", "month", bool(to_come),
+                              subject=month.first_day,
+                              upcoming_months=[Month(month.first_day, tuple(to_come))] if to_come else [],
+                              past_months=[Month(month.first_day, tuple(a for a in month.activities if a.date < today))],
+                              previous=grouped[i - 1] if i > 0 else None,
+                              next=grouped[i + 1] if i + 1 < len(grouped) else None))
+    for kind, subjects in (("community", content.communities.values()), ("team", content.teams.values())):
+        for subject in subjects:
+            own = [a for a in activities if getattr(a, kind) == subject.id]
+            if not own:
+                continue
+            own_past = past(own, today)
+            pages.append(calendar(f"/activities/{kind}/{subject.id}/", f"{subject.name}的活动",
+                                  f"{subject.name}的志愿服务活动：即将开展的和已开展的", kind, True, subject=subject,
+                                  upcoming_months=by_month(upcoming(own, today)),
+                                  past_months=by_month(own_past)))
     for activity in activities:
         pages.append(Page(url=f"/activities/{activity.id}/", template="activity.html", title=activity.title,
                           description=f"{activity.date.year}年{activity.date.month}月{activity.date.day}日 {activity.place}：{activity.description or activity.title}",
                           precache=activity.date >= today,  # members need what is still to come offline
-                          context={"activity": activity, "is_past": activity.date < today}))
+                          precache_files=(f"activities/{activity.id}/event.ics",) if activity.date >= today else (),
+                          context={"activity": activity, "is_past": activity.date < today,
+                                   "month_url": month_url(activity.date)}))
     return pages
+
+
+def cn_month(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月"
+
+
+def add_months(first_day: dt.date, months: int) -> dt.date:
+    """The first day of the month `months` after the month of first_day."""
+    index = first_day.year * 12 + first_day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def month_links(content: Content, activities: Sequence[Activity], today: dt.date) -> list[dict[str, Any]]:
+    """Every month with activities, in order: first day, url, short label (5月; with the year outside the
+    programme year), how many activities and how many of them are past or to come."""
+    counts: dict[dt.date, list[int]] = {}
+    for a in activities:
+        entry = counts.setdefault(a.date.replace(day=1), [0, 0])
+        entry[0 if a.date < today else 1] += 1
+    return [{"first_day": day, "url": month_url(day), "count": gone + coming, "past": gone, "upcoming": coming,
+             "label": f"{day.month}月" if day.year == content.site.year else cn_month(day)}
+            for day, (gone, coming) in sorted(counts.items())]
+
+
+def calendar_choices(content: Content, activities: Sequence[Activity]) -> dict[str, list[Any]]:
+    """Communities and teams that have activities, for the calendar's filter links."""
+    communities = {a.community for a in activities if a.community}
+    teams = {a.team for a in activities if a.team}
+    return {"communities": [c for c in content.communities.values() if c.id in communities],
+            "teams": [t for t in content.teams.values() if t.id in teams]}
 
 
 def story_pages(content: Content, shelves: Shelves | None = None) -> list[Page]:
@@ -304,8 +416,11 @@ def story_page(content: Content, story: Story) -> Page:
                 description=story.summary, context={"story": story})
 
 
-def honour(content: Content, figures: dict | None) -> Page:
-    """光荣榜: members who gave separate consent; from the ledger's figures, else from the stories."""
+def honour_pages(content: Content, figures: dict | None) -> list[Page]:
+    """光荣榜: members who gave separate consent; from the ledger's figures, else from the stories.
+
+    /honour/ groups them by community (names and departments; members without a community in full);
+    /honour/community/<id>/ shows one community's members with their deeds."""
     if figures is not None:
         roll = list(figures.get("honour_roll") or [])
     else:
@@ -316,8 +431,23 @@ def honour(content: Content, figures: dict | None) -> Page:
                 roll.append({"name": member.name, "department": department.name if department else "",
                              "community": content.communities[story.community].name if story.community else "",
                              "deeds": member.deeds, "story": story})
-    return Page(url="/honour/", template="honour.html", title="光荣榜",
-                description="经本人书面同意公开的优秀在职党员志愿者", context={"roll": roll})
+    by_name = {c.name: c for c in content.communities.values()}
+    groups = []
+    for community in content.communities.values():
+        members = [r for r in roll if r.get("community") == community.name]
+        if members:
+            groups.append({"community": community, "roll": members, "url": f"/honour/community/{community.id}/"})
+    others = [r for r in roll if r.get("community") not in by_name]
+    pages = [Page(url="/honour/", template="honour.html", title="光荣榜",
+                  description="经本人书面同意公开的优秀在职党员志愿者，按社区查看",
+                  context={"groups": groups, "others": others, "total": len(roll), "community": None, "roll": []})]
+    for group in groups:
+        community = group["community"]
+        pages.append(Page(url=group["url"], template="honour.html", title=f"光荣榜：{community.name}",
+                          description=f"光荣榜上{community.name}经本人书面同意公开的在职党员志愿者",
+                          context={"groups": groups, "others": [], "total": len(roll), "community": community,
+                                   "roll": group["roll"]}))
+    return pages
 
 
 def about(content: Content) -> Page:

@@ -40,10 +40,13 @@ def absolute(site: Site, path: str) -> str:
     return urljoin(site.base_url, quote(site_url(site.base_path, path), safe="/:@!$&'()*+,;=-._~%"))
 
 
-def cn_date(day: dt.date | dt.datetime | None) -> str:
-    """2026年5月15日"""
-    if day is None:
+def cn_date(day: dt.date | dt.datetime | str | None) -> str:
+    """2026年5月15日: the one way a page writes a date. An ISO 8601 string (the figures' "as_of") is read
+    first: its date as written, which for the ledger's stamps is the date in Beijing time."""
+    if day is None or day == "":
         return ""
+    if isinstance(day, str):
+        day = dt.date.fromisoformat(day[:10])
     return f"{day.year}年{day.month}月{day.day}日"
 
 

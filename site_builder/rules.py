@@ -4,6 +4,8 @@ Python takes them from here; templates through the page context; the phone's Jav
 `app/catalogue.json` (`catalogue_rules()`), so the app and the ledger cannot disagree:
 
 - the 报到卡 number (card) and the department it belongs to: `D03-0042` belongs to department `D03`;
+- numbers typed on a Chinese keyboard made comparable (cards, check-in codes, other digits: NFKC);
+- when a check-in may be made: not more than a day before its activity, another day flagged;
 - the registration deadline (报到截止日) of the programme year;
 - Beijing time (Asia/Shanghai, UTC+8, no daylight saving): "today", stamps shown to people;
 - what each record type is called;
@@ -43,6 +45,25 @@ def department_of(card: str) -> str:
     return card[:3]
 
 
+# --- check-in codes and days --------------------------------------------------------------------------
+
+CODE_PATTERN = r"^[0-9]{6}$"  # the 6-digit check-in code an organiser announces (or the QR holds)
+CODE = re.compile(CODE_PATTERN)
+
+
+def normalise_code(text: str) -> str:
+    """A check-in code as typed: full-width digits as ASCII (NFKC), blanks and dashes removed.
+    `１２３ ４５６` and `123-456` become `123456`."""
+    text = unicodedata.normalize("NFKC", text)
+    return _DASHES.sub("", "".join(text.split())).replace("-", "")
+
+
+def normalise_digits(text: str) -> str:
+    """Any other number typed on a Chinese keyboard (a phone number): full-width digits, letters and
+    punctuation as ASCII (NFKC), every kind of dash a hyphen, blanks at either end removed."""
+    return _DASHES.sub("-", unicodedata.normalize("NFKC", text)).strip()
+
+
 # --- time ----------------------------------------------------------------------------------------
 
 BEIJING = dt.timezone(dt.timedelta(hours=8), "CST")
@@ -58,6 +79,23 @@ def in_beijing(moment: dt.datetime) -> dt.datetime:
 def today_in_beijing(now: dt.datetime | None = None) -> dt.date:
     """Today's date where the programme runs (a build at 23:30 UTC is already tomorrow in Beijing)."""
     return in_beijing(now or dt.datetime.now(dt.timezone.utc)).date()
+
+
+CHECKIN_EARLIEST_DAYS = 1  # a check-in may be made at most this many days before the activity's date
+
+
+def checkin_timing(checked_in_at: str, activity_date: dt.date | str) -> str | None:
+    """When a check-in was made, against its activity's date, both in Beijing time:
+    None on the activity's day; "early" more than CHECKIN_EARLIEST_DAYS days before it (the app refuses
+    it); "other_day" on any other day (the app saves it and tells the member the organiser will check it).
+    rules.js: checkinTiming gives the same answer for the same input."""
+    if isinstance(activity_date, str):
+        activity_date = dt.date.fromisoformat(activity_date)
+    day = in_beijing(dt.datetime.fromisoformat(checked_in_at.replace("Z", "+00:00"))).date()
+    ahead = (activity_date - day).days
+    if ahead > CHECKIN_EARLIEST_DAYS:
+        return "early"
+    return "other_day" if ahead else None
 
 
 def beijing_stamp(stamp: str | None) -> str | None:
@@ -134,6 +172,8 @@ def catalogue_rules() -> dict[str, Any]:
     return {
         "card_pattern": CARD_PATTERN,
         "card_example": CARD_EXAMPLE,
+        "code_pattern": CODE_PATTERN,
+        "checkin_earliest_days": CHECKIN_EARLIEST_DAYS,
         "department_length": 3,
         "utc_offset_minutes": 8 * 60,
         "time_zone": TIME_ZONE,

@@ -25,6 +25,8 @@ from site_builder.yamlload import LineDict, load as load_yaml
 KEY_COMMUNITIES = 13
 # Story slugs that would collide with list pages under /stories/.
 RESERVED_STORY_SLUGS = ("page", "tag", "community", "team", "images")
+# Activity ids that would collide with the calendar's own pages under /activities/ (pages.CALENDAR_SEGMENTS).
+RESERVED_ACTIVITY_IDS = ("month", "past", "community", "team")
 # Site files that are not pages but may be linked from a story.
 NON_PAGE_FILES = ("/feed.xml", "/activities.ics", "/sitemap.xml", "/robots.txt")
 
@@ -196,6 +198,8 @@ def _activity(c: _Checker, activity: Activity) -> None:
     c.ref(src, line, label, "社区", activity.community, content.communities, "community")
     c.ref(src, line, label, "志愿服务队", activity.team, content.teams, "team")
     c.ref(src, line, label, "类别", activity.category, content.categories, "category")
+    if activity.id in RESERVED_ACTIVITY_IDS:
+        c.add(src, line, f"{label}：id “{activity.id}” 是活动日历的保留名称", "以活动日期开头的 id，例如 2026-05-15-yangguang")
     _activity_when(c, activity, label)
     for code in activity.posts:
         c.ref(src, line, label, "岗位", code, content.posts, "posts")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -93,7 +94,10 @@ def test_every_page_kind_exists(built):
                  "activities/index.html", "activities/2026-05-15-yangguang/index.html", "stories/index.html",
                  "stories/page/2/index.html", "stories/story-01/index.html", "stories/tag/五点半课堂/index.html",
                  "stories/community/yangguang/index.html", "stories/team/jiaoyu-wenti/index.html",
-                 "honour/index.html", "about/index.html", "404.html"):
+                 "activities/past/index.html", "activities/month/2026-05/index.html",
+                 "activities/month/2026-12/index.html", "activities/community/yangguang/index.html",
+                 "activities/community/nongke/index.html", "activities/team/jiaoyu-wenti/index.html",
+                 "honour/index.html", "honour/community/yangguang/index.html", "about/index.html", "404.html"):
         assert path in outputs, path
 
 
@@ -114,7 +118,8 @@ def test_suppressed_counts_show_as_fewer_than_five_never_zero(built):
     home = text(outputs, "index.html")
     assert "不足5人" in home and "1234.5小时" in home
     community = text(outputs, "communities/yangguang/index.html")
-    assert "不足5人" in community and "7人" in community
+    assert "不足5人" in community and "已认领 7 人" in community
+    assert "已认领 不足5人" in community and "已认领 0" not in community
     assert "不足5人" in text(outputs, "teams/jiaoyu-wenti/index.html")
 
 
@@ -135,10 +140,56 @@ def test_activity_page_links_checkin_and_calendar(built):
     assert "星期二" in upcoming and "2026年12月15日" in upcoming
 
 
-def test_calendar_groups_upcoming_and_past_by_month(built):
-    _, outputs = built
-    page = text(outputs, "activities/index.html")
-    assert page.index("即将开展") < page.index("2026年12月") < page.index("已开展") < page.index("2026年5月")
+def test_calendar_shows_what_is_to_come_and_splits_the_rest_by_month_community_and_team(built):
+    all_pages, outputs = built
+    index = text(outputs, "activities/index.html")
+    assert index.index("即将开展") < index.index("2026年12月") < index.index("十二月党员活动日") < index.index("已开展的活动")
+    assert "/activities/2026-05-15-yangguang/" not in index  # past activities live on their own pages
+    assert 'href="/activities/past/"' in index and 'href="/activities/month/2026-05/"' in index
+    assert 'href="/activities/community/yangguang/"' in index and 'href="/activities/team/jiaoyu-wenti/"' in index
+    assert "/activities/2026-05-15-yangguang/" in text(outputs, "activities/past/index.html")
+    may = text(outputs, "activities/month/2026-05/index.html")
+    assert "五月党员活动日" in may and "已结束" in may and "十二月" not in may.split("<main", 1)[1].split("其他月份")[0]
+    assert 'rel="next" ' not in may or 'href="/activities/month/2026-12/" rel="next"' in may
+    own = text(outputs, "activities/community/yangguang/index.html")
+    assert own.index("十二月党员活动日") < own.index("<h2>已开展</h2>") < own.index("五月党员活动日")
+    assert "五点半课堂" not in own  # nongke's
+    assert "五点半课堂" in text(outputs, "activities/team/jiaoyu-wenti/index.html")
+    activity = text(outputs, "activities/2026-05-15-yangguang/index.html")
+    assert 'href="/activities/month/2026-05/"' in activity  # breadcrumb to its month
+
+
+def test_calendar_pages_of_what_is_to_come_are_kept_offline_with_their_ics(built):
+    all_pages, _ = built
+    by_url = {p.url: p for p in all_pages}
+    assert by_url["/activities/month/2026-12/"].precache and not by_url["/activities/month/2026-05/"].precache
+    assert by_url["/activities/community/yangguang/"].precache and not by_url["/activities/past/"].precache
+    assert by_url["/activities/2026-12-15-yangguang/"].precache_files == ("activities/2026-12-15-yangguang/event.ics",)
+    assert by_url["/activities/2026-05-15-yangguang/"].precache_files == ()
+
+
+def test_community_and_team_pages_show_the_latest_past_activities_and_link_the_rest():
+    content = sample_content()
+    for day in range(1, 9):
+        a = Activity(f"2026-06-{day:02d}-yangguang", f"六月活动{day}", dt.date(2026, 6, day), dt.time(9), dt.time(10),
+                     "阳光社区", "HJ", "其他", "阳光社区党委", community="yangguang")
+        content.activities[a.id] = a
+    _, outputs = build_outputs(content, FIGURES)
+    page = text(outputs, "communities/yangguang/index.html")
+    assert page.count("已结束") == pages.PAST_SHOWN
+    assert "全部9项已开展的活动" in page and 'href="/activities/community/yangguang/"' in page
+    assert text(outputs, "activities/community/yangguang/index.html").count("已结束") == 9
+
+
+def test_calendar_segments_are_reserved_activity_ids():
+    from site_builder import validate
+
+    assert set(pages.CALENDAR_SEGMENTS) == set(validate.RESERVED_ACTIVITY_IDS)
+    content = sample_content()
+    a = content.activities["2026-12-15-yangguang"]
+    content.activities = {"past": Activity(**{**a.__dict__, "id": "past"})}
+    problems = validate.validate(content)
+    assert any("“past” 是活动日历的保留名称" in p.message for p in problems)
 
 
 def test_about_numbers_come_from_site_settings():
@@ -166,13 +217,92 @@ def test_nothing_personal_on_any_page(built):
             assert "D03-0042" not in data.decode()
 
 
-def test_post_catalogue_filters_are_plain_links_with_a_script(built):
+def test_post_catalogue_is_paginated_by_community_with_the_filter(built):
     _, outputs = built
-    catalogue = text(outputs, "posts/index.html")
-    assert 'href="/posts/category/HJ/"' in catalogue and 'href="/posts/community/yangguang/"' in catalogue
-    assert 'data-category="HJ"' in catalogue and "/static/js/post-filter." in catalogue
+    overview = text(outputs, "posts/index.html")
+    assert 'href="/posts/category/HJ/"' in overview and 'href="/posts/community/yangguang/"' in overview
+    assert "3个岗位" in overview and "data-filter-items" not in overview  # an overview, not every post
+    assert 'action="/search/"' in overview
+    community = text(outputs, "posts/community/yangguang/index.html")
+    assert 'data-complete="community"' in community and "/static/js/post-filter." in community
+    assert community.count('data-category="HJ"') == 2 and "第1个社区，共1个社区" in community
     filtered = text(outputs, "posts/category/HJ/index.html")
+    assert 'data-complete="category"' in filtered
     assert "YG-HJ-02" in filtered and "YG-ZC-01</" not in filtered
+
+
+def test_community_pages_of_the_catalogue_link_previous_and_next():
+    content = sample_content()
+    content.posts["NK-ZC-01"] = Post("NK-ZC-01", "nongke", "ZC", "农科宣传岗", "宣传政策", 2)
+    _, outputs = build_outputs(content, FIGURES)
+    first = text(outputs, "posts/community/yangguang/index.html")
+    second = text(outputs, "posts/community/nongke/index.html")
+    assert 'href="/posts/community/nongke/" rel="next"' in first and "下一个：农科社区" in first
+    assert 'href="/posts/community/yangguang/" rel="prev"' in second and "第2个社区，共2个社区" in second
+
+
+def test_figures_explain_themselves(built):
+    _, outputs = built
+    card = text(outputs, "posts/community/yangguang/index.html")
+    assert "可认领 3 人 · 已认领 7 人<strong class=\"over\">（已超出，需社区协调）</strong>" in card
+    post = text(outputs, "posts/YG-HJ-01/index.html")
+    assert "已超出可认领人数，需社区协调" in post
+    team = text(outputs, "teams/jiaoyu-wenti/index.html")
+    assert "参加活动的党员" in team or "不足5人" in team
+    assert "报到党员" not in team.split("<main", 1)[1]
+    home = text(outputs, "index.html")
+    assert '<th scope="row">未达星级</th><td>280人</td>' in home and 'class="star-table"' in home
+    assert "统计截至2026年11月20日" in home and "2026-11-20" not in home.split("<main", 1)[1]
+
+
+def test_a_team_explains_what_its_count_means():
+    figures = {**FIGURES, "teams": {"jiaoyu-wenti": {"members": 20, "activities": 12, "hours": 90.0}}}
+    _, outputs = build_outputs(sample_content(), figures)
+    team = text(outputs, "teams/jiaoyu-wenti/index.html")
+    assert "20人" in team and "参加活动的党员" in team and "在本队组织的活动中签到的党员" in team
+
+
+def test_a_full_post_says_so():
+    figures = {**FIGURES, "communities": {"yangguang": {**FIGURES["communities"]["yangguang"], "posts": {"YG-HJ-02": 3}}}}
+    _, outputs = build_outputs(sample_content(), figures)
+    assert "已认领 3 人<strong class=\"full\">（已满）</strong>" in text(outputs, "posts/community/yangguang/index.html")
+
+
+def test_the_navigation_holds_checkin_in_one_phone_row(built):
+    _, outputs = built
+    header = text(outputs, "about/index.html").split("<main", 1)[0]
+    primary = re.findall(r'<li class="nav-primary"><a href="([^"]+)"', header)
+    assert primary == ["/", "/posts/", "/activities/", "/checkin/", "/me/"]
+    assert header.count('href="/about/" aria-current="page"') == 2  # in the wide row and under 更多
+    assert '<summary class="is-current">更多</summary>' in header
+    assert "<summary>更多</summary>" in text(outputs, "index.html").split("<main", 1)[0]
+
+
+def test_home_page_leads_with_members_and_residents_actions(built):
+    _, outputs = built
+    home = text(outputs, "index.html")
+    main = home.split("<main", 1)[1]
+    first = [main.index(f'href="{u}"') for u in ("/register/", "/checkin/", "/me/")] + [main.index('action="/search/"')]
+    assert max(first) < main.index("近期活动</h2>")
+
+
+def test_honour_roll_is_grouped_by_community():
+    figures = {**FIGURES, "honour_roll": [
+        {"name": "王建华", "department": "区教育局", "community": "阳光社区", "deeds": "坚持辅导作业"},
+        {"name": "李秀兰", "department": "区民政局", "community": "农科社区", "deeds": "走访独居老人"},
+        {"name": "张伟", "department": "区民政局", "community": "", "deeds": "热心服务"}]}
+    _, outputs = build_outputs(sample_content(), figures)
+    roll = text(outputs, "honour/index.html").split("按社区查看光荣榜", 1)[1].split("</nav>", 1)[1]
+    assert roll.index("阳光社区") < roll.index("王建华") < roll.index("农科社区") < roll.index("李秀兰") < roll.index("张伟")
+    assert 'href="/honour/community/nongke/"' in roll and "走访独居老人" not in roll  # deeds on the community's page
+    nongke = text(outputs, "honour/community/nongke/index.html")
+    assert "李秀兰" in nongke and "走访独居老人" in nongke and "王建华" not in nongke
+
+
+def test_cn_date_is_the_one_date_format():
+    assert render.cn_date(dt.date(2026, 5, 15)) == "2026年5月15日"
+    assert render.cn_date("2026-11-20T10:00:00+08:00") == "2026年11月20日"
+    assert render.cn_date(None) == "" and render.cn_date("") == ""
 
 
 def test_sub_path_links_all_resolve():

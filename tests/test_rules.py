@@ -29,6 +29,10 @@ const cases = JSON.parse(fs.readFileSync(0, 'utf8'));
 process.stdout.write(JSON.stringify({
   hours: cases.hours.map(([spent, planned]) => R.creditedHours(spent, planned)),
   cards: cases.cards.map((text) => R.normaliseCard(text)),
+  codes: (cases.codes || []).map((text) => R.normaliseCode(text)),
+  digits: (cases.digits || []).map((text) => R.normaliseDigits(text)),
+  timing: (cases.timing || []).map(([stamp, day]) => R.checkinTiming(stamp, day)),
+  beijing: (cases.beijing || []).map((stamp) => R.beijingDate(stamp)),
 }));
 """
 
@@ -93,3 +97,28 @@ def test_stories_newest_first_with_one_tie_break():
 
     stories = [S("b", dt.date(2026, 5, 1)), S("a", dt.date(2026, 5, 1)), S("c", dt.date(2026, 6, 1))]
     assert [s.slug for s in rules.newest_first(stories)] == ["c", "a", "b"]
+
+
+def test_codes_and_digits_typed_full_width_are_normalised_alike():
+    codes = ["482913", "４８２９１３", "482 913", "４８２　９１３", "482-913", " 482913 ", "48２９1３", "abc"]
+    digits = ["１３９１２３４５６７８", "139－1234－5678", " 029-8703 1216 ", "＋８６ １３９"]
+    js = run_js({"hours": [], "cards": [], "codes": codes, "digits": digits})
+    assert js["codes"] == [rules.normalise_code(c) for c in codes]
+    assert js["digits"] == [rules.normalise_digits(d) for d in digits]
+    assert {rules.normalise_code(c) for c in codes[:-1]} == {"482913"}
+    assert rules.CODE.match(rules.normalise_code("４８２ ９１３"))
+    assert rules.normalise_digits("１３９－１２３４－５６７８") == "139-1234-5678"
+
+
+def test_checkin_days_are_judged_alike_in_beijing_time():
+    cases = [("2026-05-15T09:00:00+08:00", "2026-05-15"), ("2026-05-14T09:00:00+08:00", "2026-05-15"),
+             ("2026-05-13T23:59:00+08:00", "2026-05-15"), ("2026-05-01T09:00:00+08:00", "2026-05-15"),
+             ("2026-05-16T00:01:00+08:00", "2026-05-15"), ("2026-06-30T12:00:00+08:00", "2026-05-15"),
+             ("2026-05-14T16:30:00Z", "2026-05-15"),  # 00:30 on the 15th in Beijing
+             ("2026-05-13T16:30:00+00:00", "2026-05-15"),  # 00:30 on the 14th: the day before, allowed
+             ("2026-05-14T08:00:00-05:00", "2026-05-15")]  # 21:00 on the 14th in Beijing
+    js = run_js({"hours": [], "cards": [], "timing": cases, "beijing": [c[0] for c in cases]})
+    assert js["timing"] == [rules.checkin_timing(stamp, day) for stamp, day in cases]
+    assert js["timing"] == [None, "other_day", "early", "early", "other_day", "other_day", None, "other_day", "other_day"]
+    assert js["beijing"] == [rules.in_beijing(dt.datetime.fromisoformat(c[0].replace("Z", "+00:00"))).date().isoformat()
+                             for c in cases]

@@ -5,12 +5,16 @@
    - install: copy unchanged entries from the previous precache, fetch the rest with cache 'reload';
      then WAIT: the page activates the new worker (SKIP_WAITING) when the member agrees or no form is dirty;
    - activate: delete older precaches; drop runtime entries that the precache now lists;
-   - precached URLs: cache first (query strings ignored, so /checkin/?a=…&c=… is served offline);
+   - precached URLs: cache first (query strings ignored, so /checkin/?a=…&c=… is served offline); a page's
+     fetch that asks to bypass caches (cache: 'reload', e.g. 获取最新活动目录) goes to the network and the
+     answer replaces the cached copy (navigations never do: a page changes version only through 更新);
    - hashed static files: cache first, cached when first fetched;
    - search index pieces (search/i/, search/f/: their names carry a hash of their bytes): cache first,
      kept in their own cache when first fetched, so a search works offline with the pieces the phone has;
      on activate, pieces the new search manifest no longer names are deleted;
-   - other pages: network first, cached as visited; offline navigations fall back to the offline page. */
+   - other pages and files: network first, cached as visited; offline navigations fall back to the offline
+     page. A page loaded before this worker controlled it asks for itself (and its images) to be cached
+     (CACHE_URLS from update.js), so every page a resident visited stays readable offline. */
 'use strict';
 
 const VERSION = '__VERSION__';
@@ -38,6 +42,9 @@ self.addEventListener('activate', (event) => {
 self.addEventListener('message', (event) => {
   if (event.data && event.data.type === 'SKIP_WAITING') self.skipWaiting();
   if (event.data && event.data.type === 'GET_VERSION' && event.ports[0]) event.ports[0].postMessage(VERSION);
+  if (event.data && event.data.type === 'CACHE_URLS' && Array.isArray(event.data.urls)) {
+    event.waitUntil(cacheVisited(event.data.urls));
+  }
 });
 
 self.addEventListener('fetch', (event) => {
@@ -115,9 +122,27 @@ function withoutSearch(href) {
   return url.href;
 }
 
+// Pages and files visited before this worker controlled the page: kept as if visited under it.
+async function cacheVisited(urls) {
+  const runtime = await caches.open(RUNTIME_NAME);
+  for (const href of urls.slice(0, 50)) {
+    let url;
+    try { url = new URL(href, self.location); } catch (error) { continue; }
+    if (url.origin !== self.location.origin || !url.pathname.startsWith(BASE) || url.pathname === BASE + 'sw.js') continue;
+    url.hash = '';
+    if (revisions.has(withoutSearch(url.href)) || url.pathname.startsWith(BASE + 'static/')) continue;
+    if (await runtime.match(url.href)) continue;
+    try {
+      const response = await fetch(new Request(url.href, {credentials: 'same-origin'}));
+      if (response.ok && response.type === 'basic') await runtime.put(url.href, response);
+    } catch (error) { /* offline: it stays unvisited */ }
+  }
+}
+
 async function route(request, url) {
   const key = withoutSearch(url.href);
   if (revisions.has(key)) {
+    if (request.mode !== 'navigate' && request.cache === 'reload') return refreshPrecached(key, request.destination === '');
     const cached = await caches.match(key, {cacheName: PRECACHE_NAME});
     if (cached) return cached;
   }
@@ -125,6 +150,26 @@ async function route(request, url) {
   if (SEARCH_PIECES.some((prefix) => url.pathname.startsWith(prefix))) return cacheFirst(request, SEARCH_NAME);
   if (request.mode === 'navigate') return networkFirst(request, true);
   return networkFirst(request, false);
+}
+
+// The network's copy of a precached file, kept in place of the old one (its revision header marks it as
+// fetched outside an install, so the next version's install fetches its own). Offline, a script's fetch()
+// (no destination) fails, so the page can say so; a style or script a hard reload asks for is the cached copy.
+async function refreshPrecached(key, strict) {
+  try {
+    const response = await fetch(new Request(key, {cache: 'reload', credentials: 'same-origin'}));
+    if (response.ok && response.type === 'basic') {
+      const headers = new Headers(response.headers);
+      headers.set(REVISION_HEADER, 'network');
+      const copy = new Response(await response.clone().blob(), {status: response.status, statusText: response.statusText, headers});
+      await (await caches.open(PRECACHE_NAME)).put(key, copy);
+    }
+    return response;
+  } catch (error) {
+    const cached = strict ? null : await caches.match(key, {cacheName: PRECACHE_NAME});
+    if (cached) return cached;
+    throw error;
+  }
 }
 
 async function cacheFirst(request, cacheName = RUNTIME_NAME) {

@@ -51,8 +51,7 @@ def browser(playwright):
 
 @pytest.fixture
 def context(browser):
-    context = browser.new_context(accept_downloads=True, service_workers="allow", locale="zh-CN",
-                                  timezone_id="Asia/Shanghai")
+    context = helpers.new_context(browser)  # the device clock at helpers.DEVICE_NOW
     yield context
     context.close()
 

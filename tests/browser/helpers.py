@@ -3,6 +3,7 @@ deadline (never a fixed sleep), reading IndexedDB, going offline with the HTTP c
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -15,7 +16,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTENT = Path(os.environ.get("SANSONG_TEST_CONTENT", ROOT / "content"))
-TODAY = "2026-11-28"
+TODAY = "2026-11-28"  # the build's day
+# The phone's clock (Beijing time): the day of the sample's last 阳光社区 activity of the year, so a
+# check-in to it is on its day whatever the real date (install_clock). The app reads the device clock.
+DEVICE_NOW = dt.datetime(2026, 12, 15, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+PHONE = {"viewport": {"width": 360, "height": 780}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True,
+         "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -129,3 +135,25 @@ def precache_urls(site: Path) -> list[str]:
     text = (site / "sw.js").read_text(encoding="utf-8")
     listing = re.search(r"const PRECACHE = (\[.*?\n\]);", text, re.S).group(1)
     return [entry["url"] for entry in json.loads(listing)]
+
+
+def install_clock(context, now: dt.datetime = DEVICE_NOW) -> None:
+    """The phone's clock starts at `now` and runs on (Playwright's clock: Date and timers of every page)."""
+    context.clock.install(time=now)
+
+
+def new_context(browser, phone: bool = False, clock: bool = True, **options):
+    """A fresh context: service workers allowed, downloads accepted, Beijing time and zh-CN (unless given),
+    the device clock at DEVICE_NOW; `phone`: a 360×780 touch screen."""
+    settings = {"accept_downloads": True, "service_workers": "allow", "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
+    if phone:
+        settings.update(PHONE)
+    settings.update(options)
+    context = browser.new_context(**settings)
+    if clock:
+        install_clock(context)
+    return context
+
+
+def catalogue(site: Path) -> dict:
+    return json.loads((site / "app" / "catalogue.json").read_text(encoding="utf-8"))

@@ -53,3 +53,14 @@ def test_the_service_worker_never_touches_records_and_precaches_with_reload(site
     assert "indexedDB" not in sw and "IDB" not in sw
     assert "cache: 'reload'" in sw
     assert "self.skipWaiting()" in sw and sw.count("skipWaiting") == 1, "only on the page's SKIP_WAITING message"
+
+
+def test_upcoming_activities_calendar_files_are_precached_and_past_ones_are_not(site):
+    urls = set(helpers.precache_urls(site))
+    catalogue = helpers.catalogue(site)
+    coming = [a["id"] for a in catalogue["activities"] if a["date"] >= helpers.TODAY]
+    gone = [a["id"] for a in catalogue["activities"] if a["date"] < helpers.TODAY]
+    assert coming and gone
+    assert all(f"/activities/{i}/event.ics" in urls for i in coming)
+    assert not any(f"/activities/{i}/event.ics" in urls for i in gone)
+    assert "/activities.ics" not in urls  # a subscription: calendar apps fetch it themselves

@@ -16,18 +16,28 @@ from . import forms, helpers
 
 @pytest.fixture(scope="module")
 def activity(site) -> str:
+    """A yangguang activity on the phone's day or before (helpers.DEVICE_NOW): a check-in it accepts."""
     catalogue = json.loads((site / "app" / "catalogue.json").read_text(encoding="utf-8"))
-    return [a["id"] for a in catalogue["activities"] if a["community"] == "yangguang"][0]
+    day = helpers.DEVICE_NOW.date().isoformat()
+    return [a["id"] for a in catalogue["activities"] if a["community"] == "yangguang" and a["date"] <= day][-1]
 
 
-def export(page, tmp_path) -> tuple[str, dict]:
-    """Presses 导出全部记录 on /me/ and returns the file name and the parsed file."""
+def export(page, tmp_path, confirm: bool = True) -> tuple[str, dict]:
+    """Presses 导出全部记录 on /me/, saves the download and, as a member who found the file, answers
+    “文件已保存到手机了吗？” with 已保存; returns the file name and the parsed file."""
     helpers.poll(lambda: page.locator("[data-export]").is_enabled(), 20, what="the export button enabled")
+    before = sorted((row["id"], row["exported_at"]) for row in helpers.stored(page))
     with page.expect_download() as info:
         page.locator("[data-export]").click()
     download = info.value
     target = tmp_path / download.suggested_filename
     download.save_as(target)
+    page.get_by_text("文件已保存到手机了吗？").wait_for()
+    if confirm:
+        assert sorted((row["id"], row["exported_at"]) for row in helpers.stored(page)) == before  # not before the member says so
+        page.get_by_role("button", name="已保存", exact=True).click()
+        helpers.poll(lambda: "已标为“已导出”" in page.locator("[data-export-status]").inner_text(), 20,
+                     what="the export confirmed")
     return download.suggested_filename, json.loads(target.read_text(encoding="utf-8"))
 
 
@@ -52,7 +62,7 @@ def test_export_file_is_valid_and_holds_every_record_once(page, base_url, activi
                         10, what="records marked exported")
     assert len(rows) == 4
     helpers.poll(lambda: page.locator("[data-records] li[data-exported=true]").count() == 4, 20, what="4 shown exported")
-    assert "已导出 4 条记录" in page.locator("[data-export-status]").inner_text()
+    assert "4 条记录已标为“已导出”" in page.locator("[data-export-status]").inner_text()
     assert "上次导出" in page.locator("[data-export-summary]").inner_text()
 
 

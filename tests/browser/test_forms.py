@@ -13,10 +13,11 @@ from . import forms, helpers
 
 @pytest.fixture(scope="module")
 def activity(site) -> str:
-    """A yangguang activity of the programme year from the built catalogue."""
+    """A yangguang activity of the programme year on the phone's day or before (helpers.DEVICE_NOW)."""
     catalogue = json.loads((site / "app" / "catalogue.json").read_text(encoding="utf-8"))
-    year = str(catalogue["year"])
-    return [a["id"] for a in catalogue["activities"] if a["community"] == "yangguang" and a["date"].startswith(year)][-1]
+    year, day = str(catalogue["year"]), helpers.DEVICE_NOW.date().isoformat()
+    return [a["id"] for a in catalogue["activities"]
+            if a["community"] == "yangguang" and a["date"].startswith(year) and a["date"] <= day][-1]
 
 
 def record_types(page) -> list[str]:
@@ -47,6 +48,7 @@ def test_records_survive_a_browser_restart(playwright, base_url, activity, tmp_p
     def launch():
         context = playwright.chromium.launch_persistent_context(
             str(profile), executable_path=helpers.CHROMIUM, args=helpers.CHROMIUM_ARGS, timezone_id="Asia/Shanghai")
+        helpers.install_clock(context)
         return context, context.pages[0] if context.pages else context.new_page()
 
     context, page = launch()
@@ -142,6 +144,7 @@ def test_claim_lists_only_the_chosen_communitys_posts(page, base_url, site):
 
 def test_forms_work_on_a_pixel_7(playwright, browser, base_url, activity):
     context = browser.new_context(**playwright.devices["Pixel 7"], service_workers="allow")
+    helpers.install_clock(context)
     try:
         page = context.new_page()
         forms.fill_all(page, base_url, activity)
@@ -154,7 +157,7 @@ def test_forms_work_on_a_pixel_7(playwright, browser, base_url, activity):
 
 
 def test_forms_and_records_work_with_service_workers_blocked(browser, base_url, activity):
-    context = browser.new_context(service_workers="block", accept_downloads=True)
+    context = helpers.new_context(browser, service_workers="block")
     try:
         page = context.new_page()
         forms.fill_all(page, base_url, activity)

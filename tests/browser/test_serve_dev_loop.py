@@ -69,6 +69,8 @@ def test_an_edit_under_serve_shows_on_a_page_a_service_worker_controlled(browser
         try:
             page.goto(page_url)  # may still come from the old cache; the browser fetches /sw.js again
             helpers.poll(lambda: page.evaluate("""() => new Promise((done) => {
+                // what the browser does on its own some time after a navigation: look for a new sw.js
+                navigator.serviceWorker.getRegistration().then((r) => r && r.update()).catch(() => {});
                 const worker = navigator.serviceWorker.controller;
                 if (!worker) return done(false);
                 const channel = new MessageChannel();

@@ -1,18 +1,18 @@
-/* 三送三促 offline app: 民情日记. Warns when the text looks like it holds an ID or phone number. */
+/* 三送三促 offline app: 民情日记. Refuses text that holds an ID or mobile number, however it is typed
+   (spaces, dashes, full-width digits): rules.js personalNumbers, the twin of site_builder/privacy.py. */
 (function (root) {
   'use strict';
 
   const S = root.Sansong;
   const F = S.forms;
-  const ID_NUMBER = /\d{17}[\dXx]/;
-  const PHONE = /1[3-9]\d{9}/;
 
   function check(form) {
     const errors = {};
     ['text', 'action', 'outcome', 'followup', 'topic'].forEach(function (name) {
-      const value = F.value(form, name);
-      if (ID_NUMBER.test(value) || PHONE.test(value)) {
-        errors[form.elements[name].id] = '请不要写身份证号或手机号码，删去后再保存。';
+      const found = S.rules.personalNumbers(F.value(form, name));
+      if (found.length) {
+        errors[form.elements[name].id] = '这里像是写了' + found.map(function (f) { return f[1]; }).join('和') +
+          '（“' + found[0][0] + '”）。请不要写群众的身份证号或手机号码，删去后再保存。';
       }
     });
     return errors;

@@ -1,6 +1,7 @@
 /* 三送三促 offline app: export. One file with every record of this phone (format 1, docs/export-format.md),
    downloaded as sansong-<card>-<YYYYMMDD-HHMMSS>.json and offered to the share sheet where the browser
-   can share files. Records are marked exported only after the file exists. */
+   can share files. Records are marked exported only when the member confirms the file was saved or
+   sent, or the share sheet reports success (confirm); a refused or lost download leaves them unexported. */
 (function (root) {
   'use strict';
 
@@ -51,8 +52,9 @@
     }
   }
 
-  // Resolves {file, count, shareable}. Never writes a partial file: the whole JSON is built first.
-  function exportAll() {
+  // Builds the file: {file, count, ids, exportedAt, shareable}. Never a partial file: the whole JSON is
+  // built first. Nothing is marked exported here: a download may be refused or lost (confirm() does it).
+  function prepare() {
     const now = new Date();
     return Promise.all([S.storage.allEntries(), S.storage.deviceId(), S.storage.profile()]).then(function (values) {
       const entries = values[0];
@@ -60,18 +62,26 @@
       const text = JSON.stringify(build(entries, values[1], now), null, 1);
       const name = 'sansong-' + cardOf(entries, values[2]) + '-' + stamp(now) + '.json';
       const file = new File([text], name, {type: 'application/json'});
-      download(file);
-      const exportedAt = S.time.isoLocal(now);
-      const ids = entries.map(function (e) { return e.id; });
-      return S.storage.markExported(ids, exportedAt)
-        .then(function () { return S.storage.logExport({id: S.uuid(), exported_at: exportedAt, file: name, count: ids.length, ids: ids}); })
-        .then(function () { return {file: file, count: ids.length, shareable: canShare(file)}; });
+      return {file: file, count: entries.length, ids: entries.map(function (e) { return e.id; }),
+              exportedAt: S.time.isoLocal(now), shareable: canShare(file)};
     });
+  }
+
+  // The member said the file was saved or sent (or the share sheet reported success): only now are the
+  // file's records marked exported (with the file's time) and the export logged.
+  function confirm(prepared) {
+    return S.storage.markExported(prepared.ids, prepared.exportedAt)
+      .then(function () {
+        return S.storage.logExport({id: S.uuid(), exported_at: prepared.exportedAt, file: prepared.file.name,
+                                    count: prepared.ids.length, ids: prepared.ids});
+      })
+      .then(function () { return prepared; });
   }
 
   function share(file) {
     return navigator.share({files: [file], title: file.name, text: '三送三促 记录导出文件'});
   }
 
-  root.Sansong.exporter = {FORMAT: FORMAT, VERSION: VERSION, build: build, exportAll: exportAll, share: share, stamp: stamp};
+  root.Sansong.exporter = {FORMAT: FORMAT, VERSION: VERSION, build: build, prepare: prepare, download: download,
+    confirm: confirm, share: share, stamp: stamp};
 })(self);

@@ -21,19 +21,27 @@
 
   function params() { return new URLSearchParams(root.location.search); }
 
-  function loadCatalogue() {
-    if (!catalogueLoading) {
-      const url = document.documentElement.dataset.catalogue || $('[data-catalogue]').dataset.catalogue;
-      catalogueLoading = fetch(url, {credentials: 'same-origin'}).then(function (response) {
-        if (!response.ok) throw new Error('catalogue HTTP ' + response.status);
-        return response.json();
-      }).then(function (catalogue) {
-        S.rules.use(catalogue);  // the programme's rules as this site states them
-        return catalogue;
-      });
-    }
-    return catalogueLoading;
+  // The catalogue (app/catalogue.json). {fresh: true} asks the network for the newest one, past the
+  // service worker's precache and the HTTP cache (sw.js answers a 'reload' request from the network and
+  // keeps the answer); on success it replaces the one this page uses, on failure the old one stays.
+  function loadCatalogue(options) {
+    const fresh = !!(options && options.fresh);
+    if (catalogueLoading && !fresh) return catalogueLoading;
+    const url = document.documentElement.dataset.catalogue || $('[data-catalogue]').dataset.catalogue;
+    const loading = fetch(url, {credentials: 'same-origin', cache: fresh ? 'reload' : 'default'}).then(function (response) {
+      if (!response.ok) throw new Error('catalogue HTTP ' + response.status);
+      return response.json();
+    }).then(function (catalogue) {
+      S.rules.use(catalogue);  // the programme's rules as this site states them
+      return catalogue;
+    });
+    if (!fresh || !catalogueLoading) catalogueLoading = loading;
+    else loading.then(function () { catalogueLoading = loading; }, function () { /* keep the one we had */ });
+    return loading;
   }
+
+  // WeChat's in-app browser (its user agent names MicroMessenger): saving files often fails there.
+  function isWeChat() { return /MicroMessenger/i.test(navigator.userAgent || ''); }
 
   /* ---- dirty tracking ---- */
 
@@ -118,6 +126,21 @@
     input.value = S.rules.normaliseCard(input.value).replace(/_/g, '-').replace(/^D(\d{2})(\d{4})$/, 'D$1-$2');
   }
 
+  // Numbers typed on a Chinese keyboard (full-width digits, full-width dashes, blanks), made what the
+  // pattern expects before it is checked: data-normalise="card" | "code" | "digits" (rules.js).
+  const NORMALISE = {
+    card: normaliseCard,
+    code: function (input) { input.value = S.rules.normaliseCode(input.value); },
+    digits: function (input) { input.value = S.rules.normaliseDigits(input.value); },
+  };
+
+  function normalise(form) {
+    $all('[data-normalise]', form).forEach(function (input) {
+      const fix = NORMALISE[input.dataset.normalise];
+      if (fix && input.value) fix(input);
+    });
+  }
+
   /* ---- the remembered profile: card number and name ---- */
 
   function prefill(form, profile) {
@@ -129,7 +152,7 @@
       const field = form.elements[name];
       if (field && !field.value && values[name]) field.value = values[name];
     });
-    if (form.elements.card) normaliseCard(form.elements.card);
+    normalise(form);
   }
 
   function remember(record, form) {
@@ -150,10 +173,12 @@
     setDirty(form, false);
     form.addEventListener('input', function () { setDirty(form, true); });
     form.addEventListener('change', function () { setDirty(form, true); });
-    if (form.elements.card) form.elements.card.addEventListener('blur', function () { normaliseCard(form.elements.card); });
+    $all('[data-normalise]', form).forEach(function (input) {
+      input.addEventListener('blur', function () { normalise(form); });
+    });
     form.addEventListener('submit', function (event) {
       event.preventDefault();
-      if (form.elements.card) normaliseCard(form.elements.card);
+      normalise(form);
       const errors = validate(form, options.check);
       if (errors.length) {
         status(form, '有' + errors.length + '处需要修改，请查看标红的说明。', 'error');
@@ -176,7 +201,8 @@
     }).then(function (record) {
       if (!record) return;
       setDirty(form, false);
-      status(form, options.savedMessage || '已保存在本手机上。请记得在“我的记录”中导出并发送给社区。', 'ok');
+      const message = typeof options.savedMessage === 'function' ? options.savedMessage(record) : options.savedMessage;
+      status(form, message || '已保存在本手机上。请记得在“我的记录”中导出并发送给社区。', 'ok');
       if (options.saved) options.saved(record, form);
     }).catch(function (error) {
       status(form, '保存失败：' + (error && error.message ? error.message : error) + '。填写的内容仍在页面上，请稍后再试。', 'error');
@@ -220,8 +246,15 @@
       : '无法读取本机存储（' + reason + '）。请不要使用无痕模式，或换用手机自带浏览器。', 'error');
   }
 
+  // In WeChat every app page says where records live and how files get out (app/layout.html, [data-wechat]).
+  ready(function () {
+    const notice = $('[data-wechat]');
+    if (notice && isWeChat()) notice.hidden = false;
+  });
+
   root.Sansong.forms = {
-    $: $, $all: $all, params: params, loadCatalogue: loadCatalogue, anyDirty: anyDirty, setDirty: setDirty,
+    $: $, $all: $all, params: params, loadCatalogue: loadCatalogue, isWeChat: isWeChat, normalise: normalise,
+    anyDirty: anyDirty, setDirty: setDirty,
     validate: validate, showError: showError, status: status, value: value, optional: optional,
     checked: checked, attach: attach, clearFields: clearFields, text: text, fill: fill, ready: ready, failed: failed,
   };

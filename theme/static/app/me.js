@@ -8,23 +8,35 @@
   const REMIND_AFTER_DAYS = 3;
   const EMPTY_CATALOGUE = {year: null, targets: {}, communities: [], activities: []};
 
-  function when(iso) { return iso ? iso.slice(0, 16).replace('T', ' ') : ''; }
+  function when(iso) { return iso ? S.time.cnDate(iso) : ''; }
+
+  // A check-in the organiser will look at: another day than its activity's, or an activity this phone's
+  // catalogue does not know (a QR code for a newer activity). Said only once the catalogue is read.
+  function checkinNote(record, names) {
+    if (!names.loaded) return '';
+    const activity = names.activities[record.activity];
+    if (!activity) return ' · 本机活动目录中没有这个活动，社区将核对';
+    return S.rules.checkinTiming(record.checked_in_at, activity.date) ? ' · 签到日期与活动日期不同，组织者将核对' : '';
+  }
 
   function summaryOf(record, names) {
     switch (record.type) {
       case 'registration': return record.name + ' · ' + (names.communities[record.community] || record.community);
       case 'claim': return (names.communities[record.community] || record.community) + ' · 岗位 ' + record.posts.join('、');
-      case 'checkin': return (names.activities[record.activity] || record.activity) +
-        (record.checked_out_at ? ' · 已签退 ' + when(record.checked_out_at) : ' · 未签退');
-      case 'diary': return record.date + ' · ' + record.topic;
+      case 'checkin': {
+        const activity = names.activities[record.activity];
+        return (activity ? activity.title : '活动编号 ' + record.activity) +
+          (record.checked_out_at ? ' · 已签退 ' + when(record.checked_out_at) : ' · 未签退') + checkinNote(record, names);
+      }
+      case 'diary': return when(record.date) + ' · ' + record.topic;
       default: return '';
     }
   }
 
   function names(catalogue) {
-    const result = {communities: {}, activities: {}};
+    const result = {communities: {}, activities: {}, loaded: !!catalogue.year};
     catalogue.communities.forEach(function (c) { result.communities[c.id] = c.name; });
-    catalogue.activities.forEach(function (a) { result.activities[a.id] = a.title; });
+    catalogue.activities.forEach(function (a) { result.activities[a.id] = a; });
     return result;
   }
 
@@ -63,7 +75,7 @@
     const body = F.$('tbody', table);
     F.fill(body, summary.rows.map(function (row) {
       const tr = F.text('tr');
-      tr.append(F.text('td', row.activity.date), F.text('td', row.activity.title),
+      tr.append(F.text('td', when(row.activity.date)), F.text('td', row.activity.title),
         F.text('td', row.hours + '小时' + (row.estimated ? '（预计）' : '')));
       return tr;
     }));
@@ -102,26 +114,65 @@
     box.textContent = message;
   }
 
+  /* ---- export: the file is made and downloaded; records count as exported only when the member
+     confirms the file was saved (已保存) or the share sheet reports success. ---- */
+
   F.ready(function () {
     const button = F.$('[data-export]');
     const shareButton = F.$('[data-share]');
-    let lastFile = null;
+    const confirmBox = F.$('[data-confirm]');
+    let prepared = null;  // the last file made, not yet confirmed
+    if (F.isWeChat()) F.$('[data-wechat-export]').hidden = false;
     // Without the catalogue (never loaded, no service worker) records and export still work.
     F.loadCatalogue().catch(function () { return EMPTY_CATALOGUE; }).then(function (catalogue) {
+      function confirmed(how) {
+        const done = prepared;
+        prepared = null;
+        confirmBox.hidden = true;
+        shareButton.hidden = true;
+        return S.exporter.confirm(done).then(function () {
+          exportStatus(how + done.count + ' 条记录已标为“已导出”。请确认社区工作人员收到了文件 ' + done.file.name + '。', 'ok');
+          return refresh(catalogue);
+        });
+      }
+
       button.addEventListener('click', function () {
         button.disabled = true;
-        S.exporter.exportAll().then(function (result) {
-          lastFile = result.file;
+        S.exporter.prepare().then(function (result) {
+          prepared = result;
+          S.exporter.download(result.file);
           shareButton.hidden = !result.shareable;
-          exportStatus('已导出 ' + result.count + ' 条记录，文件名 ' + result.file.name + '。' +
-            (result.shareable ? '可点“发送到微信等”直接发送，' : '请在下载文件夹中找到该文件，') + '通过微信发送给社区工作人员。', 'ok');
-          return refresh(catalogue);
+          F.$('[data-confirm-file]').textContent = '文件名 ' + result.file.name + '（' + result.count + ' 条记录）。' +
+            '请看手机是否提示下载完成，或在“文件管理”的“下载”（Download）文件夹中找一找。';
+          confirmBox.hidden = false;
+          exportStatus('已生成导出文件。确认文件已保存后，记录才标为“已导出”。' +
+            (result.shareable ? '也可以点“发送到微信等”直接发送。' : ''), '');
+          F.$('#confirm-question').focus();
         }).catch(function (error) {
           exportStatus('导出没有完成：' + error.message, 'error');
         }).then(function () { button.disabled = false; });
       });
+
+      F.$('[data-confirm-yes]').addEventListener('click', function () {
+        if (prepared) confirmed('已确认保存：').catch(function (error) { exportStatus('没有记下导出：' + error.message, 'error'); });
+      });
+
+      F.$('[data-confirm-no]').addEventListener('click', function () {
+        confirmBox.hidden = true;
+        exportStatus('记录仍是“未导出”，不会丢失。请再点“导出全部记录”试一次' +
+          (prepared && prepared.shareable ? '，或点“发送到微信等”直接发送' : '') + '。' +
+          (F.isWeChat() ? '在微信中请点右上角“···”，选择“在浏览器中打开”后再导出。'
+            : '如果浏览器不允许下载，请在浏览器设置中允许本站下载文件，或换用手机自带的浏览器。'), 'error');
+      });
+
       shareButton.addEventListener('click', function () {
-        if (lastFile) S.exporter.share(lastFile).catch(function () { /* the member closed the share sheet */ });
+        if (!prepared) return;
+        const sending = prepared;
+        S.exporter.share(sending.file).then(function () {
+          if (prepared === sending) return confirmed('已通过分享发送：');
+        }).catch(function () {
+          exportStatus('没有完成分享，记录仍是“未导出”。可以再试一次，或保存文件后点“已保存”。', 'error');
+        });
       });
       return refresh(catalogue);
     }).catch(function (error) {

@@ -90,6 +90,15 @@
     return d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate());
   }
 
+  // The one way the app writes a date for people, as the site does (render.cn_date): "2026-05-15" ->
+  // "2026年5月15日"; a stamp "2026-05-03T10:22:11+08:00" -> "2026年5月3日 10:22" (the time as recorded).
+  function cnDate(iso) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}))?/.exec(String(iso || ''));
+    if (!m) return String(iso || '');
+    const day = m[1] + '年' + Number(m[2]) + '月' + Number(m[3]) + '日';
+    return m[4] ? day + ' ' + m[4] + ':' + m[5] : day;
+  }
+
   function uuid() {
     const c = root.crypto;
     if (c && typeof c.randomUUID === 'function') return c.randomUUID();
@@ -185,6 +194,6 @@
     logExport: logExport, exportsLog: exportsLog, getMeta: getMeta, setMeta: setMeta,
     deviceId: deviceId, profile: profile, rememberProfile: rememberProfile,
   };
-  root.Sansong.time = {isoLocal: isoLocal, localDate: localDate, pad: pad};
+  root.Sansong.time = {isoLocal: isoLocal, localDate: localDate, cnDate: cnDate, pad: pad};
   root.Sansong.uuid = uuid;
 })(self);

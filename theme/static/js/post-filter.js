@@ -1,6 +1,8 @@
-/* Instant filtering of the service-post catalogue. Without JavaScript the chips are plain links to
-   /posts/category/<CODE>/ and /posts/community/<id>/; with it, a click filters the list in place and
-   the search box narrows any list further. No network, no dependencies. */
+/* Instant filtering of a page of the service-post catalogue. Without JavaScript the chips are plain links to
+   /posts/category/<CODE>/ and /posts/community/<id>/; with it, a chip filters in place what the page holds
+   completely: on a community's page (data-complete="community") the category chips narrow its posts, on a
+   category's page (data-complete="category") the community chips do; other chips stay links. The search
+   box narrows the list further. No network, no dependencies. */
 (function () {
   "use strict";
   var box = document.querySelector("[data-post-filter]");
@@ -9,15 +11,10 @@
   var items = Array.prototype.slice.call(list.children);
   var counter = box.querySelector("[data-filter-count]");
   var search = box.querySelector("[data-filter-search]");
+  var complete = box.getAttribute("data-complete") || "";
+  // The chips that filter in place: the other dimension than the one this page is made of.
+  var inPlace = complete === "community" ? "data-filter-category" : complete === "category" ? "data-filter-community" : "";
   var state = { category: "", community: "", text: "" };
-
-  function initialState() {
-    var current = box.querySelectorAll("[aria-current=page]");
-    Array.prototype.forEach.call(current, function (chip) {
-      if (chip.hasAttribute("data-filter-category")) state.category = chip.getAttribute("data-filter-category");
-      if (chip.hasAttribute("data-filter-community")) state.community = chip.getAttribute("data-filter-community");
-    });
-  }
 
   function matches(item) {
     if (state.category && item.getAttribute("data-category") !== state.category) return false;
@@ -26,10 +23,18 @@
     return true;
   }
 
-  function markChips(attribute, value) {
-    Array.prototype.forEach.call(box.querySelectorAll("[" + attribute + "]"), function (chip) {
-      var on = chip.getAttribute(attribute) === value && (value !== "" || attribute === "data-filter-category");
-      if (on) chip.setAttribute("aria-current", "page"); else chip.removeAttribute("aria-current");
+  function markChips() {
+    if (!inPlace) return;
+    var value = inPlace === "data-filter-category" ? state.category : state.community;
+    Array.prototype.forEach.call(box.querySelectorAll("[" + inPlace + "]"), function (chip) {
+      var chipValue = chip.getAttribute(inPlace);
+      if (chipValue === "" && inPlace === "data-filter-category") {
+        // "全部" names the whole catalogue; on a community's page it means "every category here".
+        if (value === "") chip.setAttribute("aria-current", "true"); else chip.removeAttribute("aria-current");
+        return;
+      }
+      if (chipValue === value && value !== "") chip.setAttribute("aria-current", "true");
+      else chip.removeAttribute("aria-current");
     });
   }
 
@@ -40,25 +45,18 @@
       item.hidden = !ok;
       if (ok) shown += 1;
     });
-    markChips("data-filter-category", state.category);
-    markChips("data-filter-community", state.community);
+    markChips();
     if (counter) counter.textContent = "共" + shown + "个岗位";
   }
 
   box.addEventListener("click", function (event) {
-    var chip = event.target.closest("a[data-filter-category], a[data-filter-community]");
-    // Only the complete catalogue holds every post; on a filtered page the chips stay plain links.
-    if (!box.hasAttribute("data-complete")) return;
+    if (!inPlace) return;
+    var chip = event.target.closest("a[" + inPlace + "]");
     if (!chip || event.metaKey || event.ctrlKey || event.shiftKey) return;
     event.preventDefault();
-    if (chip.hasAttribute("data-filter-category")) {
-      var category = chip.getAttribute("data-filter-category");
-      state.category = state.category === category ? "" : category;
-      if (category === "") state.community = "";
-    } else {
-      var community = chip.getAttribute("data-filter-community");
-      state.community = state.community === community ? "" : community;
-    }
+    var value = chip.getAttribute(inPlace);
+    if (inPlace === "data-filter-category") state.category = state.category === value ? "" : value;
+    else state.community = state.community === value ? "" : value;
     apply();
   });
 
@@ -69,6 +67,5 @@
       apply();
     });
   }
-  initialState();
   apply();
 })();
