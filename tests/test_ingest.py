@@ -238,3 +238,27 @@ def test_record_made_after_it_was_received_is_kept_and_flagged_clock_ahead(tmp_p
     assert status == 2 and "手机时钟可能不准" in out
     flags = kit.ledger(data).execute("SELECT record_id, flag FROM flags").fetchall()
     assert flags == [(ahead["id"], "clock_ahead")]
+
+
+def test_full_width_card_and_code_are_read_as_typed_on_a_phone(tmp_path, capsys):
+    data = kit.data_dir(tmp_path)
+    record = kit.record("checkin", card="Ｄ０３－０００１", code="１２３４５６")
+    kit.write(tmp_path / "inbox", [record])
+    status, out, _ = kit.ingest(capsys, data, tmp_path / "inbox")
+    assert "新接收 1 条" in out
+    card, body = kit.ledger(data).execute("SELECT card, body FROM records").fetchone()
+    assert card == "D03-0001" and '"code":"123456"' in body
+
+
+def test_a_checkin_two_weeks_early_is_refused_and_one_on_another_day_flagged(tmp_path, capsys):
+    data = kit.data_dir(tmp_path)
+    activity = "2026-05-15-yangguang"
+    early = kit.record("checkin", activity=activity, checked_in_at="2026-05-01T09:00:00+08:00",
+                       checked_out_at="2026-05-01T10:00:00+08:00", created_at="2026-05-01T10:00:00+08:00")
+    next_day = kit.record("checkin", activity=activity, card="D03-0002", checked_in_at="2026-05-16T09:00:00+08:00",
+                          checked_out_at="2026-05-16T10:00:00+08:00", created_at="2026-05-16T10:00:00+08:00")
+    kit.write(tmp_path / "inbox", [early, next_day])
+    status, out, _ = kit.ingest(capsys, data, tmp_path / "inbox")
+    assert status == 2 and "退回 1 条" in out and "早一天以上" in out
+    flags = kit.ledger(data).execute("SELECT record_id, flag FROM flags WHERE flag = 'date_mismatch'").fetchall()
+    assert flags == [(next_day["id"], "date_mismatch")]

@@ -96,3 +96,23 @@ def test_hidden_files_and_other_suffixes_in_folders_are_ignored(tmp_path, capsys
 def test_malformed_command_line_exits_1_not_2(argv):
     result = subprocess.run([sys.executable, "-m", "site_builder", *argv], capture_output=True, text=True)
     assert result.returncode == 1 and "error:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_summary_puts_problems_first_and_notes_in_one_line_per_kind(tmp_path, capsys):
+    """Without --verbose a file with nothing to look at says nothing; problems are counted by kind before
+    the totals; notes that need nothing done (hours capped at the plan) take one line."""
+    data = kit.data_dir(tmp_path)
+    inbox = tmp_path / "inbox"
+    for n in range(5):  # five check-ins longer than planned: capped, nothing to do
+        kit.write(inbox, [kit.record("checkin", checked_in_at="2026-05-15T09:00:00+08:00",
+                                     checked_out_at="2026-05-15T13:00:00+08:00")], name=f"fine-{n}.json")
+    (inbox / "broken.json").write_bytes(b"not json")
+    status, out, _ = kit.ingest(capsys, data, inbox, verbose=False)
+    assert status == 2
+    lines = out.splitlines()
+    assert not any("fine-" in line for line in lines)  # nothing to say about them
+    assert "broken.json】无法读取，已隔离" in lines[0]  # the problem first
+    needs = next(i for i, line in enumerate(lines) if line.startswith("需要处理"))
+    total = next(i for i, line in enumerate(lines) if line.startswith("合计"))
+    assert needs < total and "隔离 1 个文件" in lines[needs]
+    assert [line for line in lines if "时长超过计划" in line] == ["说明（无需处理）：时长超过计划（按计划封顶） 5 条。"]

@@ -71,7 +71,7 @@ def write_ascii(folder: Path, records: list, name: str, **envelope) -> Path:
 def run_cli(data: Path, *paths: Path, env: dict | None = None) -> subprocess.CompletedProcess:
     """`site-builder ingest` as a subprocess; stdout and stderr decoded strictly as UTF-8."""
     result = subprocess.run([sys.executable, "-m", "site_builder", "ingest", *map(str, paths),
-                             "--content", str(kit.CONTENT), "--data", str(data)],
+                             "--content", str(kit.CONTENT), "--data", str(data), "--verbose"],
                             capture_output=True, env={**os.environ, **(env or {})})
     result.stdout, result.stderr = result.stdout.decode("utf-8"), result.stderr.decode("utf-8")
     assert "Traceback" not in result.stdout + result.stderr, result.stderr

@@ -44,6 +44,7 @@ def add_arguments(p) -> None:
     usage_exit_1(p)
     p.add_argument("paths", nargs="+", metavar="PATH", help="export files or folders (searched recursively for *.json, *.csv)")
     add_data_arguments(p)
+    p.add_argument("--verbose", action="store_true", help="a line for every file, notes included (default: problems only)")
 
 
 def run(args) -> int:
@@ -56,7 +57,7 @@ def run(args) -> int:
     settings = Settings(catalogue, key, members, now_iso())
     conn = db.connect(ledger_file_of(args))
     try:
-        totals = _ingest(conn, [Path(p) for p in args.paths], data_dir, settings)
+        totals = _ingest(conn, [Path(p) for p in args.paths], data_dir, settings, args.verbose)
     finally:
         conn.close()
     for line in summary.total_lines(totals, members is not None, key is not None):
@@ -65,8 +66,8 @@ def run(args) -> int:
     return ATTENTION if totals.attention else 0
 
 
-def _ingest(conn, paths: list[Path], data_dir: Path, settings: Settings) -> summary.Totals:
-    """Ingest file by file, printing each file's lines as soon as it is committed; only totals are kept."""
+def _ingest(conn, paths: list[Path], data_dir: Path, settings: Settings, verbose: bool = False) -> summary.Totals:
+    """Ingest file by file, printing a file's problems as soon as it is committed; only totals are kept."""
     files = ingest.collect(paths)
     progress = Progress()
     progress.start("导入中：文件", sum(1 for _ in ingest.collect(paths)) if progress.enabled else None)
@@ -83,7 +84,9 @@ def _ingest(conn, paths: list[Path], data_dir: Path, settings: Settings) -> summ
         for report in ingest.ingest_each(conn, files, data_dir, settings, offered):
             totals.add(report)
             progress.advance()
-            progress.print_above("\n".join(summary.file_lines(report)))
+            lines = summary.file_lines(report, verbose)
+            if lines:
+                progress.print_above("\n".join(lines))
     finally:
         progress.done()
     return totals

@@ -174,8 +174,8 @@ def checkin_row(record: dict, settings: Settings) -> tuple[tuple | None, dict[st
     late = hours.late(activity.date, record["created_at"], settings.catalogue.correction_working_days)
     if late:
         flags["late"] = late
-    if hours.parse_time(record["checked_in_at"]).date() != activity.date:
-        flags["date_mismatch"] = f"签到日期与活动日期 {activity.date} 不同"
+    if rules.checkin_timing(record["checked_in_at"], activity.date) is not None:  # in Beijing time
+        flags["date_mismatch"] = f"签到日期与活动日期 {activity.date} 不同，待组织者核对"
     return (record["id"], activity.id, activity.community, activity.team, activity.date.isoformat(),
             record["checked_in_at"], record.get("checked_out_at"), credit.hours, verification), flags
 

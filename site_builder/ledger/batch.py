@@ -21,6 +21,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
+from site_builder import rules
 from site_builder.ledger import accept, semantic
 from site_builder.ledger.accept import ACCEPTED, CONFLICT, KNOWN, REJECTED, Outcome, Settings
 from site_builder.safetext import printable
@@ -76,7 +77,7 @@ class Offering:
 
     def offer(self, records: list, start: int, validate: Callable[[object], list[str]]) -> list[Offered]:
         """Offer records (at most BATCH) that sit at positions start, start + 1, … of the file."""
-        checked = [(start + offset, record, validate(record)) for offset, record in enumerate(records)]
+        checked = [(start + offset, record, validate(_typed_on_a_phone(record))) for offset, record in enumerate(records)]
         self._look_up([record["id"] for _, record, reasons in checked if not reasons])
         offered = []
         for position, record, reasons in checked:
@@ -144,6 +145,17 @@ class Offering:
             row = self.conn.execute("SELECT digest FROM records WHERE id = ?", (record_id,)).fetchone()
             self.digests[record_id] = row[0] if row else None
         return self.digests[record_id]
+
+
+def _typed_on_a_phone(record: object) -> object:
+    """A card number or check-in code typed full-width on a Chinese keyboard (Ｄ０３－００４２, １２３４５６) is
+    read as the app would have written it (rules.normalise_card, NFKC), before the record is checked."""
+    if isinstance(record, dict):
+        for name, normal in (("card", rules.normalise_card), ("code", rules.normalise_code)):
+            value = record.get(name)
+            if isinstance(value, str) and not value.isascii():
+                record[name] = normal(value)
+    return record
 
 
 def _id_of(record: object) -> str | None:

@@ -16,6 +16,8 @@ TIME_FIELDS = ("created_at", "checked_in_at", "checked_out_at")
 def problems(record: dict, catalogue: Catalogue) -> list[str]:
     found = _times(record) + _department(record, catalogue)
     found += _community(record, catalogue)
+    if not found:
+        found += _early(record, catalogue)
     if record["type"] == "claim" and not found:
         found += _posts(record, catalogue)
     if record["type"] == "evaluation" and record["grade"] not in catalogue.grades:
@@ -43,6 +45,18 @@ def _times(record: dict) -> list[str]:
         if parse_time(record["checked_out_at"]) < parse_time(record["checked_in_at"]):
             found.append("签退时间早于签到时间")
     return found
+
+
+def _early(record: dict, catalogue: Catalogue) -> list[str]:
+    """A check-in more than a day before its activity's date is refused (a wrong day within a day is
+    flagged date_mismatch when the check-in is stored)."""
+    activity = catalogue.activities.get(record.get("activity", ""))
+    if record["type"] != "checkin" or activity is None:
+        return []
+    if rules.checkin_timing(record["checked_in_at"], activity.date) == "early":
+        return [f"签到时间 {record['checked_in_at'][:10]} 比活动日期 {activity.date} 早一天以上"
+                f"（活动当天或前一天才能签到）"]
+    return []
 
 
 def _department(record: dict, catalogue: Catalogue) -> list[str]:

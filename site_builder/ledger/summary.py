@@ -1,10 +1,16 @@
-"""The Chinese summary of one ingest run, for a community secretary."""
+"""The Chinese summary of one ingest run, for a community secretary.
+
+Problems first and counted: a line for each file that needs attention as soon as it is stored (a file
+with nothing to look at says nothing, unless --verbose), then what needs attention counted by kind, the
+totals, and notes that need nothing done in one line per kind.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
-from site_builder.ledger.ingest import FileReport
+from site_builder.ledger.ingest import NO_ATTENTION, FileReport
 
 FLAG_NAMES = {
     "unknown_card": "报到卡号不在花名册",
@@ -28,7 +34,10 @@ def flag_name(flag: str) -> str:
     return FLAG_NAMES.get(flag, flag)
 
 
-def file_lines(report: FileReport) -> list[str]:
+def file_lines(report: FileReport, verbose: bool = False) -> list[str]:
+    """What to say about one file: its problems; everything about it with `verbose`."""
+    if not verbose and not report.needs_attention:
+        return []
     if report.status == "seen":
         return [f"【{report.name}】此文件已处理过（{report.earlier}），跳过"]
     if report.status == "quarantined":
@@ -42,7 +51,8 @@ def file_lines(report: FileReport) -> list[str]:
     for record_id in report.conflicts:
         lines.append(f"    冲突 {record_id}：同一编号的记录内容不同，已另存待核实，原记录未改动")
     for flag, count in sorted(report.flags.items()):
-        lines.append(f"    标记 {flag_name(flag)}：{count} 条")
+        if verbose or flag not in NO_ATTENTION:
+            lines.append(f"    标记 {flag_name(flag)}：{count} 条")
     return lines
 
 
@@ -64,6 +74,7 @@ class Totals:
     conflicting: int = 0
     rejected: int = 0
     attention: int = 0  # files with something to look at
+    flags: Counter = field(default_factory=Counter)  # flag -> records (a few kinds: memory stays flat)
 
     def add(self, report: FileReport) -> None:
         self.files += 1
@@ -75,6 +86,7 @@ class Totals:
         self.conflicting += report.conflicting
         self.rejected += report.rejected
         self.attention += report.needs_attention
+        self.flags.update(report.flags)
 
 
 def head_lines(resolved: int) -> list[str]:
@@ -84,20 +96,39 @@ def head_lines(resolved: int) -> list[str]:
 
 
 def total_lines(totals: Totals, roster_found: bool, key_found: bool) -> list[str]:
+    lines = [""]
+    if totals.attention:
+        lines.append(f"需要处理：{totals.attention} 个文件（{_problem_counts(totals)}），说明见上"
+                     "（site-builder ledger files / ledger conflicts / ledger list --flag …）。")
     unread = f"，无法读取 {totals.unreadable} 个" if totals.unreadable else ""
-    lines = ["", f"合计：{totals.files} 个文件（其中已处理过 {totals.seen} 个，隔离 {totals.quarantined} 个{unread}）；"
+    lines.append(f"合计：{totals.files} 个文件（其中已处理过 {totals.seen} 个，隔离 {totals.quarantined} 个{unread}）；"
                  f"新接收 {totals.accepted} 条，已存在 {totals.known} 条，冲突 {totals.conflicting} 条，"
-                 f"退回 {totals.rejected} 条"]
+                 f"退回 {totals.rejected} 条")
+    notes = [f"{flag_name(flag)} {count} 条" for flag, count in sorted(totals.flags.items()) if flag in NO_ATTENTION]
+    if notes:
+        lines.append(f"说明（无需处理）：{'；'.join(notes)}。")
     if not roster_found:
         lines.append("提示：没有花名册 data/roster.csv，本次未核对报到卡号。")
     if not key_found:
         lines.append("提示：没有签到密钥 data/checkin.key，本次签到码无法核对，签到记录均待确认。")
-    if totals.attention:
-        lines.append(f"需要处理：{totals.attention} 个文件有隔离、无法读取、退回、冲突或标记的记录，请查看上面的说明"
-                     "（site-builder ledger files / ledger conflicts / ledger list --flag …）。")
-    else:
+    if not totals.attention:
         lines.append("全部正常，无需处理。")
     return lines
+
+
+def _problem_counts(totals: Totals) -> str:
+    """隔离 1 个文件、退回 3 条、标记 报到卡号不在花名册 2 条 …: what needs attention, by kind."""
+    parts = []
+    if totals.quarantined:
+        parts.append(f"隔离 {totals.quarantined} 个文件")
+    if totals.unreadable:
+        parts.append(f"无法读取 {totals.unreadable} 个")
+    if totals.rejected:
+        parts.append(f"退回 {totals.rejected} 条")
+    if totals.conflicting:
+        parts.append(f"冲突 {totals.conflicting} 条")
+    parts += [f"{flag_name(flag)} {count} 条" for flag, count in sorted(totals.flags.items()) if flag not in NO_ATTENTION]
+    return "、".join(parts)
 
 
 def run_line(totals: Totals, seconds: float) -> str:

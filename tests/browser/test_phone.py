@@ -8,8 +8,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import shutil
+import sqlite3
+import subprocess
 
 import pytest
+
+from site_builder.ledger import codes
 
 from . import forms, helpers
 
@@ -57,11 +62,16 @@ def submit_checkin(page) -> None:
 
 # ---- 1. a scan is never lost ----------------------------------------------------------------------
 
-def test_a_scan_for_an_activity_unknown_to_the_phone_is_saved_offline_and_exported(phone, page, base_url, tmp_path):
+def test_a_scan_for_an_activity_unknown_to_the_phone_is_saved_offline_exported_and_verified(phone, page, base_url,
+                                                                                           site, tmp_path):
+    """The scan is saved offline with the QR's activity and code; the exported file goes through ingest,
+    which knows the activity by then (the content was rebuilt) and verifies the code: 'verified'."""
+    key = (helpers.ROOT / "sample" / "checkin.key").read_bytes()
+    code = codes.code_for(key, NEW_ACTIVITY)
     forms.register(page, base_url)  # the member's community: yangguang
     helpers.wait_controlled(page)
     helpers.go_offline(phone, page)
-    response = page.goto(f"{base_url}checkin/?a={NEW_ACTIVITY}&c=654321")
+    response = page.goto(f"{base_url}checkin/?a={NEW_ACTIVITY}&c={code}")
     assert response.from_service_worker
     notice = page.locator("[data-unknown-activity]")
     notice.wait_for(state="visible")
@@ -75,7 +85,7 @@ def test_a_scan_for_an_activity_unknown_to_the_phone_is_saved_offline_and_export
     message = forms.saved(page)
     assert "签到成功" in message and "社区收到记录后会核对" in message
     record = [r["record"] for r in helpers.stored(page) if r["type"] == "checkin"][0]
-    assert record["activity"] == NEW_ACTIVITY and record["code"] == "654321" and record["card"] == forms.CARD
+    assert record["activity"] == NEW_ACTIVITY and record["code"] == code and record["card"] == forms.CARD
     page.goto(base_url + "me/")
     item = page.locator("[data-records] li", has_text=NEW_ACTIVITY)
     item.wait_for()
@@ -84,7 +94,19 @@ def test_a_scan_for_an_activity_unknown_to_the_phone_is_saved_offline_and_export
         page.locator("[data-export]").click()
     info.value.save_as(tmp_path / "export.json")
     exported = json.loads((tmp_path / "export.json").read_text(encoding="utf-8"))
-    assert {"activity": NEW_ACTIVITY, "code": "654321"}.items() <= [r for r in exported["records"] if r["type"] == "checkin"][0].items()
+    assert {"activity": NEW_ACTIVITY, "code": code}.items() <= [r for r in exported["records"] if r["type"] == "checkin"][0].items()
+
+    content = tmp_path / "content"  # the district's content by the time the file comes back: it has the activity
+    shutil.copytree(site.parent / "content", content)
+    (content / "activities" / "zz-new.yaml").write_text(NEW_ACTIVITY_YAML, encoding="utf-8")
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "checkin.key").write_bytes(key)
+    result = subprocess.run(helpers.SITE_BUILDER + ["ingest", str(tmp_path / "export.json"), "--content", str(content),
+                                                    "--data", str(data)], capture_output=True, text=True)
+    assert result.returncode in (0, 2) and "Traceback" not in result.stderr, result.stdout + result.stderr
+    with sqlite3.connect(data / "records.sqlite") as db:
+        assert db.execute("SELECT activity, verification FROM checkins").fetchall() == [(NEW_ACTIVITY, "verified")]
 
 
 NEW_ACTIVITY_YAML = f"""
