@@ -22,7 +22,6 @@ import datetime as dt
 import gzip
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess

@@ -77,7 +77,7 @@ def queries(copy: Path) -> None:
                 page = context.new_page()
                 page.goto(f"http://127.0.0.1:{port}/pfq.html")
                 sizes: list[int] = []
-                page.on("requestfinished", lambda r: sizes.append(r.sizes()["responseBodySize"]))
+                page.on("requestfinished", lambda r, sizes=sizes: sizes.append(r.sizes()["responseBodySize"]))
                 found = page.evaluate("([q, n]) => run(q, n)", [query, 20])
                 page.wait_for_timeout(300)
                 print(f"  {query:<12} {found['count']:>6} found, {len(sizes):>2} files, {sum(sizes):>8,} B  "

@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
                     break
                 except OSError:
                     if time.monotonic() > deadline or process.poll() is not None:
-                        raise SystemExit("serve did not start")
+                        raise SystemExit("serve did not start") from None
                     time.sleep(0.2)
             story = folder / "content" / "stories" / f"{STORY}.md"
             figures = asyncio.run(measure(port, story, args.edits))

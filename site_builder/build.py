@@ -88,7 +88,7 @@ def load_checked(options: Options, cache: Cache | None = None, pool: Pool | None
                                     base_url=options.base_url, cache=cache, pool=pool, progress=progress)
     if loaded is not None:
         problems += validate.validate(loaded)
-    if problems:
+    if problems or loaded is None:
         raise ContentErrors(problems)
     return loaded
 

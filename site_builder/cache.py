@@ -212,7 +212,7 @@ class Cache:
         if known is not None and known[0] == stamp:
             self._seen[key] = known[1]
             return known[1]
-        digest = digest_file(path)
+        digest = digest_file(Path(path))
         self._digests[key] = self._hashed[key] = (stamp, digest)
         self._seen[key] = digest
         return digest

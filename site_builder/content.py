@@ -17,7 +17,7 @@ import re
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import unquote
-from typing import Callable, TypeVar
+from typing import Any, Callable, TypeVar
 
 from site_builder import siteconfig, stories
 from site_builder.cache import Bodies, Cache, digest_text
@@ -191,7 +191,8 @@ def _keyed(reader: _Reader, relative: str, make: Callable[[Fields], T | None], k
         item = make(f)
         f.finish()
         if item is not None:
-            reader.add_unique(result, key(item), item, shown, entry.line, what, lambda x: f"{shown}:{x.line}")
+            reader.add_unique(result, key(item), item, shown, entry.line, what,
+                              lambda x: f"{shown}:{getattr(x, 'line', '')}")
     return result
 
 
@@ -222,7 +223,7 @@ def _department(f: Fields) -> Department | None:
 def _community(f: Fields) -> Community | None:
     id_, code = f.slug("id"), f.code("code", r"[A-Z]{2,3}", "两到三个大写字母，例如 YG")
     name, key = f.text("name", required=True), f.flag("key", required=True)
-    values = dict(street=f.text("street"), address=f.text("address"), phone=f.text("phone"),
+    values: dict[str, Any] = dict(street=f.text("street"), address=f.text("address"), phone=f.text("phone"),
                   liaison=f.texts("liaison"), description=f.text("description"))
     if not id_:
         return None
@@ -244,7 +245,7 @@ def _team(reader: _Reader, renderer: Renderer, path: Path) -> Team | None:
     relative = f"teams/{path.name}"
     shown = reader.shown(relative)
     document = read_document(path, shown, reader.problems)
-    if document is None:
+    if document is None or document.front is None:
         return None
     f = Fields(document.front, shown, f"志愿服务队 {path.stem}", reader.problems)
     _check_stem(f, path)
@@ -314,7 +315,7 @@ def _post(f: Fields, community: str, relative: str) -> Post | None:
     category = f.text("category", required=True)
     title, duties = f.text("title", required=True), f.text("duties", required=True)
     capacity = f.integer("capacity", required=True, minimum=1)
-    values = dict(schedule=f.text("schedule"), place=f.text("place"), role=f.text("role") or None)
+    values: dict[str, Any] = dict(schedule=f.text("schedule"), place=f.text("place"), role=f.text("role") or None)
     if not code:
         return None
     return Post(code, community, category, title, duties, capacity or 0, **values, source=relative, line=f.data.line)
@@ -329,7 +330,7 @@ def _activities(reader: _Reader) -> dict[str, Activity]:
 def _activity(f: Fields, relative: str) -> Activity | None:
     id_, title = f.slug("id"), f.text("title", required=True)
     date, start, end = f.date("date", required=True), f.time("start", required=True), f.time("end", required=True)
-    values = dict(
+    values: dict[str, Any] = dict(
         place=f.text("place", required=True), category=f.text("category", required=True),
         occasion=f.text("occasion", required=True), organiser=f.text("organiser", required=True),
         community=f.slug("community", required=False) or None, team=f.slug("team", required=False) or None,

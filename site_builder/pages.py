@@ -237,7 +237,7 @@ def post_pages(content: Content, figures: dict | None, today: dt.date | None = N
                           title=f"服务岗位：{category.name}", description=category.description or f"{category.name}类服务岗位",
                           precache=True, context={**common, "posts": subset, "filter": ("category", category.code),
                                                   "overview": None, "total": len(posts), "sequence": None}))
-    for number, community in enumerate(content.communities.values()):
+    for community in content.communities.values():
         subset = [p for p in posts if p.community == community.id]
         pages.append(Page(url=f"/posts/community/{community.id}/", template="posts.html",
                           title=f"服务岗位：{community.name}", description=f"{community.name}的服务岗位",
@@ -314,7 +314,7 @@ def activity_pages(content: Content, today: dt.date) -> list[Page]:
     days = "、".join(str(d) for d in content.site.activity_days)
 
     def calendar(url: str, title: str, description: str, kind: str, precache: bool, **context: Any) -> Page:
-        base = {"kind": kind, "heading": title, "upcoming_months": [], "past_months": [], "later": [],
+        base: dict[str, Any] = {"kind": kind, "heading": title, "upcoming_months": [], "past_months": [], "later": [],
                 "recent_past": [], "past_links": [], "subject": None, "previous": None, "next": None}
         return Page(url=url, template="activities.html", title=title, description=description,
                     precache=precache, context={**shared, **base, **context})
@@ -432,7 +432,7 @@ def honour_pages(content: Content, figures: dict | None) -> list[Page]:
                              "community": content.communities[story.community].name if story.community else "",
                              "deeds": member.deeds, "story": story})
     by_name = {c.name: c for c in content.communities.values()}
-    groups = []
+    groups: list[dict[str, Any]] = []
     for community in content.communities.values():
         members = [r for r in roll if r.get("community") == community.name]
         if members:

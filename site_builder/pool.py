@@ -27,7 +27,7 @@ JOBS_ENV = "SITE_BUILDER_JOBS"  # overrides the number of worker processes (1: n
 MAX_WORKERS = 8
 CHUNKS_PER_WORKER = 4  # more chunks than workers: a slow chunk does not leave a core idle
 
-Task = Callable[[Any, Sequence[T]], list[R]]
+Task = Callable[[Any, Any], list[R]]  # task(setting, chunk of items) -> one result per item
 
 
 def default_workers() -> int:
@@ -56,7 +56,7 @@ class Pool:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
 
-    def map(self, task: Task, items: Sequence[T], setting: Any = None, min_items: int = 1,
+    def map(self, task: Task[R], items: Sequence[T], setting: Any = None, min_items: int = 1,
             done: Callable[[int], None] | None = None) -> list[R]:
         """task(setting, chunk) for chunks of items, results concatenated in item order.
 
@@ -65,7 +65,7 @@ class Pool:
         """
         return self.start(task, items, setting, min_items)(done)
 
-    def start(self, task: Task, items: Sequence[T], setting: Any = None,
+    def start(self, task: Task[R], items: Sequence[T], setting: Any = None,
               min_items: int = 1) -> Callable[[Callable[[int], None] | None], list[R]]:
         """Like map(), but returns at once with a function that waits for the results: this process can
         do other work meanwhile. A job too small for workers runs when the results are asked for."""
@@ -110,7 +110,7 @@ class Pool:
 _setting: dict[str, Any] = {}  # in a worker: the setting of the call whose chunks it is running
 
 
-def _run(task: Task, key: str, payload: bytes, chunk: Sequence[Any]) -> list[Any]:
+def _run(task: Task[Any], key: str, payload: bytes, chunk: Sequence[Any]) -> list[Any]:
     if key not in _setting:
         _setting.clear()  # keep one setting at a time: memory stays flat over many calls
         _setting[key] = pickle.loads(payload)

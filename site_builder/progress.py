@@ -30,7 +30,8 @@ class Progress:
     def __init__(self, stream: TextIO | None = None, enabled: bool | None = None):
         self.stream = stream or sys.stderr
         self.enabled = _is_terminal(self.stream) if enabled is None else enabled
-        self.label, self.total, self.count, self.extra = "", None, 0, ""
+        self.label, self.count, self.extra = "", 0, ""
+        self.total: int | None = None
         self.started = time.monotonic()
         self._drawn_at = 0.0
         self._shown = False

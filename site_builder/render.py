@@ -111,15 +111,16 @@ def environment(theme_dir: Path, content: Content, assets: Assets, today: dt.dat
     return env
 
 
-def filters(site: Site) -> dict[str, Any]:
-    """The filters of docs/design.md, "Templates"."""
+def filters(site: Site | None) -> dict[str, Any]:
+    """The filters of docs/design.md, "Templates" (site None: only their names are wanted)."""
+    least = site.min_group if site is not None else 5
     return dict(
         cn_date=cn_date,
         cn_month=cn_month,
         weekday=cn_weekday,
         hhmm=hhmm,
-        hours=lambda v: hours(v, site.min_group),
-        figure=lambda v, unit="": count(v, site.min_group, unit),
+        hours=lambda v: hours(v, least),
+        figure=lambda v, unit="": count(v, least, unit),
     )
 
 
@@ -199,7 +200,7 @@ class Setting:
 def setting_for(content: Content, theme_dir: Path, assets: Assets, today: dt.date, figures: dict | None,
                 names: frozenset[str] | None = None, write_dir: Path | None = None,
                 bytecode_dir: Path | None = None) -> Setting:
-    shared = replace(content, stories=NoStories(), body_store=None)
+    shared = replace(content, stories=NoStories(), body_store=None)  # type: ignore[arg-type]  # refuses use
     return Setting(shared, Path(theme_dir), dict(assets.names), today, figures, names, write_dir, bytecode_dir)
 
 
@@ -249,7 +250,7 @@ def render_all(pages: Iterable[Any], content: Content, theme_dir: Path, assets: 
     problems = [p for r in results for p in r.problems]
     if problems:
         raise ContentErrors(problems)
-    return {r.path: r.data for r in results}
+    return {r.path: r.data for r in results if r.data is not None}
 
 
 def with_bodies(pages: list[Any], content: Content) -> list[Any]:

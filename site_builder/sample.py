@@ -198,7 +198,7 @@ def generate(content: Content, seed: int, until: dt.date, subset: bool) -> dict[
     corrected = False
     for person in year.people:
         records, community = year.member(person, rates[person.department])
-        if not records:
+        if not records or community is None:
             continue
         written = exports(year, person, records)
         special = not person.on_roster or len(written) > 1 and written[-1][0] != written[0][0] and len(written) == 3

@@ -150,7 +150,7 @@ class Rebuilder:
 
     def __init__(self, options: build.Options, state: State, log: Callable[[str], None]):
         self.options, self.state, self.log = options, state, log
-        self.pending = None
+        self.pending: object | None = None  # the scheduled rebuild (a tornado timeout handle)
 
     def changed(self, *_paths) -> None:
         from tornado.ioloop import IOLoop

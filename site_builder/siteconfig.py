@@ -7,17 +7,21 @@ rates in (0, 1], the registration deadline a real day.
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 from site_builder.errors import Problem
 from site_builder.fields import Fields
 from site_builder.model import Site, Targets
 from site_builder.yamlload import LineDict
+
+T = TypeVar("T")
 
 
 def read(data: LineDict, shown: str, base_url: str | None, problems: list[Problem]) -> Site | None:
     """The Site from site.yaml's parsed mapping; None (with problems) if anything in it is wrong."""
     before = len(problems)
     f = Fields(data, shown, "", problems)
-    values = dict(
+    values: dict[str, Any] = dict(
         title=f.text("title", required=True), subtitle=f.text("subtitle", required=True),
         description=f.text("description"), district=f.text("district", required=True),
         base_url=_base_url(f, base_url), language=f.text("language", required=True),
@@ -47,6 +51,10 @@ def _base_url(f: Fields, override: str | None) -> str:
     return value if value.endswith("/") else value + "/"
 
 
+def _or(value: T | None, default: T) -> T:
+    return default if value is None else value
+
+
 def _targets(f: Fields) -> Targets:
     default = Targets()
     deadline = f.code("registration_deadline", r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])", '月和日，格式 "MM-DD"',
@@ -54,10 +62,10 @@ def _targets(f: Fields) -> Targets:
     star_hours = tuple(f.integer_list("star_hours")) if "star_hours" in f.data else default.star_hours
     targets = Targets(
         registration_deadline=deadline,
-        registration_rate=f.number("registration_rate", default=default.registration_rate),
-        activities_per_member=f.integer("activities_per_member", default=default.activities_per_member, minimum=1),
+        registration_rate=_or(f.number("registration_rate"), default.registration_rate),
+        activities_per_member=_or(f.integer("activities_per_member", minimum=1), default.activities_per_member),
         star_hours=star_hours,
-        three_star_share=f.number("three_star_share", default=default.three_star_share),
+        three_star_share=_or(f.number("three_star_share"), default.three_star_share),
     )
     _check_targets(f, targets)
     f.finish()

@@ -39,7 +39,7 @@ def load_story(path: Path, shown: str, renderer: Renderer, problems: list[Proble
                data: bytes | None = None) -> Story | None:
     """One stories/<slug>.md (`data`: its bytes, if read); None if it cannot be read at all (the problems say why)."""
     document = read_document(path, shown, problems, data)
-    if document is None:
+    if document is None or document.front is None:
         return None
     slug = path.stem
     f = Fields(document.front, shown, f"典型案例 {slug}", problems)
@@ -122,8 +122,8 @@ def load_all(paths: list[Path], shown: Callable[[Path], str], renderer: Renderer
     todo: list[int] = []
     for i, key in enumerate(keys):
         entry = known.get(key) if key else None
-        digest = entry and _digest_if_current(key, entry, renderer.content_root, cache)
-        if digest:  # the same file and images: the story as cached, digest included
+        digest = _digest_if_current(key, entry, renderer.content_root, cache) if entry is not None else None
+        if entry is not None and digest:  # the same file and images: the story as cached, digest included
             results[i] = entry.story if entry.story.digest == digest else replace(entry.story, digest=digest)
             cache.mark(BODY_KIND, [digest])
         else:
@@ -176,7 +176,7 @@ def _load_chunk(setting: tuple[Path, str], items: list[tuple[Path, str]]) -> lis
     """Load several stories with one renderer (in a worker process, or here for a few): each story, its
     problems and the digest of the bytes it was read from ("" when it could not be read)."""
     renderer = Renderer(*setting)  # a new one each time: it remembers image sizes
-    results = []
+    results: list[tuple[Story | None, list[Problem], str]] = []
     for path, name in items:
         problems: list[Problem] = []
         try:

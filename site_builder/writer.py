@@ -19,6 +19,7 @@ import ctypes
 import os
 import shutil
 from pathlib import Path, PurePosixPath
+from typing import Sequence
 
 from site_builder.errors import SiteBuilderError
 
@@ -66,7 +67,7 @@ class Staging:
         stat = target.stat()
         return stat.st_size, stat.st_mtime_ns
 
-    def finish(self, remove: list[str] = ()) -> None:
+    def finish(self, remove: Sequence[str] = ()) -> None:
         """Put the staged files in place; for an incremental build also remove `remove` from the site."""
         for name in remove:
             safe_name(name)

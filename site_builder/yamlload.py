@@ -25,7 +25,7 @@ from site_builder.errors import Problem
 try:
     _BaseLoader = yaml.CSafeLoader
 except AttributeError:  # PyYAML built without libyaml
-    _BaseLoader = yaml.SafeLoader  # type: ignore[misc]
+    _BaseLoader = yaml.SafeLoader
 
 
 class LineDict(dict):

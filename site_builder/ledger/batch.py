@@ -135,7 +135,8 @@ class Offering:
         self.waiting.write(self.conn)
         outcome = accept.offer(self.conn, record, self.file_sha, self.device, self.settings, self.correctable)
         for changed in (record["id"], outcome.record_id):
-            self.digests.pop(changed, None)  # looked up again if this batch meets it again
+            if changed:
+                self.digests.pop(changed, None)  # looked up again if this batch meets it again
         if outcome.status == ACCEPTED:
             self.replaced.update(r for r in (record.get("replaces"), record["id"]) if r)
         return outcome

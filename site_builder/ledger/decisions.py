@@ -71,7 +71,8 @@ def _decisions(path: Path, rows: csv.DictReader) -> list[tuple[Decision, str, in
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise ContentErrors([Problem(str(path), 1, f"缺少列：{'、'.join(missing)}", "表头为 record_id,decision,by,note")])
-    found, problems = [], []
+    found: list[tuple[Decision, str, int | None]] = []
+    problems: list[Problem] = []
     for line, row in enumerate(rows, start=2):
         cells = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k}
         decision = WORDS.get(cells.get("decision", "").lower())

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Callable
+from typing import Any, Callable
 
 import fastjsonschema
 import jsonschema
@@ -103,7 +103,8 @@ def _compiled(version: int) -> Callable[[object], None]:
 
 
 def _compile(defs: dict, root: dict) -> Callable[[object], None]:
-    return fastjsonschema.compile(_inline(root, defs), use_default=False, use_formats=False)
+    schema: Any = _inline(root, defs)
+    return fastjsonschema.compile(schema, use_default=False, use_formats=False)
 
 
 MERGEABLE = {"type", "required", "properties", "description"}

@@ -333,7 +333,7 @@ def _tally(report: FileReport, export: Export, offered: batch.Offered) -> tuple 
         report.known += 1
     elif outcome.status == accept.CONFLICT:
         report.conflicting += 1
-        report.conflicts.append(outcome.record_id)
+        report.conflicts.append(outcome.record_id or "")
     else:
         report.accepted += 1
         report.flags.update(outcome.flags.keys())

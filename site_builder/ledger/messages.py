@@ -34,7 +34,7 @@ def schema_error(error: jsonschema.ValidationError) -> str:
         return f"缺少{FIELD_NAMES.get(missing, missing)}"
     if kind == "type":
         expected = error.validator_value
-        names = "或".join(TYPE_NAMES.get(t, t) for t in (expected if isinstance(expected, list) else [expected]))
+        names = "或".join(TYPE_NAMES.get(t, str(t)) for t in (expected if isinstance(expected, list) else [expected]))
         return f"{where} 类型不对，应为{names}"
     if kind in ("pattern", "anyOf"):
         return f"{where} 格式不对（{_short(error.instance)}）"

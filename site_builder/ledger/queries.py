@@ -68,7 +68,8 @@ def summary_of(type_: str, body: dict, hours: float | None, verification: str | 
     if type_ == "claim":
         return f"{body.get('community', '')} {','.join(body.get('posts', []))}"
     if type_ == "checkin":
-        done = f" {hours:g}小时 {VERIFICATION_NAMES.get(verification, verification)}" if hours is not None else ""
+        state = VERIFICATION_NAMES.get(verification or "", verification or "")
+        done = f" {hours:g}小时 {state}" if hours is not None else ""
         return f"{body.get('activity', '')}{done}"
     if type_ == "diary":
         return f"{body.get('community', '')} {body.get('date', '')} {body.get('topic', '')}"

@@ -42,7 +42,7 @@ def _rate(ctx: ReportContext, code: str) -> DepartmentRate:
     reported = {m.card for m in members if m.reported_by(ctx.today)}
     missing = [(r.card, r.name, r.branch) for r in ctx.roster_of(code) if r.card not in reported]
     late = [(m.card, m.name, m.registered_on.isoformat()) for m in members
-            if m.reported_by(ctx.today) and not m.reported_by(ctx.deadline)]
+            if m.registered_on is not None and m.reported_by(ctx.today) and not m.reported_by(ctx.deadline)]
     unlisted = [(m.card, m.name) for m in members if m.card in reported and ctx.roster and m.card not in ctx.roster]
     return DepartmentRate(code, department.name, department.headcount,
                           sum(1 for m in members if m.reported_by(deadline)), len(reported),

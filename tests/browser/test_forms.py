@@ -88,7 +88,7 @@ def test_register_link_prefills_the_card_and_guesses_the_department(page, base_u
 
 def test_checkout_updates_an_unexported_checkin_in_place(page, base_url, activity):
     forms.checkin(page, base_url, activity)
-    button = page.get_by_role("button", name=f"签退：", exact=False)
+    button = page.get_by_role("button", name="签退：", exact=False)
     button.click()
     helpers.poll(lambda: (helpers.stored(page)[0]["record"]["checked_out_at"] or None), 20, what="a check-out time")
     rows = helpers.stored(page)
