@@ -60,7 +60,8 @@ def load(reader: "_Reader", content: "Content") -> None:
     if (reader.root / CONTACT_POINTS).is_file():
         shown = reader.shown(CONTACT_POINTS)
         for entry in reader.entries(CONTACT_POINTS):
-            f = Fields(entry, shown, _label("联系点", entry), reader.problems)
+            role = entry.get("role")
+            f = Fields(entry, shown, f"联系点 {role}" if isinstance(role, str) else _label("联系点", entry), reader.problems)
             point = _contact_point(f)
             f.finish()
             if point is not None:
