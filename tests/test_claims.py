@@ -84,3 +84,14 @@ def test_public_figures_say_full_and_count_the_waiting_only_from_the_minimum(led
     assert figures["communities"]["taidong"]["posts"]["TD-BM-01"] == {"full": True, "approved": None, "waiting": None}
     group = claims.by_post(*state(path, today))["TD-BM-01"]
     assert claims.public(group, 1) == {"full": True, "approved": 2, "waiting": 1}
+
+
+def test_the_command_line_applies_the_same_rule(ledger, capsys):
+    from site_builder import cli
+
+    path, _ = ledger
+    args = ["--content", str(exportkit.CONTENT), "--ledger", str(path), "--today", "2026-11-28"]
+    assert cli.main(["ledger", "approve", "TD-BM-01", "D03-0001", "d03－0002", *args]) == 0
+    assert "D03-0002 王一 认领 TD-BM-01：已同意" in capsys.readouterr().out
+    assert cli.main(["ledger", "approve", "TD-BM-01", "D01-0001", *args]) == 1
+    assert "岗位 TD-BM-01：已满（可认领 2 人，已同意 2 人）" in capsys.readouterr().err

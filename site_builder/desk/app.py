@@ -161,7 +161,8 @@ async def ingest_action(desk: Desk, request: Request) -> Response:
         return ingest_page(desk, request, errors=["没有选择文件；应选择手机导出的 .json 文件或民主测评表 .csv"], status=400)
     folder = Path(tempfile.mkdtemp(prefix="desk-upload-", dir=_uploads(desk)))
     try:
-        problems, paths = [], []
+        problems: list[str] = []
+        paths: list[Path] = []
         for upload in uploads:
             name = Path(upload.filename or "").name or "upload"
             data = await upload.read(MAX_UPLOAD + 1)
@@ -225,7 +226,8 @@ async def checkins_action(desk: Desk, request: Request) -> Response:
     decision = {"confirm": "confirmed", "reject": "rejected"}.get(str(form.get("decision", "")))
     if not ids or decision is None:
         return checkins_page(desk, request, errors=["没有选择签到记录或决定；应勾选签到并点“确认”或“退回”"], status=400)
-    wanted = [(decisions.Decision(i, decision, _text(form, "by"), _text(form, "note")), "工作台", None) for i in ids]
+    wanted: list[tuple[decisions.Decision, str, int | None]] = [
+        (decisions.Decision(i, decision, _text(form, "by"), _text(form, "note")), "工作台", None) for i in ids]
     conn = db.connect(desk.settings.ledger)
     try:
         count = decisions.apply(conn, wanted, now_iso())
@@ -471,7 +473,7 @@ def create_app(settings: Settings) -> Starlette:
                 return _error_page(desk, request, show, [f"工作台出现意外错误（{type(error).__name__}），未做任何改动{where}；请把该记录转给维护人员"], 500)
         return handle
 
-    routes = [Route(path, endpoint(show, act), methods=["GET", "POST"] if act else ["GET"]) for path, (show, act) in PAGES.items()]
+    routes: list[Route | Mount] = [Route(path, endpoint(show, act), methods=["GET", "POST"] if act else ["GET"]) for path, (show, act) in PAGES.items()]
     routes.append(Route("/diary/print", endpoint(diary_print, None), methods=["GET"]))
     settings.out.mkdir(parents=True, exist_ok=True)
     routes.append(Mount("/reports", app=_Private(StaticFiles(directory=str(settings.out), html=True), desk)))

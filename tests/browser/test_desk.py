@@ -8,7 +8,6 @@ import os
 import re
 import sqlite3
 import subprocess
-from pathlib import Path
 
 import pytest
 
