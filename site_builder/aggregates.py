@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from site_builder import rules
+from site_builder.ledger import claims
 from site_builder.ledger import snapshot as ledger_snapshot
 from site_builder.ledger.snapshot import CheckIn
 from site_builder.model import Content
@@ -28,7 +29,7 @@ def public_figures(content: Content, ledger: Path, today: dt.date) -> dict | Non
     snap = ledger_snapshot.read(Path(ledger))
     if snap.as_of is None:
         return None
-    return figures_from(content, year_facts.year_facts(content, snap, today), snap.as_of)
+    return figures_from(content, year_facts.year_facts(content, snap, today), snap.as_of, snap)
 
 
 def beijing(stamp: str | None) -> str | None:
@@ -36,10 +37,11 @@ def beijing(stamp: str | None) -> str | None:
     return rules.beijing_stamp(stamp)
 
 
-def figures_from(content: Content, facts: YearFacts, as_of: str | None) -> dict:
+def figures_from(content: Content, facts: YearFacts, as_of: str | None,
+                 snap: ledger_snapshot.Snapshot | None = None) -> dict:
     least = content.site.min_group
     reported = facts.reported()
-    groups = Groups.of(content, facts, reported)
+    groups = Groups.of(content, facts, reported, snap or ledger_snapshot.empty())
     return {
         "as_of": beijing(as_of),
         "min_group": least,
@@ -61,10 +63,10 @@ class Groups:
     checkins_by_team: dict[str | None, list[CheckIn]]
     members_by_community: Counter
     posts_by_community: dict[str, list[str]]  # post codes in content order
-    claimed: Counter  # post code -> members who claimed it
+    places: dict[str, claims.PostClaims]  # post code -> its claims, approved / pending / declined (ledger/claims.py)
 
     @staticmethod
-    def of(content: Content, facts: YearFacts, reported: list[MemberFacts]) -> Groups:
+    def of(content: Content, facts: YearFacts, reported: list[MemberFacts], snap: ledger_snapshot.Snapshot) -> Groups:
         by_community: dict[str | None, list[CheckIn]] = {}
         by_team: dict[str | None, list[CheckIn]] = {}
         for checkin in facts.checkins:  # in order, so sums of hours add up exactly as before
@@ -73,8 +75,8 @@ class Groups:
         posts: dict[str, list[str]] = {}
         for post in content.posts.values():
             posts.setdefault(post.community, []).append(post.code)
-        claimed = Counter(code for m in facts.members.values() for code in set(m.posts))
-        return Groups(by_community, by_team, Counter(m.community for m in reported), posts, claimed)
+        places = claims.by_post(content, snap, facts)
+        return Groups(by_community, by_team, Counter(m.community for m in reported), posts, places)
 
 
 def shown(count: int, least: int) -> int | None:
@@ -102,7 +104,7 @@ def _totals(facts: YearFacts, reported: list[MemberFacts], least: int) -> dict:
 def _community(cid: str, groups: Groups, least: int) -> dict:
     here = groups.checkins_by_community.get(cid, [])
     group = _group(groups.members_by_community[cid], len({c.activity for c in here}), sum(c.hours for c in here), least)
-    group["posts"] = {code: shown(groups.claimed[code], least) for code in groups.posts_by_community.get(cid, [])}
+    group["posts"] = {code: claims.public(groups.places[code], least) for code in groups.posts_by_community.get(cid, [])}
     return group
 
 

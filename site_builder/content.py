@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import unquote
 from typing import Any, Callable, TypeVar
 
-from site_builder import siteconfig, stories
+from site_builder import duties, siteconfig, stories
 from site_builder.cache import Bodies, Cache, digest_text
 from site_builder.errors import ContentErrors, Problem, rel, spaced
 from site_builder.fields import SLUG, Fields, type_name
@@ -132,6 +132,7 @@ def _load_rest(reader: "_Reader", content_dir: Path, base_url: str | None) -> Co
     content.teams = _teams(reader, renderer)
     content.posts = _posts(reader)
     content.activities = _activities(reader)
+    duties.load(reader, content)  # contact-points.yaml, rota/*.yaml
     return content
 
 

@@ -216,6 +216,8 @@ class Content:
     teams: dict[str, Team] = field(default_factory=dict)  # by id, sorted by file name
     posts: dict[str, Post] = field(default_factory=dict)  # by code
     activities: dict[str, Activity] = field(default_factory=dict)  # by id, sorted by start
+    contact_points: tuple[Any, ...] = ()  # duties.ContactPoint: 四大班子 leaders' 联系点 (contact-points.yaml)
+    rota: tuple[Any, ...] = ()  # duties.Shift: holiday 轮班 of community staff (rota/*.yaml), by date
     stories: dict[str, Story] = field(default_factory=dict)  # by slug, newest first
     digest: str = ""  # of every file but the stories (and of the base path): pages that use content depend on it
     # Where the bodies of stories loaded from the build cache are (None: every story carries its body).

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any, Iterable, Sequence
 
-from site_builder import rules
+from site_builder import duties, rules
 from site_builder.model import Activity, Community, Content, Post, Story
 
 STORIES_PER_PAGE = 10
@@ -72,6 +72,7 @@ def collect(content: Content, figures: dict | None, today: dt.date) -> list[Page
         *story_pages(content, shelves),
         *honour_pages(content, figures),
         about(content),
+        duty_page(content, today),
         Page(url="/search/", template="search.html", title="搜索",
              description="搜索社区、服务岗位、志愿服务队、活动和典型案例", precache=True),
         not_found(),
@@ -203,6 +204,7 @@ def community_page(content: Content, figures: dict | None, today: dt.date, commu
                     "stats": figures_part(figures, "communities", community.id),
                     "claimed": claimed_places(content, figures),
                     "teams": [t for t in content.teams.values() if community.id in t.communities],
+                    **duties.of_community(content, community.id, today),
                 })
 
 
@@ -259,16 +261,17 @@ def neighbours(shelf: Sequence[Community], community: Community) -> dict[str, An
             "next": shelf[i + 1] if i + 1 < len(shelf) else None}
 
 
-def claimed_places(content: Content, figures: dict | None) -> dict[str, int | None]:
-    """Post code -> places claimed (None: suppressed for privacy); only posts the figures mention."""
-    claimed: dict[str, int | None] = {}
+def claimed_places(content: Content, figures: dict | None) -> dict[str, dict]:
+    """Post code -> its places against approved claims ({"full", "approved", "waiting"}, counts None when
+    suppressed for privacy; ledger/claims.public); only posts the figures mention."""
+    claimed: dict[str, dict] = {}
     for community in content.communities:
         stats = figures_part(figures, "communities", community) or {}
         claimed.update(stats.get("posts") or {})
     return claimed
 
 
-def post_page(content: Content, post: Post, claimed: int | None, today: dt.date | None = None) -> Page:
+def post_page(content: Content, post: Post, claimed: dict | None, today: dt.date | None = None) -> Page:
     community = content.communities[post.community]
     activities = [a for a in content.activities.values() if post.code in a.posts]
     day = today or dt.date.min
@@ -456,6 +459,16 @@ def about(content: Content) -> Page:
                 description=f"{site.district}在职党员到社区开展志愿服务群众活动的规则、时间和目标", precache=True,
                 context={"deadline": rules.registration_deadline(site.year, site.targets.registration_deadline),
                          "stars": list(enumerate(site.targets.star_hours, start=1))})
+
+
+def duty_page(content: Content, today: dt.date) -> Page:
+    """/duty/: the 四大班子 leaders' 联系点 and the holiday duty of community staff to come (by role)."""
+    return Page(url="/duty/", template="duty.html", title="领导联系点与节假日值班",
+                description=f"{content.site.district}区级领导联系社区和社区节假日值班安排", precache=True, context={
+                    "contact_points": sorted(content.contact_points, key=lambda p: (duties.BODIES.index(p.body)
+                                             if p.body in duties.BODIES else 9, p.line)),
+                    "rota": [s for s in content.rota if s.date >= today],
+                })
 
 
 def not_found() -> Page:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Collection
 from urllib.parse import unquote, urlsplit
 
+from site_builder import duties
 from site_builder.errors import Problem, rel
 from site_builder.fields import one_of, shorten
 from site_builder.privacy import EXPECTED, personal_numbers
@@ -112,6 +113,7 @@ def validate(content: Content) -> list[Problem]:
         _activity(checker, activity)
     for story in content.stories.values():
         _story(checker, story)
+    duties.validate(content, checker.add)
     return checker.problems
 
 

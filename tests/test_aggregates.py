@@ -18,6 +18,11 @@ def ledger(tmp_path_factory) -> Path:
     return kit.ingest_small(tmp_path_factory.mktemp("small"))[0]
 
 
+# Nobody approved a claim in the small ledger: every post has places left, none is full (ledger/claims.py)
+OPEN = {"full": False, "approved": None, "waiting": None}  # 0 is below any minimum: suppressed
+CLOSED = {"full": False, "approved": None, "waiting": None}
+
+
 def test_no_ledger_file_or_an_empty_ledger_means_no_figures(tmp_path):
     assert public_figures(kit.small_content(), tmp_path / "missing.sqlite", kit.TODAY) is None
     kit.db.connect(tmp_path / "empty.sqlite").close()
@@ -34,7 +39,7 @@ def test_totals_count_only_verified_or_confirmed_checkins_of_the_year(ledger):
 def test_groups_below_min_group_are_suppressed(ledger):
     f = public_figures(kit.small_content(min_group=5), ledger, kit.TODAY)
     assert f["communities"]["yangguang"] == {"members": None, "activities": None, "hours": None,
-                                             "posts": {"YG-ZC-01": None, "YG-HJ-01": None}}
+                                             "posts": {"YG-ZC-01": CLOSED, "YG-HJ-01": CLOSED}}
     assert [s["count"] for s in f["stars"]] == [None, None, None, None]
     assert f["teams"]["jiaoyu-wenti"]["hours"] is None
 
@@ -42,9 +47,9 @@ def test_groups_below_min_group_are_suppressed(ledger):
 def test_groups_at_the_minimum_are_shown(ledger):
     f = public_figures(kit.small_content(min_group=1), ledger, kit.TODAY)
     assert f["communities"]["yangguang"] == {"members": 4, "activities": 2, "hours": 12.5,
-                                             "posts": {"YG-ZC-01": 2, "YG-HJ-01": 2}}
+                                             "posts": {"YG-ZC-01": OPEN, "YG-HJ-01": OPEN}}
     # D01-0005 corrected the registration to jingyuan
-    assert f["communities"]["jingyuan"] == {"members": 3, "activities": 1, "hours": 5.0, "posts": {"JY-WH-01": 1}}
+    assert f["communities"]["jingyuan"] == {"members": 3, "activities": 1, "hours": 5.0, "posts": {"JY-WH-01": OPEN}}
     assert f["teams"]["jiaoyu-wenti"] == {"members": 3, "activities": 1, "hours": 8.5}
     assert f["min_group"] == 1
 

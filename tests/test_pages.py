@@ -54,7 +54,9 @@ def sample_content(base_url: str = "https://sansong.example.cn/", stories: int =
 FIGURES = {
     "as_of": "2026-11-20T10:00:00+08:00", "min_group": 5,
     "totals": {"members": 312, "activities": 140, "hours": 1234.5, "claims": None},
-    "communities": {"yangguang": {"members": 40, "activities": 24, "hours": 210.0, "posts": {"YG-ZC-01": None, "YG-HJ-01": 7}}},
+    "communities": {"yangguang": {"members": 40, "activities": 24, "hours": 210.0, "posts": {
+        "YG-ZC-01": {"full": False, "approved": None, "waiting": None},
+        "YG-HJ-01": {"full": True, "approved": None, "waiting": 7}}}},
     "teams": {"jiaoyu-wenti": {"members": None, "activities": 12, "hours": 90.0}},
     "stars": [{"level": 0, "label": "未达星级", "count": 280}, {"level": 1, "label": "一星", "count": None}],
     "star_hours": [100, 300, 600, 1000, 1500],
@@ -118,8 +120,8 @@ def test_suppressed_counts_show_as_fewer_than_five_never_zero(built):
     home = text(outputs, "index.html")
     assert "不足5人" in home and "1234.5小时" in home
     community = text(outputs, "communities/yangguang/index.html")
-    assert "不足5人" in community and "已认领 7 人" in community
-    assert "已认领 不足5人" in community and "已认领 0" not in community
+    assert "不足5人" in community and "已满</strong>（候补 7 人）" in community
+    assert "尚有空位" in community and "已认领" not in community
     assert "不足5人" in text(outputs, "teams/jiaoyu-wenti/index.html")
 
 
@@ -244,9 +246,12 @@ def test_community_pages_of_the_catalogue_link_previous_and_next():
 def test_figures_explain_themselves(built):
     _, outputs = built
     card = text(outputs, "posts/community/yangguang/index.html")
-    assert "可认领 3 人 · 已认领 7 人<strong class=\"over\">（已超出，需社区协调）</strong>" in card
+    # places against the claims the community approved (ledger/claims.py), never 可认领3人·已认领9人
+    assert "可认领 3 人 · <strong class=\"full\">已满</strong>（候补 7 人）" in card
+    assert "可认领 3 人 · 尚有空位" in card and "已认领" not in card and "超出" not in card
     post = text(outputs, "posts/YG-HJ-01/index.html")
-    assert "已超出可认领人数，需社区协调" in post
+    assert "<strong class=\"full\">已满</strong>，候补 7 人；可登记候补" in post
+    assert "尚有空位；认领后由社区审核" in text(outputs, "posts/YG-ZC-01/index.html")
     team = text(outputs, "teams/jiaoyu-wenti/index.html")
     assert "参加活动的党员" in team or "不足5人" in team
     assert "报到党员" not in team.split("<main", 1)[1]
@@ -262,10 +267,12 @@ def test_a_team_explains_what_its_count_means():
     assert "20人" in team and "参加活动的党员" in team and "在本队组织的活动中签到的党员" in team
 
 
-def test_a_full_post_says_so():
-    figures = {**FIGURES, "communities": {"yangguang": {**FIGURES["communities"]["yangguang"], "posts": {"YG-HJ-02": 3}}}}
+def test_a_full_post_says_so_without_a_count_below_the_minimum():
+    full = {"full": True, "approved": None, "waiting": None}
+    figures = {**FIGURES, "communities": {"yangguang": {**FIGURES["communities"]["yangguang"], "posts": {"YG-HJ-02": full}}}}
     _, outputs = build_outputs(sample_content(), figures)
-    assert "已认领 3 人<strong class=\"full\">（已满）</strong>" in text(outputs, "posts/community/yangguang/index.html")
+    listing = text(outputs, "posts/community/yangguang/index.html")
+    assert "可认领 3 人 · <strong class=\"full\">已满</strong></p>" in listing and "候补" not in listing.split("YG-HJ-02")[1][:300]
 
 
 def test_the_navigation_holds_checkin_in_one_phone_row(built):

@@ -21,7 +21,7 @@ from site_builder.ledger import snapshot
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = "2026-12-20"
 CARD = re.compile(r"D[0-9]{2}-[0-9]{4}")
-PHONE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+PHONE = re.compile(r"(?<![0-9A-Za-z])1[3-9][0-9]{9}(?![0-9A-Za-z])")  # not digits inside a hex digest (sw.js revisions)
 
 
 def texts(folder: Path) -> dict[str, str]:

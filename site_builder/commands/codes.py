@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Callable
 
 from site_builder.commands.common import data_dir_of, parse_date
 from site_builder.commands.ingest import today_of, usage_exit_1
@@ -31,18 +32,25 @@ def _start(args) -> dt.date:
 def run(args) -> int:
     if args.days < 1:
         raise UsageError(f"--days {args.days}：天数不对；应为不小于 1 的整数")
-    start = _start(args)
-    end = start + dt.timedelta(days=args.days - 1)
-    content = catalogue.load_content(Path(args.content), start)
-    key = codes.ensure_key(data_dir_of(args))
-    upcoming = [a for a in content.activities.values() if start <= a.date <= end]
-    print(f"{start} 至 {end} 的活动签到码（{len(upcoming)} 项）")
-    print(f"{'日期':<10}  {'时间':<11}  {'签到码':<6}  活动")
-    for activity in upcoming:
-        print(f"{activity.date}  {activity.start:%H:%M}–{activity.end:%H:%M}  {codes.code_for(key, activity.id)}  "
-              f"{activity.title}（{activity.id}）")
-    title = f"签到码 {start} 至 {end}"
-    path = Path(args.out) / "codes" / f"codes-{start}-{args.days}d.html"
-    atomic_write(path, codesheet.sheet(content, upcoming, key, title).encode("utf-8"))
-    print(f"打印用签到码表：{path}")
+    write_codes(Path(args.content), data_dir_of(args), Path(args.out), _start(args), args.days, print)
     return 0
+
+
+def write_codes(content_dir: Path, data_dir: Path, out: Path, start: dt.date, days: int,
+                emit: Callable[[str], None] = print) -> Path:
+    """Tell the codes of the activities from `start` for `days` days and write the printable sheet (with
+    QR codes) under out/codes/; its path. The command and the desk call this."""
+    end = start + dt.timedelta(days=days - 1)
+    content = catalogue.load_content(content_dir, start)
+    key = codes.ensure_key(data_dir)
+    upcoming = [a for a in content.activities.values() if start <= a.date <= end]
+    emit(f"{start} 至 {end} 的活动签到码（{len(upcoming)} 项）")
+    emit(f"{'日期':<10}  {'时间':<11}  {'签到码':<6}  活动")
+    for activity in upcoming:
+        emit(f"{activity.date}  {activity.start:%H:%M}–{activity.end:%H:%M}  {codes.code_for(key, activity.id)}  "
+             f"{activity.title}（{activity.id}）")
+    title = f"签到码 {start} 至 {end}"
+    path = out / "codes" / f"codes-{start}-{days}d.html"
+    atomic_write(path, codesheet.sheet(content, upcoming, key, title).encode("utf-8"))
+    emit(f"打印用签到码表：{path}")
+    return path

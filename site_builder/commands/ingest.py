@@ -13,6 +13,7 @@ import datetime as dt
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 from site_builder.commands.common import add_data_arguments, content_dir_of, data_dir_of, day_of, ledger_file_of
 from site_builder.ledger import codes, db, ingest, roster, summary
@@ -48,31 +49,41 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
+    return ingest_files([Path(p) for p in args.paths], content_dir_of(args), data_dir_of(args), ledger_file_of(args),
+                        today_of(args), print, args.verbose)
+
+
+def settings_for(content_dir: Path, data_dir: Path, today: dt.date) -> Settings:
+    """What ingest checks records against: the content's catalogue, the check-in key, the roster, the clock."""
+    catalogue = catalogue_.load(content_dir, today)
+    return Settings(catalogue, codes.load_key(data_dir), roster.load(data_dir / roster.ROSTER_FILE), now_iso())
+
+
+def ingest_files(paths: list[Path], content_dir: Path, data_dir: Path, ledger: Path, today: dt.date,
+                 emit: Callable[[str], None] = print, verbose: bool = False) -> int:
+    """Ingest files or folders into the ledger, telling `emit` each line of the Chinese summary as it is
+    known; the exit status (0, or ATTENTION). The command and the desk (uploads) call this."""
     started = time.perf_counter()
-    content_dir = content_dir_of(args)
-    data_dir = data_dir_of(args)
-    catalogue = catalogue_.load(content_dir, today_of(args))
-    members = roster.load(data_dir / roster.ROSTER_FILE)
-    key = codes.load_key(data_dir)
-    settings = Settings(catalogue, key, members, now_iso())
-    conn = db.connect(ledger_file_of(args))
+    settings = settings_for(content_dir, data_dir, today)
+    conn = db.connect(ledger)
     try:
-        totals = _ingest(conn, [Path(p) for p in args.paths], data_dir, settings, args.verbose)
+        totals = _ingest(conn, paths, data_dir, settings, verbose, emit)
     finally:
         conn.close()
-    for line in summary.total_lines(totals, members is not None, key is not None):
-        print(line)
-    print(summary.run_line(totals, time.perf_counter() - started))
+    for line in summary.total_lines(totals, settings.roster is not None, settings.key is not None):
+        emit(line)
+    emit(summary.run_line(totals, time.perf_counter() - started))
     return ATTENTION if totals.attention else 0
 
 
-def _ingest(conn, paths: list[Path], data_dir: Path, settings: Settings, verbose: bool = False) -> summary.Totals:
+def _ingest(conn, paths: list[Path], data_dir: Path, settings: Settings, verbose: bool = False,
+            emit: Callable[[str], None] = print) -> summary.Totals:
     """Ingest file by file, printing a file's problems as soon as it is committed; only totals are kept."""
     files = ingest.collect(paths)
     progress = Progress()
     progress.start("导入中：文件", sum(1 for _ in ingest.collect(paths)) if progress.enabled else None)
     for line in summary.head_lines(ingest.resolve_unknown(conn, settings)):
-        print(line)
+        emit(line)
     totals = summary.Totals()
     records = [0]
 
@@ -85,8 +96,11 @@ def _ingest(conn, paths: list[Path], data_dir: Path, settings: Settings, verbose
             totals.add(report)
             progress.advance()
             lines = summary.file_lines(report, verbose)
-            if lines:
+            if lines and emit is print:
                 progress.print_above("\n".join(lines))
+            else:
+                for line in lines:
+                    emit(line)
     finally:
         progress.done()
     return totals

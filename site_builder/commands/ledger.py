@@ -36,6 +36,14 @@ def add_arguments(p) -> None:
         decide.add_argument("ids", nargs="+", metavar="RECORD_ID")
         decide.add_argument("--by", metavar="NAME", help="who decided (e.g. 阳光社区 张书记)")
         decide.add_argument("--note", metavar="TEXT")
+    for name in ("approve", "decline"):
+        claim = sub.add_parser(name, help=f"{name} members' claims of a post (approve refuses beyond its capacity)")
+        claim.add_argument("post", metavar="POST")
+        claim.add_argument("cards", nargs="+", metavar="CARD")
+        claim.add_argument("--by", metavar="NAME")
+        claim.add_argument("--note", metavar="TEXT")
+        claim.add_argument("--today", metavar="YYYY-MM-DD", help="the day (default: SITE_BUILDER_TODAY or today)")
+        add_data_arguments(claim)
     decide = sub.add_parser("decide", help="apply a confirmation CSV with columns record_id,decision,by,note")
     decide.add_argument("file", metavar="FILE.csv")
     for parser in (history, decide) + tuple(sub.choices[n] for n in ("confirm", "reject")):
@@ -61,6 +69,8 @@ def run(args) -> int:
     path = ledger_file_of(args)
     if args.action in ("confirm", "reject", "decide"):
         return _decide(args, path)
+    if args.action in ("approve", "decline"):
+        return _claims(args, path)
     conn = queries.open_read(path)
     try:
         return ACTIONS[args.action](conn, args)
@@ -135,6 +145,31 @@ def _decide(args, path: Path) -> int:
     finally:
         conn.close()
     print(f"已记录 {count} 条决定（确认的签到计入时长，退回的不计入，记录都保留）")
+    return 0
+
+
+def _claims(args, path: Path) -> int:
+    """Approve or decline claims of one post: the rule of ledger/claims.py, as at the desk."""
+    from site_builder import clock
+    from site_builder.commands.common import content_dir_of, day_of
+    from site_builder.facts import year_facts
+    from site_builder.ledger import catalogue, claims, snapshot
+    from site_builder.rules import normalise_card
+
+    if not path.exists():
+        raise UsageError(f"{path}：还没有台账；应先用 site-builder ingest 导入记录（或用 --ledger 指定台账文件）")
+    today = clock.today(day_of(args))
+    content = catalogue.load_content(content_dir_of(args), today)
+    decision = claims.APPROVED if args.action == "approve" else claims.DECLINED
+    conn = db.connect(path)
+    try:
+        for card in args.cards:
+            snap = snapshot.read(path)
+            claim = claims.decide(conn, content, snap, year_facts(content, snap, today), normalise_card(card), args.post,
+                                  decision, now_iso(), args.by, args.note)
+            print(f"{claim.card} {claim.name} 认领 {args.post}：{'已同意' if decision == claims.APPROVED else '未同意'}")
+    finally:
+        conn.close()
     return 0
 
 

@@ -24,8 +24,12 @@ CACHE_KIB = (2 * 1024, 64 * 1024)  # least and most page cache while a file is w
 CRASH_ENV = "SITE_BUILDER_CRASH_AFTER"
 
 
+SCHEMA_FILES = ("schema.sql", "staff.sql")  # staff.sql: decisions made at the desk (claims, 回执, 择优报送)
+
+
 def schema_sql() -> str:
-    return resources.files("site_builder.ledger").joinpath("schema.sql").read_text("utf-8")
+    folder = resources.files("site_builder.ledger")
+    return "\n".join(folder.joinpath(name).read_text("utf-8") for name in SCHEMA_FILES)
 
 
 def connect(path: Path) -> sqlite3.Connection:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from site_builder.errors import LedgerError
+from site_builder.ledger import staff
 
 COUNTED = ("verified", "confirmed")  # check-in verifications whose hours count
 
@@ -58,6 +59,10 @@ class Snapshot:
     checkins: list[CheckIn] = field(default_factory=list)
     # effective record id -> created_at of the first record in its `replaces` chain (only for corrections)
     origins: dict[str, dt.datetime] = field(default_factory=dict)
+    # Staff decisions (ledger/staff.sql, ledger/staff.py): the latest per key
+    claim_decisions: dict[tuple[str, str, int], str] = field(default_factory=dict)  # (card, post, year) -> decision
+    receipts: dict[tuple[str, int], str] = field(default_factory=dict)  # (card, year) -> day the 回执 came back
+    diary_selected: frozenset[str] = frozenset()  # diary record ids picked for 择优报送
 
     def first_created(self, record: Record) -> dt.datetime:
         """When the thing this record states was first recorded (a correction keeps the original's time)."""
@@ -154,6 +159,7 @@ def _read(conn: sqlite3.Connection) -> Snapshot:
             snap.checkins.append(CheckIn(by_id[record_id], activity, community, team, dt.date.fromisoformat(day),
                                          float(hours), verification))
     snap.origins = _origins(conn, by_id)
+    staff.read_into(conn, snap)
     return snap
 
 

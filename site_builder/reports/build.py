@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from site_builder.reports import cards, certificates, evaluation, ledger_book, members, registration
+from site_builder.reports import cards, certificates, duties, evaluation, ledger_book, members, registration
 from site_builder.reports.context import ReportContext
 from site_builder.reports.output import MARKER
 from site_builder.reports.render import THEME, environment, page
@@ -33,6 +33,7 @@ def render_reports(ctx: ReportContext, theme_dir: Path = THEME) -> dict[str, byt
     _evaluation(ctx, html)
     _ledgers(ctx, sheet)
     _cards(ctx, html)
+    _duties(ctx, html, sheet)
     out["index.html"] = page(env, "index.html", title=f"{ctx.year}年在职党员到社区志愿服务工作报表", root="",
                              index=index, summary=summary(ctx), **common)
     out[MARKER] = b"written by site-builder report; private: never publish\n"
@@ -92,6 +93,22 @@ def _ledgers(ctx, sheet) -> None:
         sheet("台账（部门）", f"{department.name}台账", f"ledger/department-{code}", ledger_book.department_table(ctx, code))
     for cid, community in ctx.content.communities.items():
         sheet("台账（社区）", f"{community.name}台账", f"ledger/community-{cid}", ledger_book.community_table(ctx, cid))
+
+
+def _duties(ctx, html, sheet) -> None:
+    """结对帮扶 coverage (ctx.extra["pairings"]: data/pairings.csv, None without one) and the 民情日记 picked
+    for 择优报送, one page per department that picked any."""
+    pairings = ctx.extra.get("pairings")
+    rows = duties.coverage(ctx.content, pairings) if pairings is not None else None
+    html("结对帮扶", "结对帮扶覆盖情况", "pairings.html", "pairings.html", rows=rows,
+         pairs=duties.pairing_rows(ctx, pairings or []))
+    if rows is not None:
+        sheet("结对帮扶", "结对帮扶覆盖情况", "pairings", duties.coverage_table(ctx, rows))
+    for code, department in ctx.content.departments.items():
+        entries = duties.selected_diaries(ctx, code)
+        if entries:
+            html("民情日记择优报送", f"{department.name}：择优报送的民情日记", f"diary/{code}.html", "diary.html",
+                 entries=entries, department=department)
 
 
 def _cards(ctx, html) -> None:

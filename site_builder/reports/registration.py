@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from site_builder.reports.context import ReportContext
 from site_builder.reports.sheets import Table
@@ -18,6 +18,8 @@ class DepartmentRate:
     not_reported: list[tuple[str, str, str]]  # (card, name, branch) from the roster, not reported by today
     late: list[tuple[str, str, str]]  # reported after the deadline: (card, name, registered on)
     unlisted: list[tuple[str, str]]  # reported with a card the roster does not hold: (card, name)
+    receipts: int = 0  # reported members whose 回执 came back to the unit (recorded at the desk)
+    no_receipt: list[tuple[str, str, str]] = field(default_factory=list)  # reported, 回执 not back: (card, name, community)
 
     def rate(self, reported: int) -> float:
         return reported / self.headcount if self.headcount else 0.0
@@ -44,16 +46,27 @@ def _rate(ctx: ReportContext, code: str) -> DepartmentRate:
     late = [(m.card, m.name, m.registered_on.isoformat()) for m in members
             if m.registered_on is not None and m.reported_by(ctx.today) and not m.reported_by(ctx.deadline)]
     unlisted = [(m.card, m.name) for m in members if m.card in reported and ctx.roster and m.card not in ctx.roster]
+    receipts = ctx.snapshot.receipts
+    back = [m for m in members if m.card in reported and (m.card, ctx.year) in receipts]
+    no_receipt = [(m.card, m.name, _community_name(ctx, m.community)) for m in members
+                  if m.card in reported and (m.card, ctx.year) not in receipts]
     return DepartmentRate(code, department.name, department.headcount,
                           sum(1 for m in members if m.reported_by(deadline)), len(reported),
-                          sorted(missing), sorted(late), sorted(unlisted))
+                          sorted(missing), sorted(late), sorted(unlisted), len(back), sorted(no_receipt))
+
+
+def _community_name(ctx: ReportContext, community: str | None) -> str:
+    found = ctx.content.communities.get(community or "")
+    return found.name if found else (community or "")
 
 
 
 def table(ctx: ReportContext, rows: list[DepartmentRate]) -> Table:
     target = ctx.content.site.targets.registration_rate
     columns = ("部门编码", "部门", "在职党员数", f"截至{ctx.deadline.isoformat()}已报到", "截止日报到率",
-               f"截至{ctx.today.isoformat()}已报到", "当前报到率", f"是否达到{target:.0%}", "未报到人数（花名册）")
+               f"截至{ctx.today.isoformat()}已报到", "当前报到率", f"是否达到{target:.0%}", "未报到人数（花名册）",
+               "回执已交回", "回执未交回")
     return Table(f"{ctx.year}年在职党员到社区报到率", columns, [
         (r.code, r.name, r.headcount, r.by_deadline, round(r.rate_deadline, 4), r.by_today, round(r.rate_today, 4),
-         "是" if r.rate_today >= target else "否", len(r.not_reported)) for r in rows], sheet="报到率")
+         "是" if r.rate_today >= target else "否", len(r.not_reported), r.receipts, len(r.no_receipt)) for r in rows],
+        sheet="报到率")
