@@ -196,6 +196,19 @@ def test_write_replaces_only_its_own_folder(tmp_path, outputs):
         output.check_out_dir(foreign, tmp_path)
 
 
+def test_code_sheets_survive_a_report_and_a_report_accepts_their_folder(tmp_path, outputs):
+    """`site-builder codes` writes build/reports/codes/ first: the report takes that folder and keeps the sheets."""
+    out = tmp_path / "reports"
+    sheet = out / "codes" / "codes-2026-12-01-31d.html"
+    sheet.parent.mkdir(parents=True)
+    sheet.write_text("签到码", encoding="utf-8")
+    output.check_out_dir(out, tmp_path)  # only code sheets in it: not refused
+    output.write(out, outputs)
+    assert sheet.read_text(encoding="utf-8") == "签到码" and (out / "index.html").exists()
+    output.write(out, outputs)  # a second report keeps them too
+    assert sheet.exists()
+
+
 def test_report_command_uses_the_project_defaults(tmp_path, monkeypatch, capsys):
     """From a project folder: content/, data/records.sqlite and data/roster.csv, out build/reports."""
     from site_builder import cli
