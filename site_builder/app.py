@@ -19,6 +19,7 @@ from site_builder.errors import SiteBuilderError
 from site_builder.model import ROLES, Content
 from site_builder.pages import Page
 from site_builder.search import MANIFEST as SEARCH_MANIFEST
+from site_builder.synckey import SYNC_FILE, sync_settings
 
 APP_NAME = "三送三促·在职党员到社区"
 SHORT_NAME = "三送三促"
@@ -82,7 +83,8 @@ def outputs(content: Content, pages: list[Page], rendered: dict[str, bytes], the
 def files_of(content: Content, assets) -> dict[str, bytes]:
     """The form catalogue and the web app manifest."""
     return {CATALOGUE: canonical_json(catalogue(content), compact=True),
-            MANIFEST: canonical_json(manifest(content.site.base_path, assets))}
+            MANIFEST: canonical_json(manifest(content.site.base_path, assets)),
+            SYNC_FILE: canonical_json(sync_settings(content), compact=True)}
 
 
 def service_worker_of(content: Content, pages: list[Page], digests: dict[str, str], theme_dir: Path, assets) -> bytes:
@@ -166,6 +168,7 @@ def precache_entries(pages: list[Page], digests: dict[str, str], assets, base: s
             paths.update((name, base + name) for name in p.precache_files)
     paths[CATALOGUE] = base + CATALOGUE
     paths[MANIFEST] = base + MANIFEST
+    paths[SYNC_FILE] = base + SYNC_FILE
     if SEARCH_MANIFEST in digests:  # the search index's manifest, so /search/ works offline (its pieces are cached as fetched)
         paths[SEARCH_MANIFEST] = base + SEARCH_MANIFEST
     for name in sorted(assets.names):

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from site_builder.commands.common import add_data_arguments, content_dir_of, data_dir_of, day_of, ledger_file_of
-from site_builder.ledger import codes, db, ingest, roster, summary
+from site_builder.ledger import codes, db, ingest, roster, seal, summary
 from site_builder.ledger.accept import Settings
 from site_builder.ledger import catalogue as catalogue_
 from site_builder import clock
@@ -54,7 +54,7 @@ def run(args) -> int:
     catalogue = catalogue_.load(content_dir, today_of(args))
     members = roster.load(data_dir / roster.ROSTER_FILE)
     key = codes.load_key(data_dir)
-    settings = Settings(catalogue, key, members, now_iso())
+    settings = Settings(catalogue, key, members, now_iso(), seal.load_private_keys(data_dir))
     conn = db.connect(ledger_file_of(args))
     try:
         totals = _ingest(conn, [Path(p) for p in args.paths], data_dir, settings, args.verbose)

@@ -193,7 +193,7 @@ def _ingest_bytes(conn, name: str, path: Path, held: list[bytes], digest: str, s
         if seen:
             return _seen(name, digest, seen)
         try:
-            export = _read(path, data)
+            export = _read(path, data, settings.keys)
         except Unreadable as unreadable:
             return _quarantine(conn, name, path, digest, data, str(unreadable), data_dir, settings.now)
         del data  # the parsed records are all that is needed from here on
@@ -282,10 +282,10 @@ def _oversized(conn, name: str, path: Path, data_dir: Path, now: str) -> FileRep
     return FileReport(name, digest, "quarantined", reason=reason)
 
 
-def _read(path: Path, data: bytes) -> Export:
+def _read(path: Path, data: bytes, keys=None) -> Export:
     if path.suffix.lower() == ".csv":
         return evaluation_csv.read(data)
-    return formats.read(data)
+    return formats.read(data, keys)
 
 
 def _seen(name: str, digest: str, row: tuple) -> FileReport:
