@@ -33,6 +33,9 @@ PRECACHE_PLACEHOLDER = "/*__PRECACHE__*/[]"
 VERSION_PLACEHOLDER = "__VERSION__"
 BASE_PLACEHOLDER = "__BASE__"
 OFFLINE_URL = "/offline/"
+SYNC_SCRIPTS_PLACEHOLDER = "/*__SYNC_SCRIPTS__*/[]"
+# What the service worker imports to send the outbox from Background Sync (theme/static/app/outbox.js).
+SYNC_SCRIPTS = ("app/storage.js", "app/records.js", "app/seal.js", "app/outbox.js")
 # Theme files the app needs offline; story images and other large files are cached only when visited.
 PRECACHED_ASSET_TYPES = (".css", ".js", ".png", ".svg", ".woff2")
 ICONS = (
@@ -90,7 +93,8 @@ def files_of(content: Content, assets) -> dict[str, bytes]:
 def service_worker_of(content: Content, pages: list[Page], digests: dict[str, str], theme_dir: Path, assets) -> bytes:
     """sw.js, given the sha256 (hex) of every output file."""
     base = content.site.base_path
-    return service_worker(Path(theme_dir) / SW_TEMPLATE, precache_entries(pages, digests, assets, base), base)
+    scripts = [base + asset_path(assets, name) for name in SYNC_SCRIPTS if name in assets.names]
+    return service_worker(Path(theme_dir) / SW_TEMPLATE, precache_entries(pages, digests, assets, base), base, scripts)
 
 
 def canonical_json(value: Any, compact: bool = False) -> bytes:
@@ -191,8 +195,9 @@ def revision(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
-def service_worker(template: Path, entries: list[dict[str, str]], base: str) -> bytes:
-    """sw.js from the theme's template: the precache list, a version derived from it, the base path."""
+def service_worker(template: Path, entries: list[dict[str, str]], base: str, scripts: list[str] | None = None) -> bytes:
+    """sw.js from the theme's template: the precache list, a version derived from it, the base path and
+    the outbox's scripts it imports for Background Sync (hashed URLs, so a new outbox makes a new worker)."""
     try:
         source = template.read_text(encoding="utf-8")
     except OSError as error:
@@ -202,6 +207,7 @@ def service_worker(template: Path, entries: list[dict[str, str]], base: str) -> 
         raise SiteBuilderError(f"{template}：缺少预缓存占位符；应为含有 {PRECACHE_PLACEHOLDER} 的模板")
     listing = json.dumps(entries, ensure_ascii=False, indent=1)
     version = revision(listing.encode("utf-8") + source.encode("utf-8"))
+    source = source.replace(SYNC_SCRIPTS_PLACEHOLDER, json.dumps(scripts or []))
     text = (source.replace(PRECACHE_PLACEHOLDER, listing)
             .replace(VERSION_PLACEHOLDER, version)
             .replace(BASE_PLACEHOLDER, base))
