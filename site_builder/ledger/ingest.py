@@ -31,7 +31,7 @@ from typing import Callable, Iterable, Iterator
 
 from site_builder import guard
 from site_builder.errors import UsageError, rel
-from site_builder.ledger import accept, archive, batch, db, evaluation_csv, formats
+from site_builder.ledger import accept, archive, batch, db, devices, evaluation_csv, formats
 from site_builder.ledger.db import transaction
 from site_builder.ledger.formats import Export, Unreadable
 from site_builder.safetext import printable
@@ -317,6 +317,8 @@ def _store(conn, name: str, digest: str, size: int, export: Export, settings: ac
                          [row for row in rejections if row])
         if on_records:
             on_records(len(records))
+    if report.accepted:
+        report.flags.update(devices.review(conn, digest, export.device))  # check-ins from another card's phone
     conn.execute("UPDATE files SET accepted = ?, known = ?, conflicting = ?, rejected = ? WHERE sha256 = ?",
                  (report.accepted, report.known, report.conflicting, report.rejected, digest))
     return report
