@@ -158,3 +158,12 @@ def test_plain_format_1_files_are_still_read(tmp_path, capsys, fixed_clock):
     data = _data(tmp_path)
     path = kit.write(tmp_path / "in", [kit.record("diary")])
     assert kit.ingest(capsys, data, path)[0] == 0
+
+
+@pytest.mark.parametrize("name", ["sealed-by-python.json", "sealed-by-javascript.json"])
+def test_the_vectors_match_the_published_schema_of_format_2(name):
+    import jsonschema
+
+    jsonschema.Draft202012Validator(formats.schema(2)).validate(vector(name))
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(formats.schema(2)).validate({**vector(name), "device": "x"})

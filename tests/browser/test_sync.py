@@ -103,6 +103,7 @@ def outbox_state(page) -> str:
 
 
 def test_the_site_publishes_the_endpoint_and_the_public_key_but_no_private_key(synced):
+    assert "联网后自动发送" in (synced.root / "site" / "offline" / "index.html").read_text("utf-8")
     published = json.loads((synced.root / "site" / "app" / "sync.json").read_text("utf-8"))
     assert published["endpoint"] == synced.endpoint
     private = next((synced.data / "export-keys").glob("*.pem"))
