@@ -40,12 +40,13 @@ def registered_device(conn: sqlite3.Connection, card: str) -> str | None:
     return named if isinstance(named, str) and named else row[1]
 
 
-def review(conn: sqlite3.Connection, file_sha: str, device: str | None) -> Counter:
-    """Flag the check-ins this file brought (see above); returns the flags added, counted."""
+def review(conn: sqlite3.Connection, after_row: int, device: str | None) -> Counter:
+    """Flag the check-ins this file brought: the records stored after rowid `after_row` in the file's
+    transaction (a range of the rowid, whatever the size of the ledger). Returns the flags added, counted."""
     added: Counter = Counter()
     if not device:
         return added
-    checkins = conn.execute("SELECT id, card FROM records WHERE file_sha256 = ? AND type = 'checkin'", (file_sha,)).fetchall()
+    checkins = conn.execute("SELECT id, card FROM records WHERE rowid > ? AND type = 'checkin'", (after_row,)).fetchall()
     if not checkins:
         return added
     cards = conn.execute("SELECT COUNT(DISTINCT card) FROM records WHERE device = ? AND type = 'checkin'", (device,)).fetchone()[0]

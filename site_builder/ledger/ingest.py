@@ -309,6 +309,7 @@ def _store(conn, name: str, digest: str, size: int, export: Export, settings: ac
     conn.execute("INSERT INTO files(sha256, name, size, received_at, status, device, exported_at, format_version)"
                  " VALUES (?,?,?,?,?,?,?,?)",
                  (digest, Path(name).name, size, settings.now, "ingested", export.device, export.exported_at, export.version))
+    last_row = conn.execute("SELECT max(rowid) FROM records").fetchone()[0] or 0  # rows after it are this file's
     offering = batch.Offering(conn, digest, export.device, settings, correctable=export.line_offset is not None)
     for start in range(0, len(export.records), batch.BATCH):
         records = export.records[start:start + batch.BATCH]
@@ -318,7 +319,7 @@ def _store(conn, name: str, digest: str, size: int, export: Export, settings: ac
         if on_records:
             on_records(len(records))
     if report.accepted:
-        report.flags.update(devices.review(conn, digest, export.device))  # check-ins from another card's phone
+        report.flags.update(devices.review(conn, last_row, export.device))  # check-ins from another card's phone
     conn.execute("UPDATE files SET accepted = ?, known = ?, conflicting = ?, rejected = ? WHERE sha256 = ?",
                  (report.accepted, report.known, report.conflicting, report.rejected, digest))
     return report
