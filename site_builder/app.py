@@ -19,6 +19,7 @@ from site_builder.errors import SiteBuilderError
 from site_builder.model import ROLES, Content
 from site_builder.pages import Page
 from site_builder.search import MANIFEST as SEARCH_MANIFEST
+from site_builder.synckey import SYNC_FILE, sync_settings
 
 APP_NAME = "三送三促·在职党员到社区"
 SHORT_NAME = "三送三促"
@@ -32,6 +33,9 @@ PRECACHE_PLACEHOLDER = "/*__PRECACHE__*/[]"
 VERSION_PLACEHOLDER = "__VERSION__"
 BASE_PLACEHOLDER = "__BASE__"
 OFFLINE_URL = "/offline/"
+SYNC_SCRIPTS_PLACEHOLDER = "/*__SYNC_SCRIPTS__*/[]"
+# What the service worker imports to send the outbox from Background Sync (theme/static/app/outbox.js).
+SYNC_SCRIPTS = ("app/storage.js", "app/records.js", "app/seal.js", "app/outbox.js")
 # Theme files the app needs offline; story images and other large files are cached only when visited.
 PRECACHED_ASSET_TYPES = (".css", ".js", ".png", ".svg", ".woff2")
 ICONS = (
@@ -82,13 +86,15 @@ def outputs(content: Content, pages: list[Page], rendered: dict[str, bytes], the
 def files_of(content: Content, assets) -> dict[str, bytes]:
     """The form catalogue and the web app manifest."""
     return {CATALOGUE: canonical_json(catalogue(content), compact=True),
-            MANIFEST: canonical_json(manifest(content.site.base_path, assets))}
+            MANIFEST: canonical_json(manifest(content.site.base_path, assets)),
+            SYNC_FILE: canonical_json(sync_settings(content), compact=True)}
 
 
 def service_worker_of(content: Content, pages: list[Page], digests: dict[str, str], theme_dir: Path, assets) -> bytes:
     """sw.js, given the sha256 (hex) of every output file."""
     base = content.site.base_path
-    return service_worker(Path(theme_dir) / SW_TEMPLATE, precache_entries(pages, digests, assets, base), base)
+    scripts = [base + asset_path(assets, name) for name in SYNC_SCRIPTS if name in assets.names]
+    return service_worker(Path(theme_dir) / SW_TEMPLATE, precache_entries(pages, digests, assets, base), base, scripts)
 
 
 def canonical_json(value: Any, compact: bool = False) -> bytes:
@@ -166,6 +172,7 @@ def precache_entries(pages: list[Page], digests: dict[str, str], assets, base: s
             paths.update((name, base + name) for name in p.precache_files)
     paths[CATALOGUE] = base + CATALOGUE
     paths[MANIFEST] = base + MANIFEST
+    paths[SYNC_FILE] = base + SYNC_FILE
     if SEARCH_MANIFEST in digests:  # the search index's manifest, so /search/ works offline (its pieces are cached as fetched)
         paths[SEARCH_MANIFEST] = base + SEARCH_MANIFEST
     for name in sorted(assets.names):
@@ -188,8 +195,9 @@ def revision(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
-def service_worker(template: Path, entries: list[dict[str, str]], base: str) -> bytes:
-    """sw.js from the theme's template: the precache list, a version derived from it, the base path."""
+def service_worker(template: Path, entries: list[dict[str, str]], base: str, scripts: list[str] | None = None) -> bytes:
+    """sw.js from the theme's template: the precache list, a version derived from it, the base path and
+    the outbox's scripts it imports for Background Sync (hashed URLs, so a new outbox makes a new worker)."""
     try:
         source = template.read_text(encoding="utf-8")
     except OSError as error:
@@ -199,6 +207,7 @@ def service_worker(template: Path, entries: list[dict[str, str]], base: str) -> 
         raise SiteBuilderError(f"{template}：缺少预缓存占位符；应为含有 {PRECACHE_PLACEHOLDER} 的模板")
     listing = json.dumps(entries, ensure_ascii=False, indent=1)
     version = revision(listing.encode("utf-8") + source.encode("utf-8"))
+    source = source.replace(SYNC_SCRIPTS_PLACEHOLDER, json.dumps(scripts or []))
     text = (source.replace(PRECACHE_PLACEHOLDER, listing)
             .replace(VERSION_PLACEHOLDER, version)
             .replace(BASE_PLACEHOLDER, base))

@@ -16,7 +16,7 @@ import sys
 from site_builder import __version__, guard
 
 # name -> module under site_builder.commands; order is the order of `site-builder --help`.
-COMMANDS = ["build", "serve", "check", "new", "ingest", "codes", "ledger", "report", "desk"]
+COMMANDS = ["build", "serve", "check", "new", "ingest", "codes", "ledger", "report", "keys", "collect", "desk"]
 
 
 class Parser(argparse.ArgumentParser):

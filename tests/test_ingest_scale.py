@@ -147,7 +147,8 @@ def test_a_folder_of_many_small_files(tmp_path, capsys):
         folder = inbox / f"{'ab'[n % 2]}" / (f"sub{n % 3}" if n % 5 else "")
         card = ("D03-0001", "D03-0002", "D01-0001")[n % 3]
         records = [kit.record("diary", card=card, text=f"第{n}份"), kit.record("checkin", card=card)]
-        written.append(kit.write(folder, records, name=f"sansong-{card}-{n:04d}.json"))
+        phone = f"3f1c9a2e-0000-4000-8000-00000000000{n % 3}"  # each member's own phone (one phone for three cards is flagged)
+        written.append(kit.write(folder, records, name=f"sansong-{card}-{n:04d}.json", device=phone))
     kit.write(inbox, [kit.record("diary")], name="Z-last.json")
     (inbox / ".hidden").mkdir()
     kit.write(inbox / ".hidden", [kit.record("diary")], name="ignored.json")

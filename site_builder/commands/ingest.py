@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from site_builder.commands.common import add_data_arguments, content_dir_of, data_dir_of, day_of, ledger_file_of
-from site_builder.ledger import codes, db, ingest, roster, summary
+from site_builder.ledger import codes, db, ingest, roster, seal, summary
 from site_builder.ledger.accept import Settings
 from site_builder.ledger import catalogue as catalogue_
 from site_builder import clock
@@ -56,7 +56,8 @@ def run(args) -> int:
 def settings_for(content_dir: Path, data_dir: Path, today: dt.date) -> Settings:
     """What ingest checks records against: the content's catalogue, the check-in key, the roster, the clock."""
     catalogue = catalogue_.load(content_dir, today)
-    return Settings(catalogue, codes.load_key(data_dir), roster.load(data_dir / roster.ROSTER_FILE), now_iso())
+    return Settings(catalogue, codes.load_key(data_dir), roster.load(data_dir / roster.ROSTER_FILE), now_iso(),
+                    seal.load_private_keys(data_dir))
 
 
 def ingest_files(paths: list[Path], content_dir: Path, data_dir: Path, ledger: Path, today: dt.date,

@@ -56,7 +56,7 @@ def _filters(p) -> None:
     p.add_argument("--type", choices=sorted(queries.TYPE_NAMES), help="record type")
     p.add_argument("--card", metavar="CARD")
     p.add_argument("--community", metavar="ID")
-    p.add_argument("--flag", metavar="FLAG", help="e.g. unknown_card, late, missing_checkout, code_mismatch")
+    p.add_argument("--flag", metavar="FLAG", help="e.g. unknown_card, late, missing_checkout, code_mismatch, device_mismatch, shared_device")
     p.add_argument("--all", action="store_true", help="include records replaced by a correction")
     add_data_arguments(p)
 

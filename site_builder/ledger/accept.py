@@ -15,6 +15,7 @@ import json
 import sqlite3
 import uuid
 from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 from site_builder import rules
 from site_builder.ledger import codes, hours, semantic
@@ -38,6 +39,7 @@ class Settings:
     key: bytes | None  # None: no check-in key yet, codes cannot be checked
     roster: dict[str, Member] | None  # None: no roster file, cards are not checked
     now: str  # ledger clock, ISO 8601
+    keys: Mapping[str, Any] | None = None  # private keys that open sealed files, by key id (ledger/seal.py)
 
 
 @dataclass

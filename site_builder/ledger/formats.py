@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import fastjsonschema
 import jsonschema
@@ -380,15 +380,27 @@ def text_checked(validate: Callable[[object], list[str]], version: int = 1) -> C
     return check
 
 
-def read(data: bytes) -> Export:
-    """Bytes of one export file -> Export, or Unreadable with the reason."""
+SEALED = 2  # format 2: a format-1 document sealed for the organisation department (ledger/seal.py)
+
+
+def read(data: bytes, keys: Mapping[str, Any] | None = None, sealed_ok: bool = True) -> Export:
+    """Bytes of one export file -> Export, or Unreadable with the reason. A sealed file (format 2) is
+    opened with one of `keys` (seal.load_private_keys) and must hold a format-1 document."""
     document, suspicious = _decode(data)
     version = document.get("version")
     if type(version) is not int:
         raise Unreadable("文件结构不对：缺少整数版本号 version")
+    if version == SEALED and sealed_ok:
+        from site_builder.ledger import seal  # seal imports this module
+
+        export = read(seal.open_document(document, keys), sealed_ok=False)
+        export.version = SEALED
+        return export
     reader = READERS.get(version)
     if reader is None:
-        known = "、".join(str(v) for v in sorted(READERS))
+        if version == SEALED:
+            raise Unreadable("加密文件里面应为版本 1 的记录文件，却又是加密文件，无法读取")
+        known = "、".join(str(v) for v in sorted({*READERS, SEALED}))
         raise Unreadable(f"导出格式版本 {version} 无法识别（本程序能读版本 {known}），请升级 site-builder 后再导入")
     export = reader(document)
     if suspicious:

@@ -31,7 +31,7 @@ from typing import Callable, Iterable, Iterator
 
 from site_builder import guard
 from site_builder.errors import UsageError, rel
-from site_builder.ledger import accept, archive, batch, db, evaluation_csv, formats
+from site_builder.ledger import accept, archive, batch, db, devices, evaluation_csv, formats
 from site_builder.ledger.db import transaction
 from site_builder.ledger.formats import Export, Unreadable
 from site_builder.safetext import printable
@@ -193,7 +193,7 @@ def _ingest_bytes(conn, name: str, path: Path, held: list[bytes], digest: str, s
         if seen:
             return _seen(name, digest, seen)
         try:
-            export = _read(path, data)
+            export = _read(path, data, settings.keys)
         except Unreadable as unreadable:
             return _quarantine(conn, name, path, digest, data, str(unreadable), data_dir, settings.now)
         del data  # the parsed records are all that is needed from here on
@@ -282,10 +282,10 @@ def _oversized(conn, name: str, path: Path, data_dir: Path, now: str) -> FileRep
     return FileReport(name, digest, "quarantined", reason=reason)
 
 
-def _read(path: Path, data: bytes) -> Export:
+def _read(path: Path, data: bytes, keys=None) -> Export:
     if path.suffix.lower() == ".csv":
         return evaluation_csv.read(data)
-    return formats.read(data)
+    return formats.read(data, keys)
 
 
 def _seen(name: str, digest: str, row: tuple) -> FileReport:
@@ -309,6 +309,7 @@ def _store(conn, name: str, digest: str, size: int, export: Export, settings: ac
     conn.execute("INSERT INTO files(sha256, name, size, received_at, status, device, exported_at, format_version)"
                  " VALUES (?,?,?,?,?,?,?,?)",
                  (digest, Path(name).name, size, settings.now, "ingested", export.device, export.exported_at, export.version))
+    last_row = conn.execute("SELECT max(rowid) FROM records").fetchone()[0] or 0  # rows after it are this file's
     offering = batch.Offering(conn, digest, export.device, settings, correctable=export.line_offset is not None)
     for start in range(0, len(export.records), batch.BATCH):
         records = export.records[start:start + batch.BATCH]
@@ -317,6 +318,8 @@ def _store(conn, name: str, digest: str, size: int, export: Export, settings: ac
                          [row for row in rejections if row])
         if on_records:
             on_records(len(records))
+    if report.accepted:
+        report.flags.update(devices.review(conn, last_row, export.device))  # check-ins from another card's phone
     conn.execute("UPDATE files SET accepted = ?, known = ?, conflicting = ?, rejected = ? WHERE sha256 = ?",
                  (report.accepted, report.known, report.conflicting, report.rejected, digest))
     return report

@@ -43,6 +43,8 @@ CREATE INDEX IF NOT EXISTS records_card ON records(card);
 CREATE INDEX IF NOT EXISTS records_type ON records(type);
 -- Corrections: "which records name this one in replaces" (ingest, per batch and per correction; snapshot chains).
 CREATE INDEX IF NOT EXISTS records_replaces ON records(replaces) WHERE replaces IS NOT NULL;
+-- "how many cards has this phone checked in" (ledger/devices.py, after every file with check-ins).
+CREATE INDEX IF NOT EXISTS records_device_checkins ON records(device, card) WHERE type = 'checkin';
 
 -- Flags on accepted records: unknown_card, late, missing_checkout, code_mismatch, unknown_activity, capped, …
 CREATE TABLE IF NOT EXISTS flags (

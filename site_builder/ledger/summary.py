@@ -27,6 +27,8 @@ FLAG_NAMES = {
     "important": "民主测评有重要情况（应立即反馈单位）",
     "clock_ahead": "记录时间晚于接收时间（手机时钟可能不准）",
     "text_cleaned": "文字含控制字符或残缺字符（已显示为 �）",
+    "device_mismatch": "签到手机不是报到时的手机（待确认）",
+    "shared_device": "一部手机为多个报到卡签到（待确认）",
 }
 
 

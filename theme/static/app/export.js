@@ -1,6 +1,7 @@
 /* 三送三促 offline app: export. One file with every record of this phone (format 1, docs/export-format.md),
-   downloaded as sansong-<card>-<YYYYMMDD-HHMMSS>.json and offered to the share sheet where the browser
-   can share files. Records are marked exported only when the member confirms the file was saved or
+   sealed (format 2) when the site publishes the organisation's public key (app/sync.json), downloaded as
+   sansong-<card>-<YYYYMMDD-HHMMSS>.json (sealed: sansong-<device prefix>-<YYYYMMDD-HHMMSS>.json, so the
+   name shows no card number either) and offered to the share sheet where the browser can share files. Records are marked exported only when the member confirms the file was saved or
    sent, or the share sheet reports success (confirm); a refused or lost download leaves them unexported. */
 (function (root) {
   'use strict';
@@ -22,14 +23,11 @@
     return last ? last.record.card : 'unknown';
   }
 
-  function build(entries, device, now) {
-    return {
-      format: FORMAT,
-      version: VERSION,
-      exported_at: S.time.isoLocal(now),
-      device: device,
-      records: entries.map(function (e) { return e.record; }),
-    };
+  function build(entries, device, now) { return S.records.exportDocument(entries, device, now); }
+
+  // The organisation's public key ({kid, key}) or null: none published, or the settings cannot be read.
+  function sealingKey() {
+    return S.outbox.settings().then(function (config) { return config.key; }, function () { return null; });
   }
 
   function download(file) {
@@ -54,16 +52,21 @@
 
   // Builds the file: {file, count, ids, exportedAt, shareable}. Never a partial file: the whole JSON is
   // built first. Nothing is marked exported here: a download may be refused or lost (confirm() does it).
+  // {file, count, ids, exportedAt, shareable, sealed}.
   function prepare() {
     const now = new Date();
-    return Promise.all([S.storage.allEntries(), S.storage.deviceId(), S.storage.profile()]).then(function (values) {
+    return Promise.all([S.storage.allEntries(), S.storage.deviceId(), S.storage.profile(), sealingKey()]).then(function (values) {
       const entries = values[0];
+      const key = values[3];
       if (!entries.length) throw new Error('本手机上还没有记录，无需导出。');
       const text = JSON.stringify(build(entries, values[1], now), null, 1);
-      const name = 'sansong-' + cardOf(entries, values[2]) + '-' + stamp(now) + '.json';
-      const file = new File([text], name, {type: 'application/json'});
-      return {file: file, count: entries.length, ids: entries.map(function (e) { return e.id; }),
-              exportedAt: S.time.isoLocal(now), shareable: canShare(file)};
+      const sealing = key ? S.seal.seal(text, key).then(function (doc) { return JSON.stringify(doc, null, 1); }) : Promise.resolve(text);
+      return sealing.then(function (body) {
+        const name = 'sansong-' + (key ? values[1].slice(0, 8) : cardOf(entries, values[2])) + '-' + stamp(now) + '.json';
+        const file = new File([body], name, {type: 'application/json'});
+        return {file: file, count: entries.length, ids: entries.map(function (e) { return e.id; }),
+                exportedAt: S.time.isoLocal(now), shareable: canShare(file), sealed: !!key};
+      });
     });
   }
 

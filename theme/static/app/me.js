@@ -40,24 +40,37 @@
     return result;
   }
 
-  function recordItem(entry, labels, replaced) {
+  // With a sync endpoint: 未发送 / 已发送 / 被退回 (with why); [text, class, data-sync].
+  function syncState(entry) {
+    if (!entry.sync) return ['未发送', 'waiting', 'unsent'];
+    if (entry.sync.state === 'sent') return ['已发送（' + when(entry.sync.at) + '）', 'done', 'sent'];
+    return ['被退回：' + (entry.sync.reason || '原因不明') + '。请联系社区工作人员核对', 'refused', 'rejected'];
+  }
+
+  function recordItem(entry, labels, replaced, syncing) {
     const r = entry.record;
     const item = F.text('li', undefined, 'card record');
     item.dataset.recordId = r.id;
     item.dataset.exported = entry.exported_at ? 'true' : 'false';
     item.append(F.text('h3', S.rules.typeName(r.type)), F.text('p', summaryOf(r, labels)),
       F.text('p', '报到卡 ' + r.card + ' · 保存于 ' + when(r.created_at), 'meta'));
-    const state = entry.exported_at ? '已导出（' + when(entry.exported_at) + '）' : '未导出';
-    item.append(F.text('p', state + (replaced ? ' · 已被后来的记录更正' : '') + (r.replaces ? ' · 更正先前记录' : ''),
-      entry.exported_at ? 'state done' : 'state waiting'));
+    const exported = entry.exported_at ? '已导出（' + when(entry.exported_at) + '）' : '未导出';
+    const notes = (replaced ? ' · 已被后来的记录更正' : '') + (r.replaces ? ' · 更正先前记录' : '');
+    if (syncing) {
+      const sync = syncState(entry);
+      item.dataset.sync = sync[2];
+      item.append(F.text('p', sync[0] + (entry.exported_at ? ' · ' + exported : '') + notes, 'state ' + sync[1]));
+    } else {
+      item.append(F.text('p', exported + notes, entry.exported_at ? 'state done' : 'state waiting'));
+    }
     return item;
   }
 
-  function showRecords(entries, labels) {
+  function showRecords(entries, labels, syncing) {
     const list = F.$('[data-records]');
     const replaced = new Set(entries.map(function (e) { return e.record.replaces; }).filter(Boolean));
     const newestFirst = entries.slice().reverse();
-    F.fill(list, newestFirst.map(function (e) { return recordItem(e, labels, replaced.has(e.id)); }));
+    F.fill(list, newestFirst.map(function (e) { return recordItem(e, labels, replaced.has(e.id), syncing); }));
     F.$('[data-records-empty]').hidden = entries.length > 0;
   }
 
@@ -93,19 +106,48 @@
       lastExport(log);
     F.$('[data-export]').disabled = entries.length === 0;
     const days = S.records.daysWaiting(entries);
+    const held = S.records.undelivered(entries).length;
     const reminder = F.$('[data-reminder]');
-    reminder.hidden = !(waiting && days >= REMIND_AFTER_DAYS);
-    reminder.textContent = reminder.hidden ? '' : '有 ' + waiting + ' 条记录已在本手机上放了 ' + days +
-      ' 天还没有导出。请现在导出，并通过微信等发送给社区，以免换手机或清理浏览器时丢失。';
+    reminder.hidden = !(held && days >= REMIND_AFTER_DAYS);
+    reminder.textContent = reminder.hidden ? '' : '有 ' + held + ' 条记录已在本手机上放了 ' + days +
+      ' 天还没有导出或发送。请现在导出，并通过微信等发送给社区，以免换手机或清理浏览器时丢失。';
   }
 
-  function refresh(catalogue) {
+  // 自动发送: what the outbox is doing (Sansong.outbox status), only when the site names an endpoint.
+  function showOutbox(status) {
+    const box = F.$('[data-outbox-status]');
+    const waiting = status.waiting || 0;
+    const texts = {
+      sending: '正在发送 ' + waiting + ' 条记录……',
+      sent: waiting ? '还有 ' + waiting + ' 条记录等待发送。' : '全部记录已发送到社区（被退回的除外，见下方记录）。',
+      offline: '现在没有网络，' + waiting + ' 条记录等联网后自动发送。',
+      retrying: '发送没有成功（' + (status.reason || '') + '），' + waiting + ' 条记录留在本手机上，' +
+        (status.next_at ? S.time.cnDate(S.time.isoLocal(new Date(status.next_at))).slice(-5) + ' 左右' : '稍后') + '自动重试，不会丢失。',
+      refused: '社区服务器没有接收这批记录：' + (status.reason || '') + '。记录仍在本手机上；请把这句话告诉社区工作人员，也可以导出文件发送。',
+      idle: '',
+      off: '',
+    };
+    box.textContent = texts[status.state] !== undefined ? texts[status.state] : '';
+    box.className = 'outbox-status' + (status.state === 'refused' ? ' is-error' : '');
+    box.dataset.state = status.state;
+  }
+
+  function refresh(catalogue, syncing) {
     return Promise.all([S.storage.allEntries(), S.storage.exportsLog()]).then(function (values) {
       const entries = values[0];
       showExportState(entries, values[1]);
-      showRecords(entries, names(catalogue));
+      showRecords(entries, names(catalogue), syncing);
       showYear(entries, catalogue);
     });
+  }
+
+  function showSealing(config) {
+    const note = F.$('[data-seal-note]');
+    note.hidden = false;
+    note.dataset.sealed = config.key ? 'true' : 'false';
+    note.textContent = config.key
+      ? '导出的文件是加密的：只有区委组织部能打开，转发文件的人看不到其中的姓名、卡号和日记。'
+      : '注意：本站没有配置加密，导出的文件没有加密，转发文件的人都能看到其中的姓名、报到卡号和民情日记。请只发送给社区工作人员。';
   }
 
   function exportStatus(message, kind) {
@@ -124,7 +166,19 @@
     let prepared = null;  // the last file made, not yet confirmed
     if (F.isWeChat()) F.$('[data-wechat-export]').hidden = false;
     // Without the catalogue (never loaded, no service worker) records and export still work.
-    F.loadCatalogue().catch(function () { return EMPTY_CATALOGUE; }).then(function (catalogue) {
+    const sync = S.outbox.settings().catch(function () { return {endpoint: null, key: null}; });
+    Promise.all([F.loadCatalogue().catch(function () { return EMPTY_CATALOGUE; }), sync]).then(function (loaded) {
+      const catalogue = loaded[0];
+      const syncing = !!loaded[1].endpoint;
+      showSealing(loaded[1]);
+      if (syncing) {
+        F.$('[data-outbox]').hidden = false;
+        showOutbox(S.outbox.status());
+        root.addEventListener('sansong:outbox', function (event) {
+          showOutbox(event.detail);
+          if (event.detail.state !== 'sending') refresh(catalogue, syncing);
+        });
+      }
       function confirmed(how) {
         const done = prepared;
         prepared = null;
@@ -132,7 +186,7 @@
         shareButton.hidden = true;
         return S.exporter.confirm(done).then(function () {
           exportStatus(how + done.count + ' 条记录已标为“已导出”。请确认社区工作人员收到了文件 ' + done.file.name + '。', 'ok');
-          return refresh(catalogue);
+          return refresh(catalogue, syncing);
         });
       }
 
@@ -145,7 +199,7 @@
           F.$('[data-confirm-file]').textContent = '文件名 ' + result.file.name + '（' + result.count + ' 条记录）。' +
             '请看手机是否提示下载完成，或在“文件管理”的“下载”（Download）文件夹中找一找。';
           confirmBox.hidden = false;
-          exportStatus('已生成导出文件。确认文件已保存后，记录才标为“已导出”。' +
+          exportStatus('已生成' + (result.sealed ? '加密的' : '（未加密的）') + '导出文件。确认文件已保存后，记录才标为“已导出”。' +
             (result.shareable ? '也可以点“发送到微信等”直接发送。' : ''), '');
           F.$('#confirm-question').focus();
         }).catch(function (error) {
@@ -174,7 +228,7 @@
           exportStatus('没有完成分享，记录仍是“未导出”。可以再试一次，或保存文件后点“已保存”。', 'error');
         });
       });
-      return refresh(catalogue);
+      return refresh(catalogue, syncing);
     }).catch(function (error) {
       F.$('[data-export-summary]').textContent = '无法读取本机记录：' + error.message;
     });

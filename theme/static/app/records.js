@@ -73,9 +73,24 @@
 
   function unexported(entries) { return entries.filter(function (e) { return !e.exported_at; }); }
 
-  // Whole days the oldest unexported record has waited (0 when none).
+  // Not yet sent to the sync endpoint (nor answered by it).
+  function unsent(entries) { return entries.filter(function (e) { return !e.sync; }); }
+
+  // Neither exported nor sent: records only this phone holds.
+  function undelivered(entries) {
+    return entries.filter(function (e) { return !e.exported_at && !(e.sync && e.sync.state === 'sent'); });
+  }
+
+  // The export document (format 1, docs/export-format.md) of some entries: what a file holds, and what
+  // the outbox sends (sealed when the site publishes a key).
+  function exportDocument(entries, device, now) {
+    return {format: 'sansong-records', version: 1, exported_at: S.time.isoLocal(now), device: device,
+            records: entries.map(function (e) { return e.record; })};
+  }
+
+  // Whole days the oldest record only this phone holds has waited (0 when none).
   function daysWaiting(entries, now) {
-    const waiting = unexported(entries);
+    const waiting = undelivered(entries);
     if (!waiting.length) return 0;
     const oldest = Math.min.apply(null, waiting.map(function (e) { return Date.parse(e.created_at); }));
     return Math.floor(((now || new Date()).getTime() - oldest) / (24 * HOUR));
@@ -85,5 +100,6 @@
     SCHEMA: SCHEMA, newRecord: newRecord, effective: effective, checkins: checkins,
     openCheckins: openCheckins, findCheckin: findCheckin, checkOut: checkOut, hoursOf: hoursOf,
     activityById: activityById, yearSummary: yearSummary, unexported: unexported, daysWaiting: daysWaiting,
+    unsent: unsent, undelivered: undelivered, exportDocument: exportDocument,
   };
 })(self);

@@ -5,8 +5,9 @@
   const S = root.Sansong;
   const F = S.forms;
 
+  // The registration names this phone (its device id): ingest flags check-ins of the card from other phones.
   function build(form) {
-    return S.records.newRecord('registration', F.value(form, 'card'), {
+    return S.storage.deviceId().then(function (device) { return S.records.newRecord('registration', F.value(form, 'card'), {
       name: F.value(form, 'name'),
       department: F.value(form, 'department'),
       branch: F.value(form, 'branch'),
@@ -17,7 +18,8 @@
       availability: F.optional(form, 'availability'),
       phone: F.optional(form, 'phone'),
       consent: {honour_roll: form.elements.consent_honour_roll.checked, stories: form.elements.consent_stories.checked},
-    });
+      device: device,
+    }); });
   }
 
   // The card number names the issuing department (D03-0042 -> D03).

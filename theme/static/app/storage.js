@@ -1,5 +1,6 @@
 /* 三送三促 offline app: storage. IndexedDB "sansong", versioned with in-place migrations.
-   Stores: records (one entry per record: {id, type, created_at, exported_at, record}),
+   Stores: records (one entry per record: {id, type, created_at, exported_at, record}; once offered to the
+             sync endpoint also offered_at and, when it answered, sync: {state: 'sent'|'rejected', at, status, reason}),
            meta ({key, value}: device id, profile, persistence), exports ({id, exported_at, file, count, ids}).
    Records never expire and are never deleted by the app. Schema: docs/offline-app.md. */
 (function (root) {
@@ -117,10 +118,16 @@
     return {id: record.id, type: record.type, created_at: record.created_at, exported_at: null, record: record};
   }
 
-  // Saves a new record; asks the browser to keep the site's storage once the first record exists.
+  // Saves a new record; asks the browser to keep the site's storage once the first record exists. Tells
+  // whoever listens (the outbox) with a "sansong:saved" event.
   function addRecord(record) {
     return transact(['records'], 'readwrite', function (tx) { tx.objectStore('records').add(entryOf(record)); })
-      .then(requestPersistence).then(function () { return record; });
+      .then(requestPersistence).then(function () {
+        if (typeof root.dispatchEvent === 'function' && typeof root.CustomEvent === 'function') {
+          root.dispatchEvent(new root.CustomEvent('sansong:saved', {detail: {id: record.id}}));
+        }
+        return record;
+      });
   }
 
   // Changes a record in place; refused once it has been exported (exported records are immutable).
@@ -130,7 +137,7 @@
       const request = store.get(id);
       request.onsuccess = function () {
         const entry = request.result;
-        if (!entry || entry.exported_at) { done(false); return; }
+        if (!entry || entry.exported_at || entry.offered_at) { done(false); return; }
         Object.assign(entry.record, changes);
         store.put(entry);
         done(true);
@@ -154,6 +161,42 @@
           if (entry && !entry.exported_at) { entry.exported_at = exportedAt; store.put(entry); }
         };
       });
+    });
+  }
+
+  // Each entry's work(entry) -> true when it changed (then it is stored), in one transaction.
+  function updateEntries(ids, work) {
+    return transact(['records'], 'readwrite', function (tx) {
+      const store = tx.objectStore('records');
+      ids.forEach(function (id) {
+        const request = store.get(id);
+        request.onsuccess = function () {
+          const entry = request.result;
+          if (entry && work(entry)) store.put(entry);
+        };
+      });
+    });
+  }
+
+  // About to be sent to the sync endpoint: from now on the record is immutable (a change is a new record).
+  function markOffered(ids, at) {
+    return updateEntries(ids, function (entry) {
+      if (entry.offered_at) return false;
+      entry.offered_at = at;
+      return true;
+    });
+  }
+
+  // The endpoint's answers [{id, status, reason}]: stored/known -> sent; conflict/rejected -> rejected.
+  function recordAnswers(answers, at) {
+    const byId = {};
+    answers.forEach(function (a) { if (a.id) byId[a.id] = a; });
+    return updateEntries(Object.keys(byId), function (entry) {
+      const a = byId[entry.id];
+      const sent = a.status === 'stored' || a.status === 'known';
+      if (!sent && a.status !== 'conflict' && a.status !== 'rejected') return false;
+      entry.sync = {state: sent ? 'sent' : 'rejected', at: at, status: a.status, reason: a.reason || null};
+      return true;
     });
   }
 
@@ -191,6 +234,7 @@
   root.Sansong.storage = {
     DB_NAME: DB_NAME, DB_VERSION: DB_VERSION, open: open,
     addRecord: addRecord, updateRecord: updateRecord, allEntries: allEntries, markExported: markExported,
+    markOffered: markOffered, recordAnswers: recordAnswers,
     logExport: logExport, exportsLog: exportsLog, getMeta: getMeta, setMeta: setMeta,
     deviceId: deviceId, profile: profile, rememberProfile: rememberProfile,
   };

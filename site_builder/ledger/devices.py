@@ -1,0 +1,68 @@
+"""Which phone brought a check-in: the card's phone (bound at 报到) or another, and how many cards one
+phone checks in. A hint for the organiser, never proof (docs/ledger.md, "What a check-in proves").
+
+The device id is the random id the app makes once per installation and writes into every export (and,
+since issue 10, into the registration: `device`). After a file's records are stored (inside the file's
+transaction) review() flags the file's check-ins
+
+- `device_mismatch`: the card's effective registration was made on another phone;
+- `shared_device`: this phone has brought check-ins of more than MAX_CARDS cards;
+
+and holds them for the organiser: a check-in whose code matched (`verified`) becomes `unverified` until
+`site-builder ledger confirm` (or `reject`). A check-in that arrives before its card's registration is
+not compared (there is nothing to compare with yet); check-ins stored before a phone passed MAX_CARDS are
+not flagged again.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter
+
+from site_builder.ledger.accept import INSERT_FLAG
+
+MAX_CARDS = 2  # a couple sharing a phone is common; a third card on one phone is worth a look
+DEVICE_MISMATCH, SHARED_DEVICE = "device_mismatch", "shared_device"
+
+
+def _short(device: str) -> str:
+    return device[:8] + "…" if len(device) > 8 else device
+
+
+def registered_device(conn: sqlite3.Connection, card: str) -> str | None:
+    """The phone the card's effective registration names (its `device`, else the phone that sent it)."""
+    row = conn.execute("SELECT body, device FROM records WHERE card = ? AND type = 'registration' AND superseded_by IS NULL"
+                       " ORDER BY created_at DESC, rowid DESC LIMIT 1", (card,)).fetchone()
+    if row is None:
+        return None
+    named = json.loads(row[0]).get("device")
+    return named if isinstance(named, str) and named else row[1]
+
+
+def review(conn: sqlite3.Connection, after_row: int, device: str | None) -> Counter:
+    """Flag the check-ins this file brought: the records stored after rowid `after_row` in the file's
+    transaction (a range of the rowid, whatever the size of the ledger). Returns the flags added, counted."""
+    added: Counter = Counter()
+    if not device:
+        return added
+    checkins = conn.execute("SELECT id, card FROM records WHERE rowid > ? AND type = 'checkin'", (after_row,)).fetchall()
+    if not checkins:
+        return added
+    cards = conn.execute("SELECT COUNT(DISTINCT card) FROM records WHERE device = ? AND type = 'checkin'", (device,)).fetchone()[0]
+    homes: dict[str, str | None] = {}
+    for record_id, card in checkins:
+        if card not in homes:
+            homes[card] = registered_device(conn, card)
+        flags = {}
+        home = homes[card]
+        if home and home != device:
+            flags[DEVICE_MISMATCH] = f"报到卡 {card} 在另一部手机（设备 {_short(home)}）上报到，这次签到来自设备 {_short(device)}，待组织者确认"
+        if cards > MAX_CARDS:
+            flags[SHARED_DEVICE] = f"同一部手机（设备 {_short(device)}）已为 {cards} 个报到卡签到，待组织者确认"
+        if flags:
+            conn.executemany(INSERT_FLAG, [(record_id, flag, detail) for flag, detail in sorted(flags.items())])
+            conn.execute("UPDATE checkins SET verification = 'unverified' WHERE record_id = ? AND verification = 'verified'",
+                         (record_id,))
+            added.update(flags.keys())
+    return added
