@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from site_builder import disclosure, rules
+from site_builder.ledger import roster as roster_file
 from site_builder.ledger import snapshot as ledger_snapshot
 from site_builder.ledger.snapshot import CheckIn
 from site_builder.model import Content
@@ -22,13 +23,21 @@ from site_builder.facts import MemberFacts, YearFacts
 
 
 def public_figures(content: Content, ledger: Path, today: dt.date) -> dict | None:
-    """Figures for the public site, or None when there is no ledger file or it holds no records yet."""
+    """Figures for the public site, or None when there is no ledger file or it holds no records yet. The
+    honour roll's names come from the roster beside the ledger (data/roster.csv), never from a record."""
     if not Path(ledger).exists():
         return None
     snap = ledger_snapshot.read(Path(ledger))
     if snap.as_of is None:
         return None
-    return figures_from(content, year_facts.year_facts(content, snap, today), snap.as_of)
+    names = roster_names(Path(ledger).parent / roster_file.ROSTER_FILE)
+    return figures_from(content, year_facts.year_facts(content, snap, today), snap.as_of, names)
+
+
+def roster_names(path: Path) -> dict[str, str]:
+    """Card -> name in the roster (empty without one: then nobody is named publicly)."""
+    members = roster_file.load(path)
+    return {card: m.name for card, m in (members or {}).items() if m.name}
 
 
 def beijing(stamp: str | None) -> str | None:
@@ -36,7 +45,8 @@ def beijing(stamp: str | None) -> str | None:
     return rules.beijing_stamp(stamp)
 
 
-def figures_from(content: Content, facts: YearFacts, as_of: str | None) -> dict:
+def figures_from(content: Content, facts: YearFacts, as_of: str | None, names: dict[str, str] | None = None) -> dict:
+    """The figures; `names` (card -> roster name) are the only names the honour roll may show."""
     least = content.site.min_group
     reported = facts.reported()
     groups = Groups.of(content, facts, reported)
@@ -48,7 +58,7 @@ def figures_from(content: Content, facts: YearFacts, as_of: str | None) -> dict:
         "teams": {tid: _team(tid, groups) for tid in content.teams},
         "stars": _stars(reported, content.site.targets.star_hours),
         "star_hours": list(content.site.targets.star_hours),
-        "honour_roll": honour_roll(content, reported),
+        "honour_roll": honour_roll(content, reported, names or {}),
     }
     return _suppress(figures, content, facts, reported, least)
 
@@ -210,17 +220,18 @@ def _stars(reported: list[MemberFacts], thresholds: tuple[int, ...]) -> list[dic
     return [{"level": lv, "label": stars.label(lv), "count": n} for lv, n in enumerate(counts)]
 
 
-def honour_roll(content: Content, reported: list[MemberFacts]) -> list[dict]:
-    """Consenting members who met the year's activity target (活动不少于N次): name, department, community, deeds."""
+def honour_roll(content: Content, reported: list[MemberFacts], names: dict[str, str]) -> list[dict]:
+    """Consenting members who met the year's activity target (活动不少于N次): name (the roster's: a card the
+    roster does not name is not shown), department, community, deeds."""
     roll = []
     order = {code: i for i, code in enumerate(content.departments)}
-    for m in sorted(reported, key=lambda m: (order.get(m.department, len(order)), m.department, m.name, m.card)):
-        if not m.consents_honour_roll or m.activities < content.site.targets.activities_per_member:
+    for m in sorted(reported, key=lambda m: (order.get(m.department, len(order)), m.department, names.get(m.card, ""), m.card)):
+        if not m.consents_honour_roll or m.activities < content.site.targets.activities_per_member or m.card not in names:
             continue
         department = content.departments.get(m.department)
         community = content.communities.get(m.community or "")
         roll.append({
-            "name": m.name,
+            "name": names[m.card],
             "department": department.name if department else "",
             "community": community.name if community else "",
             "deeds": deeds(content, m),

@@ -31,7 +31,7 @@ from typing import Callable, Iterable, Iterator
 
 from site_builder import guard
 from site_builder.errors import UsageError, rel
-from site_builder.ledger import accept, archive, batch, db, evaluation_csv, formats
+from site_builder.ledger import accept, archive, batch, db, evaluation_csv, formats, trust
 from site_builder.ledger.db import transaction
 from site_builder.ledger.formats import Export, Unreadable
 from site_builder.safetext import printable
@@ -310,16 +310,30 @@ def _store(conn, name: str, digest: str, size: int, export: Export, settings: ac
                  " VALUES (?,?,?,?,?,?,?,?)",
                  (digest, Path(name).name, size, settings.now, "ingested", export.device, export.exported_at, export.version))
     offering = batch.Offering(conn, digest, export.device, settings, correctable=export.line_offset is not None)
+    checkins: dict[str, list[tuple[str, bool]]] = {}  # activity -> (record id, code wrong): guessed codes
     for start in range(0, len(export.records), batch.BATCH):
         records = export.records[start:start + batch.BATCH]
-        rejections = [_tally(report, export, offered) for offered in offering.offer(records, start, export.validate_record)]
+        outcomes = offering.offer(records, start, export.validate_record)
+        rejections = [_tally(report, export, offered) for offered in outcomes]
+        _note_checkins(checkins, records, start, outcomes)
         conn.executemany("INSERT OR REPLACE INTO rejections(file_sha256, position, record_id, reason) VALUES (?,?,?,?)",
                          [row for row in rejections if row])
         if on_records:
             on_records(len(records))
+    report.flags.update(trust.guessing(conn, checkins))
     conn.execute("UPDATE files SET accepted = ?, known = ?, conflicting = ?, rejected = ? WHERE sha256 = ?",
                  (report.accepted, report.known, report.conflicting, report.rejected, digest))
     return report
+
+
+def _note_checkins(checkins: dict[str, list[tuple[str, bool]]], records: list, start: int,
+                   outcomes: list[batch.Offered]) -> None:
+    """The file's accepted check-ins of known activities, by activity, with whether the code was wrong."""
+    for offered in outcomes:
+        record = records[offered.position - start]
+        flags = offered.outcome.flags
+        if offered.outcome.status == accept.ACCEPTED and record.get("type") == "checkin" and "unknown_activity" not in flags:
+            checkins.setdefault(record["activity"], []).append((record["id"], "code_mismatch" in flags))
 
 
 def _tally(report: FileReport, export: Export, offered: batch.Offered) -> tuple | None:

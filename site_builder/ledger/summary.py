@@ -27,6 +27,10 @@ FLAG_NAMES = {
     "important": "民主测评有重要情况（应立即反馈单位）",
     "clock_ahead": "记录时间晚于接收时间（手机时钟可能不准）",
     "text_cleaned": "文字含控制字符或残缺字符（已显示为 �）",
+    "correction_unconfirmed": "更正改变了时长、身份或公开同意（待组织者确认）",
+    "consent_unconfirmed": "从另一台手机开启光荣榜公开（待组织者确认）",
+    "name_mismatch": "自填姓名与花名册不同（公开只用花名册姓名）",
+    "code_guessing": "同一文件多次签到码错误，疑为猜码（待组织者确认）",
 }
 
 
