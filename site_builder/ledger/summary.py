@@ -80,6 +80,11 @@ class Totals:
     attention: int = 0  # files with something to look at
     flags: Counter = field(default_factory=Counter)  # flag -> records (a few kinds: memory stays flat)
 
+    @property
+    def stored(self) -> int:
+        """Files whose transaction was committed in this run (ingested or quarantined)."""
+        return self.files - self.seen - self.unreadable
+
     def add(self, report: FileReport) -> None:
         self.files += 1
         self.seen += report.status == "seen"
