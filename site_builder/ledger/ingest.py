@@ -116,8 +116,12 @@ def _walk(folder: Path) -> Iterator[Found]:
         elif kind == "link-folder" or (kind != "other" and path.suffix.lower() in SUFFIXES):
             reason = UNFOLLOWED.get(kind)
             yield Unreachable(path, reason) if reason else path
+        elif kind != "other" and path.name.lower().endswith(ARCHIVES):
+            yield Unreachable(path, PACKED)
 
 
+ARCHIVES = (".zip", ".rar", ".7z", ".tar", ".tar.gz", ".tgz", ".gz", ".bz2", ".xz")  # reported, never unpacked
+PACKED = "是压缩包，未解压也未导入；请解压后把其中的导出文件（*.json、*.csv）放进来再导入"
 UNFOLLOWED = {
     "link": "是符号链接（快捷方式），为安全起见不跟随；请把原文件复制到这里再导入",
     "link-folder": "是指向文件夹的符号链接，为安全起见不进入；请把文件复制到这里再导入",
