@@ -70,7 +70,7 @@ def _suppress(figures: dict, content: Content, facts: YearFacts, reported: list[
     """Hide every count of fewer than `least` people and what describes those few people (None, “不足N人”),
     then hide enough other figures that no hidden one can be worked out from the shown ones by sums and
     differences (WITHHELD, “不公开”; site_builder/disclosure.py, docs/reports.md "Suppression")."""
-    hidden: dict[tuple, str] = {}
+    hidden: dict = {}  # cell key (a tuple) -> SMALL | WITHHELD
     for system, floor in ((_member_cells, 2 * least - 1), (_hours_cells, 0), (_claim_cells, 2 * least - 1)):
         hidden.update({key: state for key, state in
                        disclosure.protect(system(figures, content, facts, reported, least), floor).items()

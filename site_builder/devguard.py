@@ -60,6 +60,6 @@ def install() -> None:
             self.set_status(403)
             self.finish(REFUSED)
 
-    handlers.LiveReloadHandler.check_origin = check_origin  # type: ignore[method-assign]
+    handlers.LiveReloadHandler.check_origin = check_origin
     for handler in (handlers.LiveReloadHandler, handlers.LiveReloadJSHandler, handlers.ForceReloadHandler):
-        handler.prepare = prepare  # type: ignore[method-assign]
+        handler.prepare = prepare

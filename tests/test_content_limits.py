@@ -76,7 +76,7 @@ def test_deeply_nested_markdown_gets_a_located_message(tmp_path, body, message):
     for command in ("check", "build"):
         result = run(tmp_path, command)
         assert result.returncode == 1
-        assert f"content/stories/2026-04-01-deep.md:" in result.stdout and message in result.stdout
+        assert "content/stories/2026-04-01-deep.md:" in result.stdout and message in result.stdout
     assert not (tmp_path / "build" / "site").exists()
 
 

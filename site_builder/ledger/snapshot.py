@@ -150,9 +150,9 @@ def _read(conn: sqlite3.Connection) -> Snapshot:
     )
     effective: list[tuple[str, str, Record]] = []  # (created_at as stored, id, record): the order of before
     for record_id, type_, card, created_at, body, replaces in rows:
-        record = Record(record_id, type_, card, dt.datetime.fromisoformat(created_at), json.loads(body),
-                        frozenset(flags.get(record_id, ())), decided.get(record_id))
-        if CORRECTION_UNCONFIRMED in record.flags and record.awaiting:
+        record: Record | None = Record(record_id, type_, card, dt.datetime.fromisoformat(created_at), json.loads(body),
+                                       frozenset(flags.get(record_id, ())), decided.get(record_id))
+        if record is not None and CORRECTION_UNCONFIRMED in record.flags and record.awaiting:
             record = _in_effect_before(conn, replaces, flags, decided, stamps)  # the correction waits for an organiser
         if record is not None and record.id not in by_id:
             effective.append((stamps.get(record.id, created_at), record.id, record))
