@@ -175,7 +175,7 @@ def test_collect_checks_every_path_before_the_first_file(tmp_path, capsys):
     good = kit.write(tmp_path / "in", [kit.record("diary")])
     status = cli.main(["ingest", str(good), str(tmp_path / "missing"), "--content", str(kit.CONTENT), "--data", str(data)])
     assert status == 1 and "文件或文件夹不存在" in capsys.readouterr().err
-    assert kit.ledger(data).execute("SELECT count(*) FROM files").fetchone()[0] == 0
+    assert not (data / "records.sqlite").exists()  # refused before the ledger was even opened
 
 
 def test_digest_changes_with_every_write_and_only_then(tmp_path, capsys):
