@@ -403,9 +403,11 @@ def _inputs_digest(options: Options, cache: Cache, today: dt.date, ledger: Path)
 def _ledger_digest(ledger: Path) -> str:
     from site_builder.ledger import snapshot
 
+    roster = Path(ledger).parent / "roster.csv"  # the honour roll's names (aggregates.roster_names)
+    named = digest_text(roster.read_bytes().hex()) if roster.is_file() else "no roster"
     digest = getattr(snapshot, "digest", None)
     if digest is not None:
-        return digest(ledger) or "no ledger"
+        return (digest(ledger) or "no ledger") + named
     try:
         parts = [f"{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in (ledger, Path(f"{ledger}-wal")) if p.exists()]
     except OSError:

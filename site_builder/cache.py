@@ -324,7 +324,8 @@ def _reading() -> Iterator[None]:
         raise Untrusted("不是有效的缓存文件（可能已损坏）") from None
 
 
-def _walk(folder: str, found: list[str]) -> None:
+def _walk(folder: str, found: list[str], top: str | None = None) -> None:
+    top = top or folder
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError:
@@ -333,9 +334,14 @@ def _walk(folder: str, found: list[str]) -> None:
         if entry.name.startswith("."):
             continue
         if entry.is_dir(follow_symlinks=False):
-            _walk(entry.path, found)
-        elif entry.is_file():
-            found.append(entry.path)
+            _walk(entry.path, found, top)
+        elif entry.is_file() and not (entry.is_symlink() and not _inside(entry.path, top)):
+            found.append(entry.path)  # a link out of the folder is never read (content.py reports it)
+
+
+def _inside(path: str, top: str) -> bool:
+    real, base = os.path.realpath(path), os.path.realpath(top)
+    return real == base or real.startswith(base.rstrip(os.sep) + os.sep)
 
 
 def _unpickle(check: str, data: bytes) -> Any:

@@ -44,7 +44,18 @@ class _Reader:
         """content/posts/x.yaml: the content folder as the user gave it (relative where possible), then the file."""
         return relative if self._shown_root == "." else f"{self._shown_root}/{relative}"
 
+    def escapes(self, relative: str) -> bool:
+        """A file or folder that is a symbolic link out of the content folder: reported, never read."""
+        path = self.root / relative
+        if not leaves(self.root, path):
+            return False
+        self.problems.append(Problem(self.shown(relative), None, "是指向内容文件夹之外的符号链接，为安全起见未读取",
+                                     "内容文件夹中的普通文件（把文件复制进来，不要链接）"))
+        return True
+
     def mapping_file(self, relative: str) -> LineDict | None:
+        if self.escapes(relative):
+            return None
         data, problems = load_yaml(self.root / relative, self.shown(relative))
         self.problems += problems
         if problems:
@@ -58,6 +69,8 @@ class _Reader:
     def entries(self, relative: str) -> list[LineDict]:
         """The mappings of a YAML file that holds a list of entries; an empty file is an empty list."""
         shown = self.shown(relative)
+        if self.escapes(relative):
+            return []
         data, problems = load_yaml(self.root / relative, shown)
         self.problems += problems
         if problems or data is None:
@@ -116,6 +129,16 @@ def load(content_dir: Path, drafts: bool, today: dt.date, base_url: str | None =
 
 
 REST_KIND = "content"  # cache kind: the content without its stories
+
+
+def leaves(root: Path, path: Path) -> bool:
+    """Whether path is a symbolic link whose target is outside root (content/ or any folder given)."""
+    try:
+        if not path.is_symlink():
+            return False
+    except OSError:
+        return False
+    return not Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root))
 
 
 def _load_rest(reader: "_Reader", content_dir: Path, base_url: str | None) -> Content | None:
@@ -275,11 +298,13 @@ def _check_stem(f: Fields, path: Path) -> None:
 def _files(reader: _Reader, folder: str, suffix: str) -> list[Path]:
     """The content files of one folder, sorted; a file with a near-miss suffix (.yml) is reported."""
     path = reader.root / folder
+    if reader.escapes(folder):
+        return []
     try:
         entries = sorted((e.name for e in os.scandir(path) if e.is_file() and not e.name.startswith((".", "_"))))
     except OSError:
         return []
-    files = [path / name for name in entries]
+    files = [path / name for name in entries if not reader.escapes(f"{folder}/{name}")]
     for near in (p for p in files if p.suffix.lower() in _NEAR_MISSES[suffix]):
         reader.problems.append(Problem(reader.shown(f"{folder}/{near.name}"), None,
                                        f"未读取此文件：扩展名是 “{near.suffix}”", f"扩展名 “{suffix}”"))

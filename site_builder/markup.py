@@ -56,9 +56,21 @@ class Body:
     links: list[tuple[str, int]] = field(default_factory=list)
 
 
+MAX_DOCUMENT_BYTES = 512 * 1024  # a story or team page (a long real story is 30 KB; images are separate files)
+MAX_INDENT = 64  # columns of indentation: deeper lists or code would exhaust python-markdown's recursion
+MAX_QUOTES = 16  # > > > … quote levels
+MAX_HTML_DEPTH = 32  # nested block HTML tags (<div markdown> inside <div markdown> …)
+_BLOCK_TAG = re.compile(r"<(/?)(div|section|article|aside|blockquote|details|ul|ol|li|table|tbody|thead|tr|td|th|dl|dd|dt|p|span)\b[^>]*?(/?)>", re.I)
+
+
 def read_document(path: Path, shown: str, problems: list[Problem], data: bytes | None = None) -> Document | None:
     """Read a Markdown file with YAML front matter between two '---' lines (`data`: its bytes, if read)."""
     try:
+        size = len(data) if data is not None else path.stat().st_size
+        if size > MAX_DOCUMENT_BYTES:
+            problems.append(Problem(shown, None, f"文件过大（{_size(size)}），超过 {_size(MAX_DOCUMENT_BYTES)} 上限",
+                                    f"不超过 {_size(MAX_DOCUMENT_BYTES)} 的 Markdown 文件（图片另放在 stories/images/ 中）"))
+            return None
         text = (path.read_bytes() if data is None else data).decode("utf-8").lstrip("\ufeff")
     except (OSError, UnicodeDecodeError):
         problems.append(Problem(shown, None, "无法读取为 UTF-8 文本", "UTF-8 编码的 Markdown 文件"))
@@ -80,6 +92,29 @@ def read_document(path: Path, shown: str, problems: list[Problem], data: bytes |
         problems.append(Problem(shown, 2, "文件头不是 “key: value” 形式的字段", "每行一个 “key: value”"))
         return None
     return Document(front, "\n".join(lines[end + 1:]), end + 2)
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB" if size >= 1024 * 1024 else f"{size // 1024} KB"
+
+
+def nesting_problem(text: str, shown: str, first_line: int) -> Problem | None:
+    """Markdown nested deeper than python-markdown can take (its parser recurses per level): indentation,
+    quote levels or block HTML tags beyond the limits above, at the first line that goes too deep."""
+    depth = 0
+    for index, line in enumerate(text.split("\n")):
+        where = first_line + index
+        indent = len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip(" "))
+        if indent > MAX_INDENT:
+            return Problem(shown, where, f"缩进超过 {MAX_INDENT} 列（列表或代码嵌套过深）", f"缩进不超过 {MAX_INDENT} 列的 Markdown")
+        stripped = line.lstrip(" >")
+        if line[: len(line) - len(stripped)].count(">") > MAX_QUOTES:
+            return Problem(shown, where, f"引用（>）嵌套超过 {MAX_QUOTES} 层", f"引用不超过 {MAX_QUOTES} 层")
+        for closing, _name, empty in _BLOCK_TAG.findall(line):
+            depth += -1 if closing else (0 if empty else 1)
+            if depth > MAX_HTML_DEPTH:
+                return Problem(shown, where, f"HTML 标签嵌套超过 {MAX_HTML_DEPTH} 层", f"HTML 标签嵌套不超过 {MAX_HTML_DEPTH} 层")
+    return None
 
 
 class Renderer:
@@ -108,8 +143,16 @@ class Renderer:
     def render(self, text: str, source_dir: Path, shown: str, first_line: int, problems: list[Problem]) -> Body:
         raw = plain_paragraphs(text)
         if raw is None:
+            nested = nesting_problem(text, shown, first_line)
+            if nested is not None:
+                problems.append(nested)
+                return Body("")
             self.markdown.reset()
-            raw = self.markdown.convert(text)
+            try:
+                raw = self.markdown.convert(text)
+            except RecursionError:  # nesting the checks above did not foresee
+                problems.append(Problem(shown, first_line, "正文嵌套过深，无法转换", "嵌套较浅的 Markdown（列表、引用、HTML 标签）"))
+                return Body("")
         clean = nh3.clean(raw, attributes=ATTRIBUTES, url_schemes={"http", "https", "mailto", "tel"})
         body = Body("")
         place = _Locator(text, first_line)

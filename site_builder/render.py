@@ -64,18 +64,26 @@ def hhmm(value: dt.time | dt.datetime) -> str:
     return f"{value.hour:02d}:{value.minute:02d}"
 
 
-def hours(value: float | int | None, min_group: int = 5) -> str:
-    """12.5 -> "12.5小时"; 12.0 -> "12小时"; None (suppressed) -> "不足N人"."""
+WITHHELD = "withheld"  # aggregates.WITHHELD: hidden so that a smaller group's figure cannot be worked out
+
+
+def hours(value: float | int | str | None, min_group: int = 5) -> str:
+    """12.5 -> "12.5小时"; 12.0 -> "12小时"; None (suppressed) -> "不足N人"; withheld -> "不公开"."""
     if value is None:
         return f"不足{min_group}人"
+    if value == WITHHELD:
+        return "不公开"
     text = f"{float(value):.1f}".removesuffix(".0")
     return f"{text}小时"
 
 
-def count(value: int | None, min_group: int = 5, unit: str = "") -> str:
-    """A public count: None means the group is smaller than the privacy minimum ("不足5人"), never 0."""
+def count(value: int | str | None, min_group: int = 5, unit: str = "") -> str:
+    """A public count: None means the group is smaller than the privacy minimum ("不足5人"), never 0;
+    withheld (hidden so that a smaller group's figure cannot be worked out by subtraction) "不公开"."""
     if value is None:
         return f"不足{min_group}人"
+    if value == WITHHELD:
+        return "不公开"
     return f"{value}{unit}"
 
 

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from site_builder import build
+from site_builder import build, devguard, yamlload
 from site_builder.pool import Pool
 from site_builder.errors import SiteBuilderError, UsageError
 
@@ -110,7 +110,12 @@ def wsgi_app(state: State):
 
     def app(environ, start_response) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "/").encode("latin-1").decode("utf-8", "replace")
-        status, headers, body = respond(state, path)
+        if not devguard.local_host(environ.get("HTTP_HOST")):  # DNS rebinding: devguard.py
+            status, headers, body = "403 Forbidden", [("Content-Type", "text/plain; charset=utf-8")], devguard.REFUSED
+        elif devguard.overlong(path):
+            status, headers, body = "414 URI Too Long", [("Content-Type", "text/plain; charset=utf-8")], devguard.TOO_LONG
+        else:
+            status, headers, body = respond(state, path)
         start_response(status, headers + [("Cache-Control", "no-store"), ("Content-Length", str(len(body)))])
         return [body]
 
@@ -193,6 +198,7 @@ def serve(options: build.Options, host: str, port: int) -> None:
 
     log = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
     check_port(host, port)
+    devguard.install()
     signal.signal(signal.SIGTERM, stop)
     with tempfile.TemporaryDirectory(prefix="site-builder-serve-") as folder, Pool(options.jobs) as pool:
         state = State(site_dir=Path(folder) / "site", pool=pool)
@@ -238,8 +244,8 @@ def initial_base_path(options: build.Options) -> str:
     value = options.base_url
     if value is None:
         try:
-            settings = yaml.safe_load((options.content_dir / "site.yaml").read_text(encoding="utf-8"))
-            value = str(settings.get("base_url") or "/")
+            settings, _ = yamlload.parse((options.content_dir / "site.yaml").read_text(encoding="utf-8"), "site.yaml")
+            value = str(settings.get("base_url") or "/")  # bounded parse: a billion-laughs site.yaml cannot stall it
         except (OSError, yaml.YAMLError, AttributeError, UnicodeDecodeError):
             value = "/"
     path = urlsplit(value).path or "/"

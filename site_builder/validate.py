@@ -245,9 +245,9 @@ def _story(c: _Checker, story: Story) -> None:
     if story.slug in RESERVED_STORY_SLUGS:
         c.add(src, line, f"{label}：文件名 “{story.slug}.md” 是保留名称", "另一个文件名")
     for tag in story.tags:
-        if not tag or "/" in tag or tag != tag.strip():
+        if not tag or "/" in tag or tag != tag.strip() or not tag.strip(". "):  # `..` would leave /stories/tag/
             c.add(src, line, f"{label}：标签 “{tag}” 不能用作网址的一部分",
-                  "不含 “/”、首尾没有空格的标签", "tags")
+                  "不含 “/”、首尾没有空格、不只由 “.” 组成的标签", "tags")
     for member in story.members:
         who = f"{label}：党员 {member.name}"
         c.ref(src, line, who, "部门", member.department, content.departments, "members")

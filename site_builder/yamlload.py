@@ -128,8 +128,53 @@ _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
 
 
+MAX_DEPTH = 64  # nesting of mappings and lists (content nests 4 deep; Python's recursion would give out)
+MAX_ALIAS_NODES = 100_000  # values that anchors (&a) and aliases (*a) may add: a "billion laughs" file is refused
+MAX_BYTES = 8 * 1024 * 1024  # a content YAML file (the largest real one is a few hundred KB)
+
+
+def _bounded(text: str, shown: str, line_offset: int) -> Problem | None:
+    """One pass over the parser's events (no recursion, nothing built): nesting deeper than MAX_DEPTH, or
+    aliases that would expand to more than MAX_ALIAS_NODES values, is a Problem at its line. A syntax
+    error is left to the real parse, which reports it."""
+    loader = _Loader(text)
+    depth: list[tuple[int, str | None]] = []  # each open collection: values counted when it began, its anchor
+    anchors: dict[str, int] = {}
+    counted = added = 0  # values as written; values aliases add
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            line = event.start_mark.line + 1 + line_offset
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth.append((counted + added, event.anchor))
+                counted += 1
+                if len(depth) > MAX_DEPTH:
+                    return Problem(shown, line, f"嵌套超过 {MAX_DEPTH} 层", f"层次不超过 {MAX_DEPTH} 的 YAML（内容文件一般只有三四层）")
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                began, anchor = depth.pop()
+                if anchor:
+                    anchors[anchor] = counted + added - began
+            elif isinstance(event, yaml.ScalarEvent):
+                counted += 1
+                if event.anchor:
+                    anchors[event.anchor] = 1
+            elif isinstance(event, yaml.AliasEvent):
+                added += max(anchors.get(event.anchor, 1), 1)
+                if added > MAX_ALIAS_NODES:
+                    return Problem(shown, line, f"锚点引用（*{event.anchor}）展开后超过 {MAX_ALIAS_NODES:,} 个值",
+                                   "不用锚点和引用（&名称、*名称），或只引用少量内容")
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
+    return None
+
+
 def parse(text: str, shown: str, line_offset: int = 0) -> tuple[Any, list[Problem]]:
     """Parse YAML text; `shown` is the path used in problems, `line_offset` lines precede the text."""
+    bounded = _bounded(text, shown, line_offset)
+    if bounded is not None:
+        return None, [bounded]
     loader = _Loader(text)
     loader.line_offset = line_offset
     try:
@@ -146,6 +191,9 @@ def parse(text: str, shown: str, line_offset: int = 0) -> tuple[Any, list[Proble
 def load(path: Path, shown: str) -> tuple[Any, list[Problem]]:
     """Read and parse one YAML file."""
     try:
+        if path.stat().st_size > MAX_BYTES:
+            return None, [Problem(shown, None, f"文件过大（{path.stat().st_size / 1024 / 1024:.1f} MB）",
+                                  f"不超过 {MAX_BYTES // 1024 // 1024} MB 的 YAML 文件")]
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         return None, [Problem(shown, None, "不是 UTF-8 编码的文本", "UTF-8 编码的文件")]

@@ -30,10 +30,16 @@ def test_no_ledger_file_or_an_empty_ledger_means_no_figures(tmp_path):
 
 
 def test_totals_count_only_verified_or_confirmed_checkins_of_the_year(ledger):
-    f = public_figures(kit.small_content(), ledger, kit.TODAY)
+    f = public_figures(kit.small_content(min_group=4), ledger, kit.TODAY)
     # 7 members reported; 3 activities with a counted check-in; 3+2.5+3+2+2+2.5+2.5 hours; 5 claimed places
     assert f["totals"] == {"members": 7, "activities": 3, "hours": 17.5, "claims": 5}
     assert f["as_of"] == "2026-11-19T18:00:00+08:00"
+
+
+def test_hours_counted_for_fewer_people_than_the_minimum_are_hidden_even_in_the_totals(ledger):
+    # 7 members reported, but the 17.5 hours are four people's: at min_group 5 they would describe them
+    f = public_figures(kit.small_content(min_group=5), ledger, kit.TODAY)
+    assert f["totals"] == {"members": 7, "activities": None, "hours": None, "claims": 5}
 
 
 def test_groups_below_min_group_are_suppressed(ledger):

@@ -10,6 +10,7 @@ import pytest
 
 import exportkit as kit
 
+from site_builder import cli
 from site_builder.ledger import snapshot
 
 
@@ -88,8 +89,12 @@ def test_correction_supersedes_in_either_arrival_order(tmp_path, capsys, order):
     assert conn.execute("SELECT id, superseded_by FROM records ORDER BY created_at").fetchall() == [
         (original["id"], fixed["id"]), (fixed["id"], None)]
     assert conn.execute("SELECT count(*) FROM flags WHERE flag = 'replaces_pending'").fetchone()[0] == 0
-    snap = snapshot.read(data / "records.sqlite")
-    assert [c.hours for c in snap.checkins] == [1.5]
+    # the correction changes the hours: the original counts until an organiser confirms it (ledger/trust.py)
+    assert conn.execute("SELECT flag FROM flags WHERE record_id = ?", (fixed["id"],)).fetchall() == [("correction_unconfirmed",)]
+    assert [(c.record.id, c.hours) for c in snapshot.read(data / "records.sqlite").checkins] == [(original["id"], 2.5)]
+    conn.close()
+    assert cli.main(["ledger", "confirm", fixed["id"], "--data", str(data), "--by", "阳光社区"]) == 0
+    assert [(c.record.id, c.hours) for c in snapshot.read(data / "records.sqlite").checkins] == [(fixed["id"], 1.5)]
 
 
 def test_correction_of_another_card_is_rejected(tmp_path, capsys):

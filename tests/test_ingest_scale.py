@@ -123,7 +123,10 @@ def test_batch_outcomes_within_and_across_batches(tmp_path, capsys, monkeypatch)
     assert known == 5  # 42 and 700 (same batch and another), 499, 500, 1000 from the earlier file
     assert accepted + known + 2 + 3 == 1300
     effective = snapshot.read(data / "records.sqlite")
-    assert sorted((c.record.id, c.hours) for c in effective.checkins) == sorted([(by[600], 1.5), (by[1210], 2.0)])
+    # the corrections change hours: the originals count until an organiser confirms them (ledger/trust.py)
+    assert sorted((c.record.id, c.hours) for c in effective.checkins) == sorted([(by[0], 2.5), (by[50], 2.5)])
+    waiting = {rid for (rid,) in conn.execute("SELECT record_id FROM flags WHERE flag = 'correction_unconfirmed'")}
+    assert waiting == {by[520], by[600], by[1210]}
 
 
 def test_the_same_file_again_and_a_re_export_change_nothing(tmp_path, capsys, monkeypatch):
@@ -173,7 +176,7 @@ def test_collect_checks_every_path_before_the_first_file(tmp_path, capsys):
     good = kit.write(tmp_path / "in", [kit.record("diary")])
     status = cli.main(["ingest", str(good), str(tmp_path / "missing"), "--content", str(kit.CONTENT), "--data", str(data)])
     assert status == 1 and "文件或文件夹不存在" in capsys.readouterr().err
-    assert kit.ledger(data).execute("SELECT count(*) FROM files").fetchone()[0] == 0
+    assert not (data / "records.sqlite").exists()  # refused before the ledger was even opened
 
 
 def test_digest_changes_with_every_write_and_only_then(tmp_path, capsys):

@@ -81,7 +81,8 @@ def hostile_ledger(tmp_path, monkeypatch):
                kit.record("claim", card="D03-0002", pledge="@x 周末服务"),
                kit.record("checkin")]
     kit.write(tmp_path / "inbox", records)
-    assert cli.main(["ingest", str(tmp_path / "inbox"), "--content", str(kit.CONTENT), "--data", str(data)]) == 0
+    # 2: the formula-like self-entered name differs from the roster's (name_mismatch), nothing else
+    assert cli.main(["ingest", str(tmp_path / "inbox"), "--content", str(kit.CONTENT), "--data", str(data)]) == 2
     conn = sqlite3.connect(data / "records.sqlite")  # what an older or tampered ledger may hold
     with conn:
         conn.execute("UPDATE records SET card = ? WHERE type = 'diary' OR type = 'checkin'", ("=HYPERLINK(\"x\")",))

@@ -12,13 +12,14 @@ from __future__ import annotations
 import concurrent.futures
 import os
 import sqlite3
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from site_builder import guard
 from site_builder.clock import now_iso
 from site_builder.collect import answers
-from site_builder.ledger import accept, archive, codes, db, ingest, roster, seal
+from site_builder.ledger import accept, archive, codes, db, ingest, roster, runs, seal
 from site_builder.ledger.catalogue import Catalogue
 
 INBOX = "inbox"
@@ -45,6 +46,10 @@ class Collector:
         self._roster: tuple[float | None, dict | None] = (None, None)
         self.keys = seal.load_private_keys(self.data_dir)
         self.executor.submit(self._open).result()  # a ledger that cannot be opened stops collect at once
+
+    @staticmethod
+    def say(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
 
     def _open(self) -> None:
         self.conn = db.connect(self.ledger)
@@ -80,7 +85,8 @@ class Collector:
         assert self.conn is not None
         try:
             settings = self._settings()
-            report = ingest.ingest_file(self.conn, path, self.data_dir, settings)
+            with runs.exclusive(self.ledger, say=self.say):  # never beside a running `site-builder ingest`
+                report = ingest.ingest_file(self.conn, path, self.data_dir, settings)
             if report.status in ("quarantined", "unreadable"):
                 first = self.conn.execute("SELECT reason FROM files WHERE sha256 = ?", (report.sha256,)).fetchone()
                 reason = (first[0] if report.status == "quarantined" and first and first[0] else report.reason) or "无法读取"

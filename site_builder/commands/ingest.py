@@ -3,20 +3,25 @@
 Each file's lines are printed as soon as the file is committed; totals and the time taken close the
 summary. On a terminal a one-line counter (files, records, seconds) runs on stderr meanwhile.
 
-Exit status: 0 when nothing needs attention; 2 when any file was quarantined or any record was
-rejected, conflicting or flagged for attention; 1 for usage errors (printed without a traceback).
+Exit status: 0 when every file was handled and nothing needs attention; 2 when any file was quarantined
+or any record was rejected, conflicting or flagged for attention, when an interrupted earlier run left
+such files, or when the run stopped part-way after storing some files; 1 when nothing was ingested (usage
+errors, a ledger or data folder that fails before the first file). One ingest at a time (ledger/runs.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 import sys
 import time
 from pathlib import Path
 from typing import Callable
 
 from site_builder.commands.common import add_data_arguments, content_dir_of, data_dir_of, day_of, ledger_file_of
-from site_builder.ledger import codes, db, ingest, roster, seal, summary
+from site_builder import guard
+from site_builder.ledger import codes, db, ingest, roster, runs, seal, summary
+from site_builder.safetext import printable
 from site_builder.ledger.accept import Settings
 from site_builder.ledger import catalogue as catalogue_
 from site_builder import clock
@@ -66,26 +71,67 @@ def ingest_files(paths: list[Path], content_dir: Path, data_dir: Path, ledger: P
     known; the exit status (0, or ATTENTION). The command and the desk (uploads) call this."""
     started = time.perf_counter()
     settings = settings_for(content_dir, data_dir, today)
-    conn = db.connect(ledger)
-    try:
-        totals = _ingest(conn, paths, data_dir, settings, verbose, emit)
-    finally:
-        conn.close()
+    ingest.collect(paths)  # usage errors (a path that does not exist) before waiting for any lock
+    with runs.exclusive(ledger, say=_waiting_line(emit)):
+        conn = db.connect(ledger)
+        try:
+            earlier, earlier_attention = runs.begin(conn)
+            for line in earlier:
+                emit(line)
+            totals, stopped = _ingest(conn, paths, data_dir, settings, verbose, emit)
+            if stopped is None:
+                runs.end(conn)
+        finally:
+            conn.close()
+    totals.attention += earlier_attention
+    if stopped is not None and not totals.stored:
+        raise stopped  # nothing stored: the guard says what failed (exit 1)
     for line in summary.total_lines(totals, settings.roster is not None, settings.key is not None):
         emit(line)
     emit(summary.run_line(totals, time.perf_counter() - started))
+    if stopped is not None:
+        log = guard.log_exception(data_dir, None, stopped, what="ingest")
+        emit(f"导入在中途停止：{_failure(stopped)}。此前存入的 {totals.stored} 个文件已保存"
+             f"{f'（详细记录见 {log}）' if log else ''}；解决后再运行同一命令即可继续，已导入的文件会跳过。")
+        return ATTENTION
     return ATTENTION if totals.attention else 0
 
 
+def _waiting_line(emit: Callable[[str], None]) -> Callable[[str], None]:
+    """Where "another ingest is running, waiting" goes: stderr on the terminal, else with the summary."""
+    if emit is print:
+        return lambda text: print(text, file=sys.stderr, flush=True)
+    return emit
+
+
+def _failure(error: BaseException) -> str:
+    if isinstance(error, OSError):
+        where = f"{printable(error.filename)}：" if getattr(error, "filename", None) else ""
+        return f"{where}{guard.oserror_reason(error)}"
+    if isinstance(error, sqlite3.OperationalError) and "locked" in str(error):
+        return "台账正被另一个程序写入（database is locked）"
+    return f"台账无法写入（{printable(error)}）"
+
+
 def _ingest(conn, paths: list[Path], data_dir: Path, settings: Settings, verbose: bool = False,
-            emit: Callable[[str], None] = print) -> summary.Totals:
-    """Ingest file by file, printing a file's problems as soon as it is committed; only totals are kept."""
+            emit: Callable[[str], None] = print) -> tuple[summary.Totals, BaseException | None]:
+    """Ingest file by file, telling a file's problems as soon as it is committed; only totals are kept.
+    A failure of the ledger or the data folder stops the run: (totals so far, the error)."""
+    totals = summary.Totals()
+    try:
+        _each(conn, paths, data_dir, settings, verbose, totals, emit)
+    except (OSError, sqlite3.Error) as error:
+        return totals, error
+    return totals, None
+
+
+def _each(conn, paths: list[Path], data_dir: Path, settings: Settings, verbose: bool, totals: summary.Totals,
+          emit: Callable[[str], None] = print) -> None:
     files = ingest.collect(paths)
     progress = Progress()
     progress.start("导入中：文件", sum(1 for _ in ingest.collect(paths)) if progress.enabled else None)
     for line in summary.head_lines(ingest.resolve_unknown(conn, settings)):
         emit(line)
-    totals = summary.Totals()
     records = [0]
 
     def offered(count: int) -> None:
@@ -104,4 +150,3 @@ def _ingest(conn, paths: list[Path], data_dir: Path, settings: Settings, verbose
                     emit(line)
     finally:
         progress.done()
-    return totals

@@ -51,7 +51,11 @@ class MemberFacts:
 
     @property
     def consents_honour_roll(self) -> bool:
-        consent = self.registration.get("consent") if self.registration else None
+        """The registration says so, and it is not waiting for an organiser's confirmation (consent switched
+        on from another phone, ledger/trust.py)."""
+        if self.registration is None or self.registration.awaiting:
+            return False
+        consent = self.registration.get("consent")
         return bool(isinstance(consent, dict) and consent.get("honour_roll") is True)
 
     def reported_by(self, day: dt.date) -> bool:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from site_builder import rules
-from site_builder.ledger import codes, hours, semantic
+from site_builder.ledger import codes, hours, semantic, trust
 from site_builder.ledger.catalogue import Catalogue
 from site_builder.ledger.roster import Member
 
@@ -79,6 +79,8 @@ def offer(conn: sqlite3.Connection, record: dict, file_sha: str, device: str | N
     if reasons:
         return Outcome(REJECTED, record["id"], reasons)
     flags = record_flags(record, settings, body)
+    flags.update(trust.correction_flags(conn, record))
+    flags.update(trust.registration_flags(conn, record, device, settings.roster))
     _insert(conn, record, body, digest, file_sha, device, settings, flags)
     return Outcome(ACCEPTED, record["id"], flags=flags)
 
@@ -220,6 +222,7 @@ def _link_corrections(conn: sqlite3.Connection, record: dict) -> dict[str, str]:
         conn.executemany("UPDATE records SET superseded_by = ? WHERE id = ? AND superseded_by IS NULL",
                          [(matching[0], older) for older in matching[1:]])
         conn.executemany("DELETE FROM flags WHERE record_id = ? AND flag = 'replaces_pending'", [(m,) for m in matching])
+        trust.recheck(conn, record, matching)
     return flags
 
 

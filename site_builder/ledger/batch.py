@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from site_builder import rules
-from site_builder.ledger import accept, semantic
+from site_builder.ledger import accept, semantic, trust
 from site_builder.ledger.accept import ACCEPTED, CONFLICT, KNOWN, REJECTED, Outcome, Settings
 from site_builder.safetext import printable
 
@@ -120,6 +120,7 @@ class Offering:
         if reasons:
             return Outcome(REJECTED, record["id"], reasons)
         flags = accept.record_flags(record, self.settings, body)
+        flags.update(trust.registration_flags(self.conn, record, self.device, self.settings.roster))
         self.waiting.records.append(accept.record_row(record, body, digest, self.file_sha, self.device, self.settings.now))
         if record["type"] == "checkin":
             row, checkin_flags = accept.checkin_row(record, self.settings)

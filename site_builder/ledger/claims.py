@@ -77,12 +77,11 @@ def by_post(content: Content, snap: Snapshot, facts: YearFacts) -> dict[str, Pos
     return found
 
 
-def public(group: PostClaims, least: int) -> dict:
-    """What the public site may say about a post's places: full or not, and counts of people only for
-    groups of at least `least` (privacy.min_group), else None."""
-    approved, waiting = len(group.approved), len(group.waiting)
-    return {"full": group.full, "approved": approved if approved >= least else None,
-            "waiting": waiting if waiting >= least else None}
+def public(group: PostClaims) -> dict:
+    """What the public site may say about a post's places: full or not, how many approved, how many wait.
+    The counts of people are hidden for small groups (and in addition where a total would give them away)
+    by aggregates._suppress; `full` stays: capacity and the community's approvals are public facts."""
+    return {"full": group.full, "approved": len(group.approved), "waiting": len(group.waiting)}
 
 
 def decide(conn: sqlite3.Connection, content: Content, snap: Snapshot, facts: YearFacts, card: str, post: str,

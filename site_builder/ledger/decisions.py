@@ -15,6 +15,7 @@ from pathlib import Path
 
 from site_builder import rules
 from site_builder.errors import ContentErrors, Problem
+from site_builder.ledger import trust
 from site_builder.ledger.db import transaction
 from site_builder.ledger.roster import table_error, table_text
 
@@ -39,10 +40,17 @@ def check(conn: sqlite3.Connection, wanted: list[tuple[Decision, str, int | None
                            (decision.record_id,)).fetchone()
         if row is None:
             problems.append(Problem(source, line, f"记录 {decision.record_id} 不在台账中", "site-builder ledger list 列出的记录编号"))
-        elif row[1] is None:
-            problems.append(Problem(source, line, f"记录 {decision.record_id} 是{rules.record_type_name(row[0])}记录，不是已知活动的签到",
-                                    "签到记录的编号（site-builder ledger list --type checkin）"))
+        elif row[1] is None and not _awaits(conn, decision.record_id):
+            problems.append(Problem(source, line, f"记录 {decision.record_id} 是{rules.record_type_name(row[0])}记录，不是已知活动的签到，也不待确认",
+                                    "签到记录或待确认记录的编号（site-builder ledger list --type checkin、--flag correction_unconfirmed）"))
     return problems
+
+
+def _awaits(conn: sqlite3.Connection, record_id: str) -> bool:
+    """A record that takes effect only once confirmed (a correction, consent from another phone: trust.py)."""
+    marks = ",".join("?" * len(trust.AWAITING))
+    return conn.execute(f"SELECT 1 FROM flags WHERE record_id = ? AND flag IN ({marks})",
+                        (record_id, *sorted(trust.AWAITING))).fetchone() is not None
 
 
 def apply(conn: sqlite3.Connection, wanted: list[tuple[Decision, str, int | None]], now: str) -> int:

@@ -31,7 +31,7 @@ from typing import Callable, Iterable, Iterator
 
 from site_builder import guard
 from site_builder.errors import UsageError, rel
-from site_builder.ledger import accept, archive, batch, db, devices, evaluation_csv, formats
+from site_builder.ledger import accept, archive, batch, db, devices, evaluation_csv, formats, trust
 from site_builder.ledger.db import transaction
 from site_builder.ledger.formats import Export, Unreadable
 from site_builder.safetext import printable
@@ -116,8 +116,12 @@ def _walk(folder: Path) -> Iterator[Found]:
         elif kind == "link-folder" or (kind != "other" and path.suffix.lower() in SUFFIXES):
             reason = UNFOLLOWED.get(kind)
             yield Unreachable(path, reason) if reason else path
+        elif kind != "other" and path.name.lower().endswith(ARCHIVES):
+            yield Unreachable(path, PACKED)
 
 
+ARCHIVES = (".zip", ".rar", ".7z", ".tar", ".tar.gz", ".tgz", ".gz", ".bz2", ".xz")  # reported, never unpacked
+PACKED = "是压缩包，未解压也未导入；请解压后把其中的导出文件（*.json、*.csv）放进来再导入"
 UNFOLLOWED = {
     "link": "是符号链接（快捷方式），为安全起见不跟随；请把原文件复制到这里再导入",
     "link-folder": "是指向文件夹的符号链接，为安全起见不进入；请把文件复制到这里再导入",
@@ -311,18 +315,32 @@ def _store(conn, name: str, digest: str, size: int, export: Export, settings: ac
                  (digest, Path(name).name, size, settings.now, "ingested", export.device, export.exported_at, export.version))
     last_row = conn.execute("SELECT max(rowid) FROM records").fetchone()[0] or 0  # rows after it are this file's
     offering = batch.Offering(conn, digest, export.device, settings, correctable=export.line_offset is not None)
+    checkins: dict[str, list[tuple[str, bool]]] = {}  # activity -> (record id, code wrong): guessed codes
     for start in range(0, len(export.records), batch.BATCH):
         records = export.records[start:start + batch.BATCH]
-        rejections = [_tally(report, export, offered) for offered in offering.offer(records, start, export.validate_record)]
+        outcomes = offering.offer(records, start, export.validate_record)
+        rejections = [_tally(report, export, offered) for offered in outcomes]
+        _note_checkins(checkins, records, start, outcomes)
         conn.executemany("INSERT OR REPLACE INTO rejections(file_sha256, position, record_id, reason) VALUES (?,?,?,?)",
                          [row for row in rejections if row])
         if on_records:
             on_records(len(records))
     if report.accepted:
         report.flags.update(devices.review(conn, last_row, export.device))  # check-ins from another card's phone
+    report.flags.update(trust.guessing(conn, checkins))
     conn.execute("UPDATE files SET accepted = ?, known = ?, conflicting = ?, rejected = ? WHERE sha256 = ?",
                  (report.accepted, report.known, report.conflicting, report.rejected, digest))
     return report
+
+
+def _note_checkins(checkins: dict[str, list[tuple[str, bool]]], records: list, start: int,
+                   outcomes: list[batch.Offered]) -> None:
+    """The file's accepted check-ins of known activities, by activity, with whether the code was wrong."""
+    for offered in outcomes:
+        record = records[offered.position - start]
+        flags = offered.outcome.flags
+        if offered.outcome.status == accept.ACCEPTED and record.get("type") == "checkin" and "unknown_activity" not in flags:
+            checkins.setdefault(record["activity"], []).append((record["id"], "code_mismatch" in flags))
 
 
 def _tally(report: FileReport, export: Export, offered: batch.Offered) -> tuple | None:

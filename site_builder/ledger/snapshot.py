@@ -15,6 +15,7 @@ from pathlib import Path
 
 from site_builder.errors import LedgerError
 from site_builder.ledger import staff
+from site_builder.ledger.trust import AWAITING, CORRECTION_UNCONFIRMED
 
 COUNTED = ("verified", "confirmed")  # check-in verifications whose hours count
 
@@ -27,9 +28,15 @@ class Record:
     created_at: dt.datetime
     body: dict
     flags: frozenset[str] = frozenset()
+    decision: str | None = None  # an organiser's latest decision on it: confirmed | rejected
 
     def get(self, key: str, default=None):
         return self.body.get(key, default)
+
+    @property
+    def awaiting(self) -> bool:
+        """Flagged to take effect only once an organiser confirms it (ledger/trust.py), and not confirmed."""
+        return bool(self.flags & AWAITING) and self.decision != "confirmed"
 
 
 @dataclass(frozen=True)
@@ -140,19 +147,26 @@ def _read(conn: sqlite3.Connection) -> Snapshot:
     for record_id, flag in conn.execute("SELECT record_id, flag FROM flags"):
         flags.setdefault(record_id, set()).add(flag)
     snap = Snapshot(as_of=as_of, files=files)
+    decided = _decisions(conn)
+    stamps: dict[str, str] = {}  # created_at as stored, of records standing in for a waiting correction
     by_id: dict[str, Record] = {}
     rows = conn.execute(
-        "SELECT id, type, card, created_at, body FROM records WHERE superseded_by IS NULL ORDER BY created_at, id"
+        "SELECT id, type, card, created_at, body, replaces FROM records WHERE superseded_by IS NULL ORDER BY created_at, id"
     )
-    for record_id, type_, card, created_at, body in rows:
-        record = Record(record_id, type_, card, dt.datetime.fromisoformat(created_at), json.loads(body),
-                        frozenset(flags.get(record_id, ())))
-        by_id[record_id] = record
-        snap.records.setdefault(type_, []).append(record)
+    effective: list[tuple[str, str, Record]] = []  # (created_at as stored, id, record): the order of before
+    for record_id, type_, card, created_at, body, replaces in rows:
+        record: Record | None = Record(record_id, type_, card, dt.datetime.fromisoformat(created_at), json.loads(body),
+                                       frozenset(flags.get(record_id, ())), decided.get(record_id))
+        if record is not None and CORRECTION_UNCONFIRMED in record.flags and record.awaiting:
+            record = _in_effect_before(conn, replaces, flags, decided, stamps)  # the correction waits for an organiser
+        if record is not None and record.id not in by_id:
+            effective.append((stamps.get(record.id, created_at), record.id, record))
+            by_id[record.id] = record
+    for _, _, record in sorted(effective, key=lambda item: item[:2]):
+        snap.records.setdefault(record.type, []).append(record)
     rows = conn.execute(
         "SELECT record_id, activity, community, team, activity_date, hours, verification FROM checkins ORDER BY activity_date, record_id"
     )
-    decided = _decisions(conn)
     for record_id, activity, community, team, day, hours, verification in rows:
         verification = decided.get(record_id, verification)
         if record_id in by_id:
@@ -161,6 +175,26 @@ def _read(conn: sqlite3.Connection) -> Snapshot:
     snap.origins = _origins(conn, by_id)
     staff.read_into(conn, snap)
     return snap
+
+
+def _in_effect_before(conn: sqlite3.Connection, replaces: str | None, flags: dict[str, set[str]],
+                      decided: dict[str, str], stamps: dict[str, str]) -> Record | None:
+    """What stands while a correction waits for an organiser's confirmation: the record it corrects, or
+    that one's own predecessor if it waits too (None: nothing before it). One query per step, only for
+    corrections that wait."""
+    seen: set[str] = set()
+    while replaces and replaces not in seen:
+        seen.add(replaces)
+        row = conn.execute("SELECT id, type, card, created_at, body, replaces FROM records WHERE id = ?", (replaces,)).fetchone()
+        if row is None:
+            return None
+        record_id, type_, card, created_at, body, replaces = row
+        record = Record(record_id, type_, card, dt.datetime.fromisoformat(created_at), json.loads(body),
+                        frozenset(flags.get(record_id, ())), decided.get(record_id))
+        if not (CORRECTION_UNCONFIRMED in record.flags and record.awaiting):
+            stamps[record_id] = created_at
+            return record
+    return None
 
 
 def _origins(conn: sqlite3.Connection, effective: dict[str, Record]) -> dict[str, dt.datetime]:

@@ -29,6 +29,10 @@ FLAG_NAMES = {
     "text_cleaned": "文字含控制字符或残缺字符（已显示为 �）",
     "device_mismatch": "签到手机不是报到时的手机（待确认）",
     "shared_device": "一部手机为多个报到卡签到（待确认）",
+    "correction_unconfirmed": "更正改变了时长、身份或公开同意（待组织者确认）",
+    "consent_unconfirmed": "从另一台手机开启光荣榜公开（待组织者确认）",
+    "name_mismatch": "自填姓名与花名册不同（公开只用花名册姓名）",
+    "code_guessing": "同一文件多次签到码错误，疑为猜码（待组织者确认）",
 }
 
 
@@ -77,6 +81,11 @@ class Totals:
     rejected: int = 0
     attention: int = 0  # files with something to look at
     flags: Counter = field(default_factory=Counter)  # flag -> records (a few kinds: memory stays flat)
+
+    @property
+    def stored(self) -> int:
+        """Files whose transaction was committed in this run (ingested or quarantined)."""
+        return self.files - self.seen - self.unreadable
 
     def add(self, report: FileReport) -> None:
         self.files += 1
