@@ -83,7 +83,7 @@ def test_public_figures_say_full_and_count_the_waiting_only_from_the_minimum(led
     figures = aggregates.public_figures(content, path, today)
     assert figures["communities"]["taidong"]["posts"]["TD-BM-01"] == {"full": True, "approved": None, "waiting": None}
     group = claims.by_post(*state(path, today))["TD-BM-01"]
-    assert claims.public(group, 1) == {"full": True, "approved": 2, "waiting": 1}
+    assert claims.public(group) == {"full": True, "approved": 2, "waiting": 1}
 
 
 def test_the_command_line_applies_the_same_rule(ledger, capsys):
