@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
+from typing import Iterable
 from pathlib import Path
 
 from site_builder import rules
@@ -82,18 +83,18 @@ def shown(count: int, least: int) -> int | None:
     return count if count >= least else None
 
 
-def _group(members: int, activities: int, hours: float, least: int) -> dict:
+def _group(members: int, activities: int, hours: Iterable[float], least: int) -> dict:
     visible = members >= least
     return {
         "members": members if visible else None,
         "activities": activities if visible else None,
-        "hours": round(hours, 1) if visible else None,
+        "hours": rules.hours_sum(hours) if visible else None,
     }
 
 
 def _totals(facts: YearFacts, reported: list[MemberFacts], least: int) -> dict:
     group = _group(len(reported), len({c.activity for c in facts.checkins}),
-                   sum(c.hours for c in facts.checkins), least)
+                   [c.hours for c in facts.checkins], least)
     places = sum(len(m.posts) for m in facts.members.values())
     group["claims"] = places if len(reported) >= least else None
     return group
@@ -101,14 +102,14 @@ def _totals(facts: YearFacts, reported: list[MemberFacts], least: int) -> dict:
 
 def _community(cid: str, groups: Groups, least: int) -> dict:
     here = groups.checkins_by_community.get(cid, [])
-    group = _group(groups.members_by_community[cid], len({c.activity for c in here}), sum(c.hours for c in here), least)
+    group = _group(groups.members_by_community[cid], len({c.activity for c in here}), [c.hours for c in here], least)
     group["posts"] = {code: shown(groups.claimed[code], least) for code in groups.posts_by_community.get(cid, [])}
     return group
 
 
 def _team(tid: str, groups: Groups, least: int) -> dict:
     here = groups.checkins_by_team.get(tid, [])
-    return _group(len({c.card for c in here}), len({c.activity for c in here}), sum(c.hours for c in here), least)
+    return _group(len({c.card for c in here}), len({c.activity for c in here}), [c.hours for c in here], least)
 
 
 def _stars(reported: list[MemberFacts], thresholds: tuple[int, ...], least: int) -> list[dict]:
