@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import unquote
 from typing import Any, Callable, TypeVar
 
-from site_builder import siteconfig, stories
+from site_builder import images, siteconfig, stories
 from site_builder.cache import Bodies, Cache, digest_text
 from site_builder.errors import ContentErrors, Problem, rel, spaced
 from site_builder.fields import SLUG, Fields, type_name
@@ -147,7 +147,7 @@ def _rest_key(root: Path, shown_root: str, base_url: str | None, cache: Cache) -
 
 
 def copied_files(content: Content) -> dict[str, bytes]:
-    """Files copied verbatim from content/ into the site (story images), as output path -> bytes.
+    """The story images the site publishes (each in a few widths, images.py), as output path -> bytes.
 
     Image.src is both the path under content/ and the output path under the site. Team pages may show
     the same images; theirs are found in the rendered body (Team keeps no image list).
@@ -160,7 +160,7 @@ def copied_files(content: Content) -> dict[str, bytes]:
     files, missing = {}, []
     for src in sorted(sources):
         try:
-            files[src] = (root / src).read_bytes()
+            files.update(images.publish(root / src, src))
         except OSError:
             missing.append(Problem(rel(root / src), None, "构建过程中这张图片被删除或移走了",
                                    "构建期间文件保持原处（请再构建一次）"))

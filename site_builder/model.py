@@ -173,8 +173,34 @@ class NamedMember:
 @dataclass(frozen=True)
 class Image:
     src: str  # path relative to content/ and the same output path under the site, unquoted ("stories/images/x.jpg")
-    width: int
+    width: int  # of the file as it stands (EXIF orientation applied); the site publishes it capped (images.py)
     height: int
+
+    @property
+    def variants(self) -> tuple[tuple[str, int, int], ...]:
+        """Published files (output path, width, height), smallest first; the last is `src`, capped."""
+        from site_builder.images import variants
+
+        return variants(self.src, self.width, self.height)
+
+    @property
+    def shown(self) -> tuple[int, int]:
+        """Width and height of the published `src` (what <img width height> say)."""
+        return self.variants[-1][1:]
+
+    @property
+    def sizes(self) -> str:
+        """The `sizes` of an <img> with a srcset: how wide the story column shows it."""
+        from site_builder.images import SIZES
+
+        return SIZES
+
+    def srcset(self, base_path: str) -> str:
+        """The `srcset` of an <img>: every published width under the base path; "" when there is one."""
+        from urllib.parse import quote
+
+        found = self.variants
+        return ", ".join(f"{base_path}{quote(path)} {w}w" for path, w, _h in found) if len(found) > 1 else ""
 
 
 @dataclass(frozen=True)
