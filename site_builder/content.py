@@ -351,6 +351,7 @@ def _stories(reader: _Reader, renderer: Renderer, drafts: bool, today: dt.date, 
     loaded, problems = stories.load_all(paths, lambda path: reader.shown(f"stories/{path.name}"), renderer, cache, pool,
                                         progress)
     reader.problems += problems
-    kept = [story for story in loaded if story is not None and (drafts or story.is_published(today))]
+    kept = [story if story.is_published(today) else replace(story, preview=True)
+            for story in loaded if story is not None and (drafts or story.is_published(today))]
     kept.sort(key=lambda s: (-s.date.toordinal(), s.slug))
     return {s.slug: s for s in kept}

@@ -225,6 +225,10 @@ class Story:
     # What the story was made from (its file, images and the base path): equal digests, equal story.
     # Set by the loader; pages that show a story are re-rendered when it changes (build cache).
     digest: str = field(default="", compare=False)
+    # Not published yet (a draft, or its publish_date still to come), shown only by a --drafts build:
+    # marked 草稿 on its page and in lists, never in the feed or the sitemap. Set by content.load for the
+    # build's day; fingerprint.key counts it with the digest.
+    preview: bool = field(default=False, compare=False)
 
     def is_published(self, today: dt.date) -> bool:
         return not self.draft and (self.publish_date or self.date) <= today
