@@ -250,6 +250,9 @@ class Content:
     digest: str = ""  # of every file but the stories (and of the base path): pages that use content depend on it
     # Where the bodies of stories loaded from the build cache are (None: every story carries its body).
     body_store: Any = field(default=None, repr=False, compare=False)
+    # Files that could not be read at all (YAML syntax, no front matter: reported once), as paths under
+    # content/: validation does not report references to what they would have defined.
+    unreadable: frozenset[str] = field(default=frozenset(), compare=False)
 
     def body(self, story: Story) -> str:
         """A story's HTML body: loaded with it, or fetched from the build cache (warm builds)."""
