@@ -119,8 +119,10 @@ BUILD_CHECK = """<script data-site-builder-build="%d">(function () {
   var made = %d, url = %s;
   function later() { setTimeout(check, 250); }
   function check() {
-    fetch(url, {cache: 'no-store'}).then(function (r) { return r.text(); }).then(function (newest) {
-      if (Number(newest) !== made) location.reload(); else later();
+    fetch(url, {cache: 'no-store'}).then(function (r) { return r.ok ? r.text() : ''; }).then(function (text) {
+      // only this server's answer, a number, counts (a service worker left by the real site may answer
+      // with a page of its own)
+      if (/^[0-9]+$/.test(text) && Number(text) !== made) location.reload(); else later();
     }, later);
   }
   later();
