@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
+from typing import Iterable
 from pathlib import Path
 
 from site_builder import disclosure, rules
@@ -201,26 +202,26 @@ def shown(count: int, least: int) -> int | None:
     return count if count >= least else None
 
 
-def _group(members: int, activities: int, hours: float) -> dict:
-    return {"members": members, "activities": activities, "hours": round(hours, 1)}
+def _group(members: int, activities: int, hours: Iterable[float]) -> dict:
+    return {"members": members, "activities": activities, "hours": rules.hours_sum(hours)}
 
 
 def _totals(facts: YearFacts, reported: list[MemberFacts]) -> dict:
-    group = _group(len(reported), len({c.activity for c in facts.checkins}), sum(c.hours for c in facts.checkins))
+    group = _group(len(reported), len({c.activity for c in facts.checkins}), [c.hours for c in facts.checkins])
     group["claims"] = sum(len(m.posts) for m in facts.members.values())
     return group
 
 
 def _community(cid: str, groups: Groups) -> dict:
     here = groups.checkins_by_community.get(cid, [])
-    group = _group(groups.members_by_community[cid], len({c.activity for c in here}), sum(c.hours for c in here))
+    group = _group(groups.members_by_community[cid], len({c.activity for c in here}), [c.hours for c in here])
     group["posts"] = {code: claims.public(groups.places[code]) for code in groups.posts_by_community.get(cid, [])}
     return group
 
 
 def _team(tid: str, groups: Groups) -> dict:
     here = groups.checkins_by_team.get(tid, [])
-    return _group(len({c.card for c in here}), len({c.activity for c in here}), sum(c.hours for c in here))
+    return _group(len({c.card for c in here}), len({c.activity for c in here}), [c.hours for c in here])
 
 
 def _stars(reported: list[MemberFacts], thresholds: tuple[int, ...]) -> list[dict]:

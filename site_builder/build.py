@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from site_builder import (app, assets, cache as cache_, clock, content, derived, fingerprint, links, pages, render,
-                          search, validate, writer)
+from site_builder import (app, assets, cache as cache_, clock, content, derived, fingerprint, images, links, pages,
+                          render, search, validate, writer)
 from site_builder.cache import Cache, Untrusted, Written, digest_text
 from site_builder.errors import ContentErrors, Problem
 from site_builder.ledger import data_dir_for, ledger_in
@@ -201,13 +201,13 @@ def _build(options: Options, cache: Cache, pool: Pool, progress: Progress) -> Su
         templates = _templates(options.theme_dir, cache)
         prints = fingerprint.pages(all_pages, templates, sources)
         groups = derived.groups(site_content, all_pages, theme_assets, today, sources, cache)
-        copies = derived.copies(site_content, cache)
+        pictures = derived.pictures(site_content, cache)
 
     staging = writer.Staging(options.out_dir, complete=not intact)
     try:
         if staging.complete:
             intact = {}
-        result = _fill(staging, options, site_content, figures, theme_assets, all_pages, prints, groups, copies,
+        result = _fill(staging, options, site_content, figures, theme_assets, all_pages, prints, groups, pictures,
                        intact, previous, cache, pool, progress, today)
         with step("finish"):
             staging.finish(result.removed if not staging.complete else [])
@@ -243,7 +243,7 @@ class _Result:
 
 
 def _fill(staging: writer.Staging, options: Options, site_content: Content, figures, theme_assets, all_pages,
-          prints: dict[str, str], groups: list[derived.Group], copies: list[derived.Copy],
+          prints: dict[str, str], groups: list[derived.Group], pictures: list[derived.Picture],
           intact: dict[str, Written], previous: dict[str, Written], cache: Cache, pool: Pool,
           progress: Progress, today: dt.date) -> _Result:
     """Write into staging every output whose inputs changed; check every link; return what was done.
@@ -255,7 +255,7 @@ def _fill(staging: writer.Staging, options: Options, site_content: Content, figu
     with step("groups"):
         todo_groups = _kept_groups(groups, intact, previous, result)
         produced = {g.name: g.produce() for g in todo_groups if g.linked}
-    names = set(prints) | {c.name for c in copies} | {SERVICE_WORKER} | set(result.written)
+    names = set(prints) | {name for p in pictures for name in p.names} | {SERVICE_WORKER} | set(result.written)
     names |= {path for files in produced.values() for path in files}
     linkable = frozenset(names)
 
@@ -282,7 +282,8 @@ def _fill(staging: writer.Staging, options: Options, site_content: Content, figu
             if path.endswith(".css"):
                 result.problems += links.check_css(path, data, linkable, base)
             result.put(staging, path, data, group.tag, intact)
-    _copy(staging, copies, intact, result)
+    with step("images"):
+        _publish_images(staging, pictures, intact, result, cache)
     names |= {path for files in produced.values() for path in files}
     result.removed = sorted(set(previous) - names) if intact else []
     if any(not path.startswith(search.PIECES) for path in result.removed):
@@ -327,22 +328,31 @@ def _pages_to_render(all_pages: list, prints: dict[str, str], intact: dict[str, 
     return sorted(todo, key=lambda p: p.url)
 
 
-def _copy(staging: writer.Staging, copies: list[derived.Copy], intact: dict[str, Written], result: _Result) -> None:
-    """Story and team images: copied when their file changed."""
-    for copy in copies:
-        known = intact.get(copy.name)
-        if known is not None and copy.fingerprint and known.fingerprint == copy.fingerprint:
-            result.written[copy.name] = known
+IMAGE_KIND = "image"  # cache kind: an image's published files (images.py), by the picture's fingerprint
+
+
+def _publish_images(staging: writer.Staging, pictures: list[derived.Picture], intact: dict[str, Written],
+                    result: _Result, cache: Cache) -> None:
+    """Story and team images: kept when their files are in place as made from the same source; else
+    taken from the cache, or encoded (images.publish) and cached, so an image is encoded once."""
+    for picture in pictures:
+        known = [intact.get(name) for name in picture.names]
+        if picture.fingerprint and all(k is not None and k.fingerprint == picture.fingerprint for k in known):
+            result.written.update(zip(picture.names, known))  # type: ignore[arg-type]
+            cache.mark(IMAGE_KIND, [picture.fingerprint])
             continue
-        try:
-            size, mtime = staging.copy(copy.name, copy.source)
-        except OSError:
-            result.problems.append(Problem(str(copy.source), None, "构建过程中这张图片被删除或移走了",
-                                           "构建期间文件保持原处（请再构建一次）"))
-            continue
-        result.written[copy.name] = Written(_sha256((staging.folder / copy.name).read_bytes()), copy.fingerprint,
-                                            size, mtime)
-        result.count += 1
+        files = cache.get(IMAGE_KIND, picture.fingerprint) if picture.fingerprint else None
+        if files is None:
+            try:
+                files = images.publish(picture.source, picture.src)
+            except OSError:
+                result.problems.append(Problem(str(picture.source), None, "构建过程中这张图片被删除或移走了",
+                                               "构建期间文件保持原处（请再构建一次）"))
+                continue
+            if picture.fingerprint:
+                cache.put(IMAGE_KIND, picture.fingerprint, files)
+        for name, data in sorted(files.items()):
+            result.put(staging, name, data, picture.fingerprint, intact)
 
 
 def _bytecode_dir(options: Options, cache: Cache) -> Path | None:
@@ -454,5 +464,5 @@ def _forget_unused(site_content: Content, cache: Cache) -> None:
     """Stories and bodies the content no longer has are dropped from the cache (it does not grow forever)."""
     from site_builder import stories
 
-    for kind in (stories.STORY_KIND, stories.BODY_KIND):
+    for kind in (stories.STORY_KIND, stories.BODY_KIND, IMAGE_KIND):
         cache.keep_only(kind, cache.used.get(kind, ()))

@@ -1,8 +1,10 @@
 """Loads content/ into the Content model, collecting every problem in one pass.
 
 Each file is read on its own: a problem in one entry is reported and the entry skipped, and loading
-goes on, so `site-builder check` lists everything at once. Only an unusable site.yaml stops loading
-(load returns None). Cross-references between files are checked afterwards by validate.py.
+goes on, so `site-builder check` lists everything at once. An unusable site.yaml makes load return None,
+but only after every other file was read (and cross-checked) with a stand-in, so its problems do not
+hide theirs. A file that cannot be read at all is reported once: references to what it would have
+defined are not reported again (Content.unreadable). Cross-references are checked by validate.py.
 
 Unknown keys are reported (a mistyped optional key such as `draf: true` would otherwise be silently
 ignored). Problems name files as the user passed the content folder: `content/posts/yangguang.yaml:14`.
@@ -19,7 +21,7 @@ from pathlib import Path
 from urllib.parse import unquote
 from typing import Any, Callable, TypeVar
 
-from site_builder import duties, siteconfig, stories
+from site_builder import duties, images, siteconfig, stories
 from site_builder.cache import Bodies, Cache, digest_text
 from site_builder.errors import ContentErrors, Problem, rel, spaced
 from site_builder.fields import SLUG, Fields, type_name
@@ -38,6 +40,7 @@ class _Reader:
     def __init__(self, root: Path):
         self.root = root
         self.problems: list[Problem] = []
+        self.unreadable: set[str] = set()  # files reported unreadable (content/-relative paths)
         self._shown_root = rel(root)
 
     def shown(self, relative: str) -> str:
@@ -59,6 +62,7 @@ class _Reader:
         data, problems = load_yaml(self.root / relative, self.shown(relative))
         self.problems += problems
         if problems:
+            self.unreadable.add(relative)
             return None
         if not isinstance(data, LineDict):
             self.problems.append(Problem(self.shown(relative), 1, spaced("文件内容是", type_name(data)),
@@ -73,6 +77,8 @@ class _Reader:
             return []
         data, problems = load_yaml(self.root / relative, shown)
         self.problems += problems
+        if problems:
+            self.unreadable.add(relative)
         if problems or data is None:
             return []
         if not isinstance(data, LineList):
@@ -113,18 +119,22 @@ def load(content_dir: Path, drafts: bool, today: dt.date, base_url: str | None =
         return None, [Problem(reader.shown("site.yaml"), None, "找不到文件", "含有 site.yaml 的内容文件夹")]
     key = _rest_key(reader.root, str(content_dir), base_url, cache)
     content = cache.get(REST_KIND, key)
+    usable = True
     if content is None:
-        content = _load_rest(reader, content_dir, base_url)
-        if content is None:
-            return None, reader.problems
+        content, usable = _load_rest(reader, content_dir, base_url)
         content.digest = key
         if not reader.problems:
             cache.put(REST_KIND, key, content)
             cache.keep_only(REST_KIND, [key])
     renderer = Renderer(reader.root, content.site.base_path)
     content.stories = _stories(reader, renderer, drafts, today, cache, pool, progress)
+    content.unreadable = frozenset(reader.unreadable)
     if cache.enabled:
         content.body_store = Bodies(cache)
+    if not usable:  # every other file was read with a stand-in site.yaml, to report its problems too
+        from site_builder import validate
+
+        return None, reader.problems + validate.validate(content, site_known=False)
     return content, reader.problems
 
 
@@ -141,22 +151,23 @@ def leaves(root: Path, path: Path) -> bool:
     return not Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root))
 
 
-def _load_rest(reader: "_Reader", content_dir: Path, base_url: str | None) -> Content | None:
-    """Everything but the stories; None when site.yaml is unusable."""
+def _load_rest(reader: "_Reader", content_dir: Path, base_url: str | None) -> tuple[Content, bool]:
+    """Everything but the stories, and whether site.yaml is usable. When it is not (its problems are
+    reported), the rest is read all the same with a stand-in (siteconfig.stand_in), so one run reports
+    the problems of every file."""
     data = reader.mapping_file("site.yaml")
     site = siteconfig.read(data, reader.shown("site.yaml"), base_url, reader.problems) if data is not None else None
-    if site is None:
-        return None
-    content = Content(root=str(content_dir), site=site)
+    usable = site is not None
+    content = Content(root=str(content_dir), site=site or siteconfig.stand_in(base_url))
     content.categories = _keyed(reader, "categories.yaml", _category, lambda c: c.code, "类别")
     content.departments = _keyed(reader, "departments.yaml", _department, lambda d: d.code, "部门")
     content.communities = _keyed(reader, "communities.yaml", _community, lambda c: c.id, "社区")
-    renderer = Renderer(reader.root, site.base_path)
+    renderer = Renderer(reader.root, content.site.base_path)
     content.teams = _teams(reader, renderer)
     content.posts = _posts(reader)
     content.activities = _activities(reader)
     duties.load(reader, content)  # contact-points.yaml, rota/*.yaml
-    return content
+    return content, usable
 
 
 def _rest_key(root: Path, shown_root: str, base_url: str | None, cache: Cache) -> str:
@@ -171,7 +182,7 @@ def _rest_key(root: Path, shown_root: str, base_url: str | None, cache: Cache) -
 
 
 def copied_files(content: Content) -> dict[str, bytes]:
-    """Files copied verbatim from content/ into the site (story images), as output path -> bytes.
+    """The story images the site publishes (each in a few widths, images.py), as output path -> bytes.
 
     Image.src is both the path under content/ and the output path under the site. Team pages may show
     the same images; theirs are found in the rendered body (Team keeps no image list).
@@ -184,7 +195,7 @@ def copied_files(content: Content) -> dict[str, bytes]:
     files, missing = {}, []
     for src in sorted(sources):
         try:
-            files[src] = (root / src).read_bytes()
+            files.update(images.publish(root / src, src))
         except OSError:
             missing.append(Problem(rel(root / src), None, "构建过程中这张图片被删除或移走了",
                                    "构建期间文件保持原处（请再构建一次）"))
@@ -270,6 +281,7 @@ def _team(reader: _Reader, renderer: Renderer, path: Path) -> Team | None:
     shown = reader.shown(relative)
     document = read_document(path, shown, reader.problems)
     if document is None or document.front is None:
+        reader.unreadable.add(relative)
         return None
     f = Fields(document.front, shown, f"志愿服务队 {path.stem}", reader.problems)
     _check_stem(f, path)
@@ -377,6 +389,8 @@ def _stories(reader: _Reader, renderer: Renderer, drafts: bool, today: dt.date, 
     loaded, problems = stories.load_all(paths, lambda path: reader.shown(f"stories/{path.name}"), renderer, cache, pool,
                                         progress)
     reader.problems += problems
-    kept = [story for story in loaded if story is not None and (drafts or story.is_published(today))]
+    reader.unreadable |= {f"stories/{path.name}" for path, story in zip(paths, loaded) if story is None}
+    kept = [story if story.is_published(today) else replace(story, preview=True)
+            for story in loaded if story is not None and (drafts or story.is_published(today))]
     kept.sort(key=lambda s: (-s.date.toordinal(), s.slug))
     return {s.slug: s for s in kept}

@@ -3,8 +3,8 @@
 A group (the Atom feed, the sitemap, the calendars, the search index, the app's catalogue and manifest,
 the theme's files) has a fingerprint of its inputs and a function that produces its files. When the
 fingerprint is the one the last build recorded and its files are still in place, the build keeps them
-without producing anything. Story and team images are copies of input files, each fingerprinted by the
-digest of its source. The service worker is not here: it is made last, from every output's digest
+without producing anything. Story and team images are published in a few widths (images.py), each
+image's files fingerprinted by the digest of its source; build.py keeps the encoded files in the cache. The service worker is not here: it is made last, from every output's digest
 (app.service_worker).
 """
 
@@ -20,7 +20,8 @@ from urllib.parse import unquote
 from site_builder import app, feeds, ical, search
 from site_builder.assets import Assets
 from site_builder.cache import Cache, Memo, digest_text
-from site_builder.model import Content
+from site_builder.images import upright_size
+from site_builder.model import Content, Image
 
 
 @dataclass
@@ -37,10 +38,13 @@ class Group:
 
 
 @dataclass(frozen=True)
-class Copy:
-    name: str  # output path, the same as the path under content/
+class Picture:
+    """A story or team image and the files the site publishes for it (images.py)."""
+
+    src: str  # the path under content/, also the output path of its largest published width
     source: Path
-    fingerprint: str  # digest of the source file
+    fingerprint: str  # digest of the image's path and bytes ("" when it cannot be read)
+    names: tuple[str, ...]  # every output path, smallest width first
 
 
 def groups(content: Content, pages: list, assets: Assets, today: dt.date, sources: dict[str, str],
@@ -71,17 +75,32 @@ def search_outputs(content: Content, today: dt.date, cache: Cache | None) -> dic
     return files
 
 
-def copies(content: Content, cache: Cache) -> list[Copy]:
-    """Story images, and images that team pages show, as copies of their files (sorted by name)."""
+def pictures(content: Content, cache: Cache) -> list[Picture]:
+    """Story images, and images that team pages show, with the names they are published under (sorted by src).
+    A story's images know their size; an image only a team page shows has its header read for it."""
     root = Path(content.root)
-    sources = {image.src for story in content.stories.values() for image in story.images}
+    known = {image.src: image for story in content.stories.values() for image in story.images}
+    sources = set(known)
     prefix = re.escape(content.site.base_path)
     for team in content.teams.values():
         sources |= {unquote(src) for src in re.findall(f'<img [^>]*src="{prefix}(stories/[^"]+)"', team.body_html)}
     found = []
     for src in sorted(sources):
         try:
-            found.append(Copy(src, root / src, cache.file_digest(root / src)))
+            fingerprint = digest_text("image", src, cache.file_digest(root / src))
+            image = known.get(src) or _image_of(root / src, src)
         except OSError:
-            found.append(Copy(src, root / src, ""))  # reported when it is copied
+            found.append(Picture(src, root / src, "", (src,)))  # reported when it is published
+            continue
+        found.append(Picture(src, root / src, fingerprint, tuple(name for name, _w, _h in image.variants)))
     return found
+
+
+def _image_of(path: Path, src: str) -> Image:
+    from PIL import Image as Pillow, UnidentifiedImageError
+
+    try:
+        with Pillow.open(path) as picture:
+            return Image(src, *upright_size(picture))
+    except (UnidentifiedImageError, ValueError) as error:
+        raise OSError(str(error)) from None

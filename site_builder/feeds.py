@@ -52,8 +52,8 @@ def rfc3339(day: dt.date) -> str:
 
 
 def newest(content: Content) -> list[Story]:
-    """The stories the feed shows: the newest FEED_ENTRIES."""
-    return rules.newest_first(content.stories.values())[:FEED_ENTRIES]
+    """The stories the feed shows: the newest FEED_ENTRIES published ones (a --drafts build's drafts never)."""
+    return [s for s in rules.newest_first(content.stories.values()) if not s.preview][:FEED_ENTRIES]
 
 
 def atom(content: Content) -> bytes:

@@ -119,7 +119,9 @@ def key(value: Any, memo: dict[int, str]) -> str:
     if value is None or kind in (int, float, bool):
         return repr(value)
     if kind is Story:
-        return "S" + value.digest if value.digest else _object_key(value, memo)
+        if not value.digest:
+            return _object_key(value, memo)
+        return "S" + value.digest + ("~preview" if value.preview else "")
     if kind in (dt.date, dt.datetime, dt.time):
         return f"{kind.__name__}:{value.isoformat()}"
     found = memo.get(id(value))

@@ -6,8 +6,9 @@
     Markdown body  python-markdown (extra, sane_lists), raw HTML sanitised with nh3
 
 After sanitising, every local <img> is resolved against the story's folder, must be a file under
-content/stories/, and gets width, height (read with Pillow) and loading="lazy"; its src becomes the
-base-path-prefixed output path (the same path under the site as under content/). Links written as site
+content/stories/, and gets width, height (read with Pillow, capped as published), `srcset` and `sizes`
+(the widths images.py publishes) and loading="lazy"; its src becomes the base-path-prefixed output path
+(the same path under the site as under content/). Links written as site
 paths (`/communities/yangguang/`) are prefixed with the base path and collected with their line, so
 validation can report a link to a page that does not exist.
 """
@@ -23,6 +24,7 @@ from urllib.parse import quote, unquote, urlsplit
 import nh3
 
 from site_builder.errors import Problem, rel
+from site_builder.images import SIZES, upright_size
 from site_builder.model import Image
 from site_builder.yamlload import LineDict, parse
 
@@ -184,7 +186,11 @@ class Renderer:
         attrs["loading"] = "lazy"
         if image is None:
             return
-        attrs.update(src=self.base_path + quote(image.src), width=str(image.width), height=str(image.height))
+        width, height = image.shown
+        attrs.update(src=self.base_path + quote(image.src), width=str(width), height=str(height))
+        srcset = image.srcset(self.base_path)
+        if srcset:
+            attrs.update(srcset=srcset, sizes=SIZES)
         if image not in body.images:
             body.images.append(image)
 
@@ -222,7 +228,7 @@ class Renderer:
 
             try:
                 with PILImage.open(path) as picture:
-                    self._sizes[path] = picture.size
+                    self._sizes[path] = upright_size(picture)
             except (OSError, UnidentifiedImageError):
                 self._sizes[path] = None
         return self._sizes[path]

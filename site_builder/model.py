@@ -173,8 +173,34 @@ class NamedMember:
 @dataclass(frozen=True)
 class Image:
     src: str  # path relative to content/ and the same output path under the site, unquoted ("stories/images/x.jpg")
-    width: int
+    width: int  # of the file as it stands (EXIF orientation applied); the site publishes it capped (images.py)
     height: int
+
+    @property
+    def variants(self) -> tuple[tuple[str, int, int], ...]:
+        """Published files (output path, width, height), smallest first; the last is `src`, capped."""
+        from site_builder.images import variants
+
+        return variants(self.src, self.width, self.height)
+
+    @property
+    def shown(self) -> tuple[int, int]:
+        """Width and height of the published `src` (what <img width height> say)."""
+        return self.variants[-1][1:]
+
+    @property
+    def sizes(self) -> str:
+        """The `sizes` of an <img> with a srcset: how wide the story column shows it."""
+        from site_builder.images import SIZES
+
+        return SIZES
+
+    def srcset(self, base_path: str) -> str:
+        """The `srcset` of an <img>: every published width under the base path; "" when there is one."""
+        from urllib.parse import quote
+
+        found = self.variants
+        return ", ".join(f"{base_path}{quote(path)} {w}w" for path, w, _h in found) if len(found) > 1 else ""
 
 
 @dataclass(frozen=True)
@@ -199,6 +225,10 @@ class Story:
     # What the story was made from (its file, images and the base path): equal digests, equal story.
     # Set by the loader; pages that show a story are re-rendered when it changes (build cache).
     digest: str = field(default="", compare=False)
+    # Not published yet (a draft, or its publish_date still to come), shown only by a --drafts build:
+    # marked 草稿 on its page and in lists, never in the feed or the sitemap. Set by content.load for the
+    # build's day; fingerprint.key counts it with the digest.
+    preview: bool = field(default=False, compare=False)
 
     def is_published(self, today: dt.date) -> bool:
         return not self.draft and (self.publish_date or self.date) <= today
@@ -222,6 +252,9 @@ class Content:
     digest: str = ""  # of every file but the stories (and of the base path): pages that use content depend on it
     # Where the bodies of stories loaded from the build cache are (None: every story carries its body).
     body_store: Any = field(default=None, repr=False, compare=False)
+    # Files that could not be read at all (YAML syntax, no front matter: reported once), as paths under
+    # content/: validation does not report references to what they would have defined.
+    unreadable: frozenset[str] = field(default=frozenset(), compare=False)
 
     def body(self, story: Story) -> str:
         """A story's HTML body: loaded with it, or fetched from the build cache (warm builds)."""

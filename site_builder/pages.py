@@ -151,9 +151,11 @@ def paginated(base: str, stories: Sequence[Story], template: str, title: str, de
     chunks = [stories[i:i + STORIES_PER_PAGE] for i in range(0, len(stories), STORIES_PER_PAGE)] or [[]]
     urls = [base] + [f"{base}page/{n}/" for n in range(2, len(chunks) + 1)]
     pages = []
+    published = not stories or any(not s.preview for s in stories)  # a list of drafts alone: not in the sitemap
     for number, (url, chunk) in enumerate(zip(urls, chunks), start=1):
         heading = title if number == 1 else f"{title}（第{number}页）"
-        pages.append(Page(url=url, template=template, title=heading, description=description, context={
+        pages.append(Page(url=url, template=template, title=heading, description=description, in_sitemap=published,
+                          context={
             **context, "stories": list(chunk), "heading": title,
             "pagination": {"number": number, "count": len(chunks), "urls": urls,
                            "window": pager_window(number, len(chunks))},
@@ -416,7 +418,7 @@ def story_pages(content: Content, shelves: Shelves | None = None) -> list[Page]:
 
 def story_page(content: Content, story: Story) -> Page:
     return Page(url=f"/stories/{story.slug}/", template="story.html", title=story.title,
-                description=story.summary, context={"story": story})
+                description=story.summary, in_sitemap=not story.preview, context={"story": story})
 
 
 def honour_pages(content: Content, figures: dict | None) -> list[Page]:

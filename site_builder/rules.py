@@ -9,7 +9,7 @@ Python takes them from here; templates through the page context; the phone's Jav
 - the registration deadline (报到截止日) of the programme year;
 - Beijing time (Asia/Shanghai, UTC+8, no daylight saving): "today", stamps shown to people;
 - what each record type is called;
-- the hours a check-in is credited with;
+- the hours a check-in is credited with, and how credited hours are added up and shown;
 - the order of stories (newest first).
 """
 
@@ -149,6 +149,15 @@ def credited_hours(spent_ms: int | None, planned: float) -> float:
         return planned_hundredths / 100
     spent_hundredths = (max(spent_ms, 0) * 100 + HOUR_MS // 2) // HOUR_MS
     return min(spent_hundredths, planned_hundredths) / 100
+
+
+def hours_sum(hours: Iterable[float]) -> float:
+    """Credited hours added up, as every figure and report shows them: added exactly, in whole hundredths
+    (each check-in is credited to the hundredth), then rounded once to one decimal, half up.
+    1.25 + 1.25 + 1.15 -> 3.65 -> 3.7. Rounding only the total means a sum over more check-ins is never
+    smaller than one over fewer (a member's cumulative hours never fall below the year's)."""
+    hundredths = sum(math.floor(h * 100 + 0.5) for h in hours)
+    return ((hundredths + 5) // 10) / 10
 
 
 # --- stories -------------------------------------------------------------------------------------

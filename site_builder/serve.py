@@ -5,11 +5,16 @@ debounced rebuild on that loop, and requests wait while it runs, so no page is e
 half-built site (the writer puts files in place only after every check passed). A failed build is printed in the
 terminal and shown in the browser instead of every page, with the last good site kept for assets;
 the next good build replaces it. livereload's own script is served by this same local server.
+
+Open pages reload only once a rebuild has finished (good or failed): livereload's message is sent after
+it, and every served page also checks which build is the newest (BUILD_PATH), so a page that loaded
+while a rebuild ran, or before its livereload.js connected, catches up instead of staying behind.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import mimetypes
 import posixpath
 import signal
@@ -45,6 +50,7 @@ class State:
     error: str | None = None
     builds: int = 0
     pool: Pool | None = None  # worker processes kept for the session
+    generation: int = 0  # build attempts finished (good or failed): what a served page was made from
 
 
 def run_build(options: build.Options, state: State, log: Callable[[str], None]) -> None:
@@ -61,9 +67,12 @@ def run_build(options: build.Options, state: State, log: Callable[[str], None]) 
         state.error = CRASHED + traceback.format_exc()
         log(state.error)
         return
-    state.error = None
-    state.builds += 1
-    log(summary.line(state.site_dir))
+    else:
+        state.error = None
+        state.builds += 1
+        log(summary.line(state.site_dir))
+    finally:
+        state.generation += 1  # only now, with the site (or the error) in place, may open pages reload
 
 
 # Shown (terminal and browser) before the traceback when a stage raises something unexpected: a bug.
@@ -100,6 +109,34 @@ self.addEventListener('message', (event) => {
 DEV_MARKER = b' data-dev-server="1" data-sw="'  # on the app's script tag: update.js offers no updates under serve
 
 
+# Every HTML page serve answers carries the build it was made from and asks, four times a second, which
+# build is the newest (BUILD_PATH; the answer waits while a build runs, since builds run on the server's
+# one loop). It reloads when they differ: only after a rebuild has finished, and also when the reload
+# message livereload pushes was sent before the page's own livereload.js had connected (a page loaded
+# during a quick edit after edit would otherwise stay one change behind).
+BUILD_PATH = "/__site-builder__/build"
+BUILD_CHECK = """<script data-site-builder-build="%d">(function () {
+  var made = %d, url = %s;
+  function later() { setTimeout(check, 250); }
+  function check() {
+    fetch(url, {cache: 'no-store'}).then(function (r) { return r.ok ? r.text() : ''; }).then(function (text) {
+      // only this server's answer, a number, counts (a service worker left by the real site may answer
+      // with a page of its own)
+      if (/^[0-9]+$/.test(text) && Number(text) !== made) location.reload(); else later();
+    }, later);
+  }
+  later();
+})();</script>"""
+
+
+def with_build_check(state: State, path: str, headers: list[tuple[str, str]], body: bytes) -> bytes:
+    """The build a page was made from and the script that reloads it after the next build (above)."""
+    if path == BUILD_PATH or not any(k == "Content-Type" and v.startswith("text/html") for k, v in headers):
+        return body
+    script = BUILD_CHECK % (state.generation, state.generation, json.dumps(BUILD_PATH))
+    return body.replace(b"</head>", script.encode("utf-8") + b"</head>", 1)
+
+
 def content_type(name: str) -> str:
     suffix = Path(name).suffix.lower()
     return TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
@@ -116,6 +153,7 @@ def wsgi_app(state: State):
             status, headers, body = "414 URI Too Long", [("Content-Type", "text/plain; charset=utf-8")], devguard.TOO_LONG
         else:
             status, headers, body = respond(state, path)
+            body = with_build_check(state, path, headers, body)
         start_response(status, headers + [("Cache-Control", "no-store"), ("Content-Length", str(len(body)))])
         return [body]
 
@@ -123,6 +161,8 @@ def wsgi_app(state: State):
 
 
 def respond(state: State, path: str) -> tuple[str, list[tuple[str, str]], bytes]:
+    if path == BUILD_PATH:
+        return "200 OK", [("Content-Type", "text/plain; charset=utf-8")], str(state.generation).encode()
     base = state.base_path
     if not path.startswith(base):
         if base.startswith(path.rstrip("/") + "/") or path == base.rstrip("/"):

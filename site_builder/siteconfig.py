@@ -36,6 +36,13 @@ def read(data: LineDict, shown: str, base_url: str | None, problems: list[Proble
     return Site(**values, source="site.yaml")
 
 
+def stand_in(base_url: str | None) -> Site:
+    """The Site used to read the other content files while site.yaml has problems (they are reported
+    and nothing is built); its values are defaults, so checks that need site.yaml's are skipped."""
+    return Site(title="", subtitle="", district="", base_url=base_url or "/", language="zh-CN", year=0,
+                targets=Targets(), source="site.yaml")
+
+
 def _base_url(f: Fields, override: str | None) -> str:
     configured = f.text("base_url", required=True)
     value = configured if override is None else override

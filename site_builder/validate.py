@@ -33,10 +33,21 @@ NON_PAGE_FILES = ("/feed.xml", "/activities.ics", "/sitemap.xml", "/robots.txt")
 
 
 class _Checker:
-    def __init__(self, content: Content):
+    def __init__(self, content: Content, site_known: bool = True):
         self.content = content
+        self.site_known = site_known  # False: site.yaml has problems (reported), its values are stand-ins
         self.problems: list[Problem] = []
         self.lines = _KeyLines(Path(content.root))
+        # What unreadable files would have defined (reported once, by the loader): not reported as missing.
+        unreadable = content.unreadable
+        self.teams = set(content.teams) | {Path(f).stem for f in unreadable if f.startswith("teams/")}
+        self.any_post_unknown = "communities.yaml" in unreadable
+        self.unread_post_prefixes = {content.communities[Path(f).stem].code + "-" for f in unreadable
+                                     if f.startswith("posts/") and Path(f).stem in content.communities}
+
+    def post_unknown(self, code: str) -> bool:
+        """A post code that may be defined in a posts file that could not be read."""
+        return self.any_post_unknown or code.startswith(tuple(self.unread_post_prefixes))
 
     def shown(self, source: str) -> str:
         return rel(Path(self.content.root) / source)
@@ -101,8 +112,10 @@ class _KeyLines:
         return data
 
 
-def validate(content: Content) -> list[Problem]:
-    checker = _Checker(content)
+def validate(content: Content, site_known: bool = True) -> list[Problem]:
+    """Every cross-reference problem. `site_known=False`: site.yaml could not be used (and says why), so
+    checks against its values (activity days, the programme year) are left out."""
+    checker = _Checker(content, site_known)
     _privacy(checker)
     _communities(checker)
     for team in content.teams.values():
@@ -198,12 +211,14 @@ def _activity(c: _Checker, activity: Activity) -> None:
     if not activity.community and not activity.team:
         c.add(src, line, f"{label}：community 和 team 都没有填写", "社区 id、志愿服务队 id，或两者都填")
     c.ref(src, line, label, "社区", activity.community, content.communities, "community")
-    c.ref(src, line, label, "志愿服务队", activity.team, content.teams, "team")
+    c.ref(src, line, label, "志愿服务队", activity.team, c.teams, "team")
     c.ref(src, line, label, "类别", activity.category, content.categories, "category")
     if activity.id in RESERVED_ACTIVITY_IDS:
         c.add(src, line, f"{label}：id “{activity.id}” 是活动日历的保留名称", "以活动日期开头的 id，例如 2026-05-15-yangguang")
     _activity_when(c, activity, label)
     for code in activity.posts:
+        if code not in content.posts and c.post_unknown(code):
+            continue
         c.ref(src, line, label, "岗位", code, content.posts, "posts")
         post = content.posts.get(code)
         if post and activity.community and post.community != activity.community:
@@ -216,7 +231,7 @@ def _activity_when(c: _Checker, activity: Activity, label: str) -> None:
     src, line, site = activity.source, activity.line, c.content.site
     if activity.occasion and activity.occasion not in OCCASIONS:
         c.add(src, line, f"{label}：活动类型 “{activity.occasion}” 不存在", f"{'、'.join(OCCASIONS)}之一", "occasion")
-    elif activity.occasion == OCCASIONS[0] and activity.date.day not in site.activity_days:
+    elif activity.occasion == OCCASIONS[0] and c.site_known and activity.date.day not in site.activity_days:
         days = "、".join(f"{day}日" for day in site.activity_days)
         c.add(src, line, f"{label}：活动类型是{OCCASIONS[0]}，但 {activity.date} 不是党员活动日",
               f"每月{days}中的一天（见 site.yaml 的 activity_days），或改用其他活动类型", "date")
@@ -227,7 +242,7 @@ def _activity_when(c: _Checker, activity: Activity, label: str) -> None:
     if activity.end <= activity.start:
         c.add(src, line, f"{label}：结束时间 {activity.end:%H:%M} 不晚于开始时间 {activity.start:%H:%M}",
               "同一天内晚于开始时间的结束时间", "end")
-    if not site.year - 1 <= activity.date.year <= site.year + 1:
+    if c.site_known and not site.year - 1 <= activity.date.year <= site.year + 1:
         c.add(src, line, f"{label}：日期 {activity.date} 离活动年度 {site.year} 太远",
               f"{site.year - 1}–{site.year + 1} 年内的日期", "date")
     if activity.end > activity.start and not 0 < activity.hours <= 24:
@@ -238,7 +253,7 @@ def _story(c: _Checker, story: Story) -> None:
     label, src, line = f"典型案例 {story.slug}", story.source, story.line
     content = c.content
     c.ref(src, line, label, "社区", story.community, content.communities, "community")
-    c.ref(src, line, label, "志愿服务队", story.team, content.teams, "team")
+    c.ref(src, line, label, "志愿服务队", story.team, c.teams, "team")
     if not story.draft and story.summary == SUMMARY_PLACEHOLDER:
         c.add(src, line, f"{label}：摘要（summary）还是 `site-builder new story` 生成的占位文字",
               "发布前换成你自己写的一两句话", "summary")
@@ -261,16 +276,39 @@ def check_story_links(content: Content, urls: set[str]) -> list[Problem]:
     images = {"/" + image.src for story in content.stories.values() for image in story.images}
     known = set(urls) | images | set(NON_PAGE_FILES)
     known |= {f"/communities/{cid}/activities.ics" for cid in content.communities}
+    unsure = unread_pages(content.unreadable)
     problems = []
     for story in content.stories.values():
         for target, line in story.links:
             path = unquote(urlsplit(target).path)
             if path in known or path + "/" in known or (path.endswith("/") and path + "index.html" in known):
                 continue
+            if path.startswith(unsure):  # a page an unreadable file would make (that file is reported)
+                continue
             problems.append(Problem(rel(Path(content.root) / story.source), line,
                                     f"典型案例 {story.slug}：链接 “{target}” 指向的页面不存在",
                                     f"站内路径，例如 {_suggest(path, urls)}"))
     return problems
+
+
+def unread_pages(unreadable: Collection[str]) -> tuple[str, ...]:
+    """Site paths (prefixes) of the pages files that could not be read would have made."""
+    prefixes: list[str] = []
+    for source in sorted(unreadable):
+        stem = Path(source).stem
+        if source == "communities.yaml":
+            prefixes += ["/communities/", "/posts/", "/activities/community/", "/stories/community/", "/honour/community/"]
+        elif source == "categories.yaml":
+            prefixes.append("/posts/category/")
+        elif source.startswith("posts/"):
+            prefixes += ["/posts/", f"/communities/{stem}/"]
+        elif source.startswith("activities/"):
+            prefixes.append("/activities/")
+        elif source.startswith("teams/"):
+            prefixes += [f"/teams/{stem}/", f"/activities/team/{stem}/", f"/stories/team/{stem}/"]
+        elif source.startswith("stories/"):
+            prefixes += [f"/stories/{stem}/", "/stories/tag/"]
+    return tuple(prefixes)
 
 
 def _suggest(path: str, urls: set[str]) -> str:

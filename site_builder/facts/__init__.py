@@ -34,7 +34,7 @@ class MemberFacts:
     posts: list[str] = field(default_factory=list)  # claimed post codes, sorted
     pledges: list[Record] = field(default_factory=list)  # effective claims of the year, oldest first
     visits: dict[str, CheckIn] = field(default_factory=dict)  # activity id -> the counted check-in credited
-    total_hours: float = 0.0  # counted hours of every year up to today (for stars)
+    total_hours: float = 0.0  # counted hours of every year up to today (for stars), never below `hours`
     star: int = 0
 
     @property
@@ -47,7 +47,7 @@ class MemberFacts:
 
     @property
     def hours(self) -> float:
-        return round(sum(c.hours for c in self.visits.values()), 1)
+        return rules.hours_sum(c.hours for c in self.visits.values())
 
     @property
     def consents_honour_roll(self) -> bool:
@@ -144,11 +144,16 @@ def _counted_checkins(snapshot: Snapshot, year: int, today: dt.date) -> tuple[li
 
 
 def _add_total_hours(snapshot: Snapshot, today: dt.date, member) -> None:
+    """Counted hours of every year up to today, one check-in per card x activity (the highest), added up
+    once per member with rules.hours_sum: the year's check-ins are among them, so the total is never
+    smaller than the year's hours."""
     best: dict[tuple[str, str], float] = {}
     for checkin in snapshot.checkins:
         if checkin.counts and checkin.activity_date <= today:
             key = (checkin.card, checkin.activity)
             best[key] = max(best.get(key, 0.0), checkin.hours)
+    by_card: dict[str, list[float]] = {}
     for (card, _activity), hours in best.items():
-        m = member(card)
-        m.total_hours = round(m.total_hours + hours, 1)
+        by_card.setdefault(card, []).append(hours)
+    for card, hours_list in by_card.items():
+        member(card).total_hours = rules.hours_sum(hours_list)

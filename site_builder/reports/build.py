@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from site_builder import rules
 from site_builder.reports import cards, certificates, duties, evaluation, ledger_book, members, registration
 from site_builder.reports.context import ReportContext
 from site_builder.reports.output import MARKER
@@ -46,7 +47,7 @@ def summary(ctx: ReportContext) -> list[tuple[str, str]]:
     headcount = sum(d.headcount for d in ctx.content.departments.values())
     reported = ctx.facts.reported()
     on_time = sum(1 for m in reported if m.reported_by(ctx.deadline))
-    hours = round(sum(c.hours for c in ctx.facts.checkins), 1)
+    hours = rules.hours_sum(c.hours for c in ctx.facts.checkins)
     meeting = sum(1 for m in reported if m.activities >= targets.activities_per_member)
     three = sum(1 for m in reported if m.star >= 3)
 
@@ -83,9 +84,8 @@ def _evaluation(ctx, html) -> None:
         html("民主测评", f"{name}民主测评结果", f"evaluation-{period}.html", "evaluation.html",
              period=period, results=results)
         for code, department in ctx.content.departments.items():
-            rows = evaluation.feedback(ctx, period, code)
             html("民主测评", f"{name}反馈表：{department.name}", f"feedback/{period}-{code}.html", "feedback.html",
-                 period=period, department=department, rows=rows, counts=evaluation.grade_counts(ctx, rows))
+                 period=period, department=department, sheets=evaluation.feedback_sheets(ctx, period, code))
 
 
 def _ledgers(ctx, sheet) -> None:

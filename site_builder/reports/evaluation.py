@@ -1,4 +1,8 @@
-"""Half-year 民主测评: results per member and a feedback sheet per department (scale: site.yaml evaluation.grades).
+"""Half-year 民主测评: results per member and feedback sheets per department (scale: site.yaml evaluation.grades).
+
+A community party organisation evaluates the members who reported to it and feeds the results back to
+each member's department (实施方案 三(二)5), so a department's feedback holds one sheet per community, each
+with that community's members, grade counts and its own seal line.
 
 The records come from the 民主测评 CSV imported by `site-builder ingest` (type `evaluation`); this module
 only reads them. Per member, period and evaluating community the newest effective record counts.
@@ -9,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from site_builder import rules
 from site_builder.ledger.snapshot import Record
 from site_builder.reports.context import ReportContext
 from site_builder.facts import MemberFacts
@@ -90,9 +95,36 @@ def feedback(ctx: ReportContext, period: str, department: str) -> list[FeedbackR
         community = ctx.content.communities.get(m.community or "")
         posts = "、".join(f"{ctx.content.posts[p].title}（{p}）" if p in ctx.content.posts else p for p in m.posts)
         rows.append(FeedbackRow(m, m.name, community.name if community else "", posts, len(visits),
-                                round(sum(c.hours for c in visits), 1),
+                                rules.hours_sum(c.hours for c in visits),
                                 by_card(ctx, period).get(m.card, [])))
     return rows
+
+
+@dataclass(frozen=True)
+class FeedbackSheet:
+    """What one community feeds back to one department: its members there, the grade counts, one seal."""
+
+    community: str  # the community's id ("" for members whose community the content does not know)
+    name: str
+    rows: list[FeedbackRow]
+    counts: list[tuple[str, int]]
+
+
+def feedback_sheets(ctx: ReportContext, period: str, department: str) -> list[FeedbackSheet]:
+    """The department's feedback rows split by the community each member reported to, communities in
+    communities.yaml order (an unknown one after them, under its id)."""
+    by_community: dict[str, list[FeedbackRow]] = {}
+    for row in feedback(ctx, period, department):
+        by_community.setdefault(row.member.community or "", []).append(row)
+    order = list(ctx.content.communities)
+    keys = sorted(by_community, key=lambda c: (order.index(c) if c in order else len(order), c))
+    sheets = []
+    for cid in keys:
+        community = ctx.content.communities.get(cid)
+        rows = by_community[cid]
+        sheets.append(FeedbackSheet(cid, community.name if community else (cid or "未知社区"), rows,
+                                    grade_counts(ctx, rows)))
+    return sheets
 
 
 def grade_counts(ctx: ReportContext, rows: list[FeedbackRow]) -> list[tuple[str, int]]:

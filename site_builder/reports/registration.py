@@ -1,4 +1,8 @@
-"""Per department: registration rate against the target, as of the deadline and as of today."""
+"""Per department: registration rate against the target, as of the deadline and as of today.
+
+The programme's target (实施方案: 5 月 10 日前报到率达到 90% 以上) is judged at the deadline: a department that
+reached the rate only later has not met it, and one that met it then still has. The rate today is shown
+beside it (and judged against the same target), so a department that caught up is visible too."""
 
 from __future__ import annotations
 
@@ -13,6 +17,8 @@ class DepartmentRate:
     code: str
     name: str
     headcount: int
+    target: float  # site.yaml targets.registration_rate
+    deadline_passed: bool  # today is after the deadline (before it, by_deadline is today's figure)
     by_deadline: int  # members reported on or before the deadline
     by_today: int
     not_reported: list[tuple[str, str, str]]  # (card, name, branch) from the roster, not reported by today
@@ -32,6 +38,22 @@ class DepartmentRate:
     def rate_today(self) -> float:
         return self.rate(self.by_today)
 
+    @property
+    def met_at_deadline(self) -> bool | None:
+        """The target judged at the deadline; None while the deadline is still to come."""
+        return self.rate_deadline >= self.target if self.deadline_passed else None
+
+    @property
+    def met_today(self) -> bool:
+        return self.rate_today >= self.target
+
+    @property
+    def verdict(self) -> str:
+        """达标 (at the deadline) as a report says it."""
+        if self.met_at_deadline is None:
+            return "截止日未到"
+        return "达标" if self.met_at_deadline else "未达标"
+
 
 def rates(ctx: ReportContext) -> list[DepartmentRate]:
     return [_rate(ctx, code) for code in ctx.content.departments]
@@ -50,7 +72,8 @@ def _rate(ctx: ReportContext, code: str) -> DepartmentRate:
     back = [m for m in members if m.card in reported and (m.card, ctx.year) in receipts]
     no_receipt = [(m.card, m.name, _community_name(ctx, m.community)) for m in members
                   if m.card in reported and (m.card, ctx.year) not in receipts]
-    return DepartmentRate(code, department.name, department.headcount,
+    return DepartmentRate(code, department.name, department.headcount, ctx.content.site.targets.registration_rate,
+                          ctx.today > ctx.deadline,
                           sum(1 for m in members if m.reported_by(deadline)), len(reported),
                           sorted(missing), sorted(late), sorted(unlisted), len(back), sorted(no_receipt))
 
@@ -64,9 +87,9 @@ def _community_name(ctx: ReportContext, community: str | None) -> str:
 def table(ctx: ReportContext, rows: list[DepartmentRate]) -> Table:
     target = ctx.content.site.targets.registration_rate
     columns = ("部门编码", "部门", "在职党员数", f"截至{ctx.deadline.isoformat()}已报到", "截止日报到率",
-               f"截至{ctx.today.isoformat()}已报到", "当前报到率", f"是否达到{target:.0%}", "未报到人数（花名册）",
-               "回执已交回", "回执未交回")
+               f"截至{ctx.today.isoformat()}已报到", "当前报到率", f"截止日是否达到{target:.0%}（考核）",
+               f"当前是否达到{target:.0%}", "未报到人数（花名册）", "回执已交回", "回执未交回")
     return Table(f"{ctx.year}年在职党员到社区报到率", columns, [
         (r.code, r.name, r.headcount, r.by_deadline, round(r.rate_deadline, 4), r.by_today, round(r.rate_today, 4),
-         "是" if r.rate_today >= target else "否", len(r.not_reported), r.receipts, len(r.no_receipt)) for r in rows],
-        sheet="报到率")
+         {None: "截止日未到", True: "是", False: "否"}[r.met_at_deadline], "是" if r.met_today else "否",
+         len(r.not_reported), r.receipts, len(r.no_receipt)) for r in rows], sheet="报到率")

@@ -56,10 +56,28 @@ def xlsx_bytes(table: Table, basis: Basis) -> bytes:
     sheet.freeze_panes = "A3"
     for i, name in enumerate(table.columns, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = max(8, min(40, len(name) * 2 + 4))
-    _basis_sheet(book.create_sheet("统计口径"), basis)
+    print_setup(sheet, landscape=len(table.columns) > 8, title_rows="1:2")
+    basis_sheet = book.create_sheet("统计口径")
+    _basis_sheet(basis_sheet, basis)
+    print_setup(basis_sheet, landscape=False, title_rows="1:1")
     data = io.BytesIO()
     book.save(data)
     return data.getvalue()
+
+
+def print_setup(sheet, landscape: bool, title_rows: str) -> None:
+    """Printed as Excel and WPS print it: A4, every column on the page's width (as many pages down as the
+    rows need), the title and header rows repeated on every page, the page number in the footer."""
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE if landscape else sheet.ORIENTATION_PORTRAIT
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0  # 0: as many pages as needed
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = title_rows
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4  # inches
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.6
+    sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
 
 
 def basis_rows(basis: Basis) -> list[tuple[str, str]]:
