@@ -49,6 +49,7 @@ from site_builder.commands import report as report_command
 from site_builder.errors import ContentErrors, SiteBuilderError
 from site_builder.facts import YearFacts, department_of, year_facts
 from site_builder.ledger import claims, db, decisions, roster, snapshot, staff
+from site_builder.ledger import queries
 from site_builder.ledger.queries import VERIFICATION_NAMES
 from site_builder.ledger.summary import flag_name
 from site_builder.model import Content
@@ -217,7 +218,17 @@ def checkins_page(desk: Desk, request: Request, **extra: Any) -> Response:
                      "correction": bool(checkin.record.get("replaces"))})
     corrections = [r for records in snap.records.values() for r in records
                    if {"replaces_pending", "replaces_mismatch"} & r.flags]
-    return desk.render(request, "checkins.html", rows=rows, corrections=corrections, **extra)
+    listed = {r["id"] for r in rows}
+    waiting = []
+    if Path(desk.settings.ledger).exists():
+        conn = queries.open_read(desk.settings.ledger)
+        try:
+            waiting = [{"id": i, "type": t, "card": c, "name": _name(facts, people, c),
+                        "created_at": at[:16].replace("T", " "), "flag": f, "detail": d}
+                       for i, t, c, at, f, d in queries.awaiting(conn) if i not in listed]
+        finally:
+            conn.close()
+    return desk.render(request, "checkins.html", rows=rows, corrections=corrections, waiting=waiting, **extra)
 
 
 async def checkins_action(desk: Desk, request: Request) -> Response:
@@ -234,6 +245,8 @@ async def checkins_action(desk: Desk, request: Request) -> Response:
     finally:
         conn.close()
     word = "确认" if decision == "confirmed" else "退回"
+    if form.get("kind") == "awaiting":
+        return checkins_page(desk, request, messages=[f"已{word} {count} 条待确认记录（确认的生效，退回的不生效，记录都保留）"])
     return checkins_page(desk, request, messages=[f"已{word} {count} 条签到（确认的计入时长，退回的不计入，记录都保留）"])
 
 

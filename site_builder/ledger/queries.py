@@ -11,6 +11,7 @@ from pathlib import Path
 
 from site_builder import rules
 from site_builder.errors import LedgerError
+from site_builder.ledger import trust
 from site_builder.safetext import sheet_cells
 
 TYPE_NAMES = rules.RECORD_TYPES
@@ -114,6 +115,18 @@ def files(conn: sqlite3.Connection) -> list[tuple]:
 def rejections(conn: sqlite3.Connection) -> list[tuple]:
     return conn.execute("""SELECT f.name, j.position, j.record_id, j.reason FROM rejections j
                            JOIN files f ON f.sha256 = j.file_sha256 ORDER BY f.received_at, f.name, j.position""").fetchall()
+
+
+def awaiting(conn: sqlite3.Connection) -> list[tuple]:
+    """Records that take effect only once an organiser confirms them (ledger/trust.py: corrections of hours,
+    identity or consent, consent from another phone, guessed codes) and have no decision yet:
+    (id, type, card, created_at, flag, detail), oldest first."""
+    marks = ",".join("?" * len(trust.AWAITING))
+    return conn.execute(f"""SELECT r.id, r.type, r.card, r.created_at, f.flag, f.detail FROM records r
+                            JOIN flags f ON f.record_id = r.id
+                            WHERE f.flag IN ({marks}) AND r.superseded_by IS NULL
+                              AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.record_id = r.id)
+                            ORDER BY r.created_at, r.id, f.flag""", sorted(trust.AWAITING)).fetchall()
 
 
 def decisions(conn: sqlite3.Connection, card: str) -> list[tuple]:

@@ -242,3 +242,38 @@ def test_desk_refuses_another_interface(tmp_path):
                                                     "--data", str(tmp_path)], capture_output=True, text=True)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "--host 0.0.0.0：工作台没有登录，只能在本机 127.0.0.1 上运行" in result.stdout + result.stderr
+
+
+def test_a_correction_that_switches_consent_on_waits_for_the_desk(page, desk):
+    """A correction that puts a member on the 光荣榜 takes effect only once confirmed (ledger/trust.py): the
+    desk lists it with the reason, and confirming it there makes it the member's registration."""
+    from site_builder.ledger import snapshot
+
+    original = exportkit.record("registration", "D03-0004", "2026-04-25T09:00:00+08:00", name="钱四")
+    correction = exportkit.record("registration", "D03-0004", "2026-04-26T09:00:00+08:00", name="钱四",
+                                  consent={"honour_roll": True, "stories": False}, replaces=original["id"])
+    phones = desk["root"] / "consent"
+    exportkit.write(phones, [original], name="sansong-D03-0004-1.json")
+    exportkit.write(phones, [correction], name="sansong-D03-0004-2.json")
+    result = subprocess.run(helpers.SITE_BUILDER + ["ingest", str(phones), "--content", str(exportkit.CONTENT),
+                                                    "--data", str(desk["data"])], capture_output=True, text=True)
+    assert result.returncode == 2, result.stdout + result.stderr  # needs attention: the correction waits
+
+    def consent() -> bool:
+        registration = next(r for r in snapshot.read(desk["data"] / "records.sqlite").records["registration"]
+                            if r.card == "D03-0004")
+        return registration.get("consent")["honour_roll"]
+
+    assert consent() is False  # the original stands while the correction waits
+    page.goto(desk["url"] + "checkins")
+    row = page.locator("tr", has=page.locator(f'input[value="{correction["id"]}"]'))
+    assert "钱四" in row.inner_text() and "光荣榜公开同意" in row.inner_text()
+    row.locator("input[type=checkbox]").check()
+    page.fill("#w-by", "组织部李干事")
+    submit(page, page.get_by_role("button", name="确认所选记录"))
+    assert "已确认 1 条待确认记录" in page.locator(".message").inner_text()
+    assert page.locator(f'input[value="{correction["id"]}"]').count() == 0
+    assert consent() is True
+    with ledger(desk) as conn:
+        assert conn.execute("SELECT decision, decided_by FROM decisions WHERE record_id = ?",
+                            (correction["id"],)).fetchone() == ("confirmed", "组织部李干事")
