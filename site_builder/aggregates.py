@@ -62,7 +62,7 @@ def figures_from(content: Content, facts: YearFacts, as_of: str | None, names: d
         "teams": {tid: _team(tid, groups) for tid in content.teams},
         "stars": _stars(reported, content.site.targets.star_hours),
         "star_hours": list(content.site.targets.star_hours),
-        "honour_roll": honour_roll(content, reported, names or {}),
+        "honour_roll": honour_roll(content, reported, names or {}, groups.declined()),
     }
     return _suppress(figures, content, facts, reported, least)
 
@@ -196,6 +196,10 @@ class Groups:
         places = claims.by_post(content, snap, facts)
         return Groups(by_community, by_team, Counter(m.community for m in reported), posts, places)
 
+    def declined(self) -> frozenset[tuple[str, str]]:
+        """(card, post) of the claims the community declined."""
+        return frozenset((c.card, code) for code, group in self.places.items() for c in group.declined)
+
 
 def shown(count: int, least: int) -> int | None:
     """A count of people, or None when the group is smaller than the minimum shown."""
@@ -231,7 +235,8 @@ def _stars(reported: list[MemberFacts], thresholds: tuple[int, ...]) -> list[dic
     return [{"level": lv, "label": stars.label(lv), "count": n} for lv, n in enumerate(counts)]
 
 
-def honour_roll(content: Content, reported: list[MemberFacts], names: dict[str, str]) -> list[dict]:
+def honour_roll(content: Content, reported: list[MemberFacts], names: dict[str, str],
+                declined: frozenset[tuple[str, str]] = frozenset()) -> list[dict]:
     """Consenting members who met the year's activity target (活动不少于N次): name (the roster's: a card the
     roster does not name is not shown), department, community, deeds."""
     roll = []
@@ -245,15 +250,16 @@ def honour_roll(content: Content, reported: list[MemberFacts], names: dict[str, 
             "name": names[m.card],
             "department": department.name if department else "",
             "community": community.name if community else "",
-            "deeds": deeds(content, m),
+            "deeds": deeds(content, m, declined),
         })
     return roll  # departments in departments.yaml order, then names
 
 
-def deeds(content: Content, member: MemberFacts) -> str:
-    """认领岗位 and number of activities joined; never hours or grades."""
+def deeds(content: Content, member: MemberFacts, declined: frozenset[tuple[str, str]] = frozenset()) -> str:
+    """认领岗位 (not those the community declined) and number of activities joined; never hours or grades."""
     parts = []
-    titles = [content.posts[code].title for code in member.posts if code in content.posts]
+    titles = [content.posts[code].title for code in member.posts
+              if code in content.posts and (member.card, code) not in declined]
     if titles:
         parts.append("认领" + "、".join(titles))
     if member.activities:

@@ -95,3 +95,17 @@ def test_the_command_line_applies_the_same_rule(ledger, capsys):
     assert "D03-0002 王一 认领 TD-BM-01：已同意" in capsys.readouterr().out
     assert cli.main(["ledger", "approve", "TD-BM-01", "D01-0001", *args]) == 1
     assert "岗位 TD-BM-01：已满（可认领 2 人，已同意 2 人）" in capsys.readouterr().err
+
+
+def test_a_declined_claim_is_not_a_deed_on_the_honour_roll(ledger):
+    path, today = ledger
+    content, snap, facts = state(path, today)
+    member = facts.members["D03-0001"]
+    title = content.posts["TD-BM-01"].title
+    assert f"认领{title}" in aggregates.deeds(content, member)
+    decide(path, today, "D03-0001", claims.DECLINED)
+    content, snap, facts = state(path, today)
+    groups = aggregates.Groups.of(content, facts, facts.reported(), snap)
+    assert groups.declined() == {("D03-0001", "TD-BM-01")}
+    assert title not in aggregates.deeds(content, facts.members["D03-0001"], groups.declined())
+    assert f"认领{title}" in aggregates.deeds(content, facts.members["D03-0002"], groups.declined())
