@@ -7,7 +7,8 @@ folder (python -m site_builder.sample, then site-builder ingest), so the pages s
 serves it on 127.0.0.1 and photographs the home page, the calendar and a post page in Debian's
 Chromium through Playwright (viewport 360×780, touch, zh-CN, Asia/Shanghai). Each page is taken twice:
 its first screen at device scale 2 (<name>.png) and the whole page at scale 1 (<name>-full.png). The post
-is an over-subscribed one when the figures have one.
+is a full one when the figures have one. With the ledger, the staff's desk (`site-builder desk`) on the same
+data is photographed too, at 1280×800: desk-home.png, desk-checkins.png, desk-claims.png.
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ SHOTS = (("home", ""), ("calendar", "activities/"), ("post", "posts/YG-ZC-01/"))
 
 
 def post_to_show(site: Path) -> str:
-    """An over-subscribed post when the figures have one (it shows what the page says then), else YG-ZC-01."""
+    """A full post when the figures have one (it shows what the page says then), else YG-ZC-01."""
     for page in sorted((site / "posts").glob("*/index.html")):
-        if "已超出可认领人数" in page.read_text(encoding="utf-8"):
+        if "已满" in page.read_text(encoding="utf-8"):
             return f"posts/{page.parent.name}/"
     return "posts/YG-ZC-01/"
 
@@ -88,10 +89,39 @@ def main(argv: list[str] | None = None) -> int:
                         page.evaluate("document.fonts.ready.then(() => true)")
                         page.screenshot(path=str(out / name), full_page=full)
                         print(out / name)
+                if extra:
+                    desk_shots(browser, tmp, content, out)
                 browser.close()
         finally:
             server.stop()
     return 0
+
+
+DESK_SHOTS = (("desk-home", ""), ("desk-checkins", "checkins"), ("desk-claims", "claims?community=yangguang"))
+
+
+def desk_shots(browser, tmp: Path, content: Path, out: Path) -> None:
+    """The desk on the synthetic year's ledger, as a secretary's desktop screen shows it."""
+    import re
+
+    desk = subprocess.Popen(helpers.SITE_BUILDER + ["desk", "--port", "0", "--content", str(content), "--data",
+                                                    str(tmp / "data"), "--out", str(tmp / "reports"), "--today", helpers.TODAY],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=tmp)
+    try:
+        found = re.search(r"http://127\.0\.0\.1:\d+/", desk.stdout.readline() if desk.stdout else "")
+        if not found:
+            print("the desk did not start: no desk screenshots", file=sys.stderr)
+            return
+        page = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN",
+                                   timezone_id="Asia/Shanghai").new_page()
+        for name, path in DESK_SHOTS:
+            page.goto(found.group(0) + path)
+            page.evaluate("document.fonts.ready.then(() => true)")
+            page.screenshot(path=str(out / f"{name}.png"))
+            print(out / f"{name}.png")
+    finally:
+        desk.terminate()
+        desk.wait(timeout=10)
 
 
 if __name__ == "__main__":
