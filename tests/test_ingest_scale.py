@@ -264,3 +264,44 @@ def test_file_lines_print_above_the_counter_on_a_shared_terminal():
     assert text.index("导入中") < text.index("【a.json】") < text.rindex("导入中")  # erased, printed, drawn again
     progress.done()
     assert screen.getvalue().endswith("\r\033[K")
+
+
+def test_every_query_ingest_runs_is_answered_from_an_index(tmp_path, capsys, monkeypatch):
+    """No per-record query may walk the ledger: each SELECT ingest runs on the sample district's exports
+    (registrations, consent, corrections, check-ins, diaries) is a SEARCH by an index or the rowid, never a
+    SCAN, and never a walk over every record of a type (records_type alone). A lookup by card that fell back
+    to records_type made a 100,000-record ingest 50 s instead of 12 (ledger/trust.py, ledger/devices.py)."""
+    import re
+    import shutil
+    import sqlite3
+
+    from site_builder.ledger import db
+
+    root = Path(__file__).resolve().parent.parent
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("roster.csv", "checkin.key"):
+        shutil.copy(root / "sample" / name, data / name)
+    statements: set[str] = set()
+    connect = db.connect
+
+    def traced(path):
+        conn = connect(path)
+        conn.set_trace_callback(statements.add)  # expanded SQL: the values as bound
+        return conn
+
+    monkeypatch.setattr(db, "connect", traced)
+    assert cli.main(["ingest", str(root / "sample" / "exports"), "--content", str(root / "content"),
+                     "--data", str(data)]) in (0, 2)
+    capsys.readouterr()
+    plans: dict[str, list[str]] = {}
+    with sqlite3.connect(data / "records.sqlite") as conn:
+        for sql in statements:
+            if not sql.lstrip().upper().startswith("SELECT"):
+                continue
+            shape = re.sub(r"IN \([^)]*\)", "IN (…)", re.sub(r"\b\d+\b", "N", re.sub(r"'[^']*'", "?", sql)))
+            plans.setdefault(shape, [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql)])
+    assert any("records_registrations" in " ".join(plan) for plan in plans.values())  # the card lookups ran
+    walks = {shape: plan for shape, plan in plans.items()
+             if any(step.startswith("SCAN") or step.endswith("USING INDEX records_type (type=?)") for step in plan)}
+    assert walks == {}

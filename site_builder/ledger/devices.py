@@ -51,6 +51,8 @@ def review(conn: sqlite3.Connection, after_row: int, device: str | None) -> Coun
         return added
     cards = conn.execute("SELECT COUNT(DISTINCT card) FROM records WHERE device = ? AND type = 'checkin'", (device,)).fetchone()[0]
     homes: dict[str, str | None] = {}
+    flag_rows: list[tuple[str, str, str]] = []
+    held: list[tuple[str]] = []
     for record_id, card in checkins:
         if card not in homes:
             homes[card] = registered_device(conn, card)
@@ -61,8 +63,9 @@ def review(conn: sqlite3.Connection, after_row: int, device: str | None) -> Coun
         if cards > MAX_CARDS:
             flags[SHARED_DEVICE] = f"同一部手机（设备 {_short(device)}）已为 {cards} 个报到卡签到，待组织者确认"
         if flags:
-            conn.executemany(INSERT_FLAG, [(record_id, flag, detail) for flag, detail in sorted(flags.items())])
-            conn.execute("UPDATE checkins SET verification = 'unverified' WHERE record_id = ? AND verification = 'verified'",
-                         (record_id,))
+            flag_rows += [(record_id, flag, detail) for flag, detail in sorted(flags.items())]
+            held.append((record_id,))
             added.update(flags.keys())
+    conn.executemany(INSERT_FLAG, flag_rows)  # written together: one statement each, whatever the file's size
+    conn.executemany("UPDATE checkins SET verification = 'unverified' WHERE record_id = ? AND verification = 'verified'", held)
     return added

@@ -45,6 +45,9 @@ CREATE INDEX IF NOT EXISTS records_type ON records(type);
 CREATE INDEX IF NOT EXISTS records_replaces ON records(replaces) WHERE replaces IS NOT NULL;
 -- "how many cards has this phone checked in" (ledger/devices.py, after every file with check-ins).
 CREATE INDEX IF NOT EXISTS records_device_checkins ON records(device, card) WHERE type = 'checkin';
+-- "a card's first or effective registration" (ledger/trust.py, ledger/devices.py): without it SQLite walks
+-- records_type over every registration for each lookup, and ingest slows with the ledger.
+CREATE INDEX IF NOT EXISTS records_registrations ON records(card, created_at) WHERE type = 'registration';
 
 -- Flags on accepted records: unknown_card, late, missing_checkout, code_mismatch, unknown_activity, capped, …
 CREATE TABLE IF NOT EXISTS flags (
