@@ -263,7 +263,7 @@ def _fill(staging: writer.Staging, options: Options, site_content: Content, figu
         todo = render.with_bodies(_pages_to_render(all_pages, prints, intact, result), site_content)
     with step("dispatch"):
         setting = render.setting_for(site_content, options.theme_dir, theme_assets, today, figures, linkable,
-                                     staging.folder, _bytecode_dir(options, cache))
+                                     staging.folder, _bytecode_dir(options, cache), staging.flat)
         rendering = pool.start(render.render_pages, todo, setting, min_items=render.PARALLEL_FROM)
     with step("unlinked"):
         produced.update({g.name: g.produce() for g in todo_groups if not g.linked})

@@ -191,6 +191,7 @@ class Setting:
     names: frozenset[str] | None = None  # every output path: links are checked against it (None: not checked)
     write_dir: Path | None = None  # pages are written here (writer.put) instead of being returned
     bytecode_dir: Path | None = None  # compiled templates kept between builds (build cache)
+    write_flat: bool = False  # write_dir is a flat staging folder (writer.staged)
     _env: jinja2.Environment | None = field(default=None, repr=False, compare=False)
     fine_links: set[str] = field(default_factory=set, repr=False, compare=False)  # links.check_page's memo
 
@@ -207,9 +208,10 @@ class Setting:
 
 def setting_for(content: Content, theme_dir: Path, assets: Assets, today: dt.date, figures: dict | None,
                 names: frozenset[str] | None = None, write_dir: Path | None = None,
-                bytecode_dir: Path | None = None) -> Setting:
+                bytecode_dir: Path | None = None, write_flat: bool = False) -> Setting:
     shared = replace(content, stories=NoStories(), body_store=None)  # type: ignore[arg-type]  # refuses use
-    return Setting(shared, Path(theme_dir), dict(assets.names), today, figures, names, write_dir, bytecode_dir)
+    return Setting(shared, Path(theme_dir), dict(assets.names), today, figures, names, write_dir, bytecode_dir,
+                   write_flat)
 
 
 @dataclass(frozen=True)
@@ -239,7 +241,7 @@ def render_pages(setting: Setting, pages: list[Any]) -> list[Rendered]:
                                               setting.content.site.base_path, setting.fine_links))
         digest = hashlib.sha256(data).hexdigest()
         if setting.write_dir is not None:
-            size, mtime_ns = writer.put(setting.write_dir, page.output_path, data)
+            size, mtime_ns = writer.put(setting.write_dir, page.output_path, data, setting.write_flat)
             results.append(Rendered(page.output_path, digest, None, size, mtime_ns, problems))
         else:
             results.append(Rendered(page.output_path, digest, data, len(data), 0, problems))

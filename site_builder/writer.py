@@ -7,6 +7,8 @@ included (`put`), and nothing touches the site until every check has passed. The
   it), so readers see the old site or the new one, never half of either;
 - an incremental build (the build cache knew the site folder) moves each changed file into place with
   one rename each (each file is old or new, never half-written) and removes files no longer produced.
+  Its staging folder is flat (`staged`): one file per output, not a tree, so re-rendering 10,000 pages
+  does not make and remove 10,000 folders on the way.
 
 It refuses output names that escape the folder, and refuses to replace an existing folder that does not
 carry its marker file: `--out ~` or `--out .` cannot wipe a home or project folder. Staging folders left
@@ -52,16 +54,17 @@ class Staging:
         remove_tree(self.folder)
         self.folder.mkdir()
         self.names: set[str] = set()
+        self.flat = not self.complete  # only a complete build's staging folder becomes the site as it is
 
     def put(self, name: str, data: bytes) -> tuple[int, int]:
         """Write one output file; returns its size and modification time (ns)."""
         self.names.add(safe_name(name))
-        return put(self.folder, name, data)
+        return put(self.folder, name, data, self.flat)
 
     def copy(self, name: str, source: Path) -> tuple[int, int]:
         """An output file that is a copy of an input file (story images), not read into memory."""
         self.names.add(safe_name(name))
-        target = self.folder / name
+        target = self.folder / staged(name, self.flat)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
         stat = target.stat()
@@ -88,7 +91,7 @@ class Staging:
         target = self.out / name
         if target.is_dir() and not target.is_symlink():
             remove_tree(target)
-        os.replace(self.folder / name, target)
+        os.replace(self.folder / staged(name, self.flat), target)
 
     def discard(self) -> None:
         remove_tree(self.folder)
@@ -97,9 +100,23 @@ class Staging:
 _made: set[str] = set()  # folders this process made (or found) while writing: one mkdir per folder, not per file
 
 
-def put(folder: Path | str, name: str, data: bytes) -> tuple[int, int]:
-    """Write data at folder/name (a render worker writes its pages with this); returns size, mtime_ns."""
-    target = f"{folder}/{safe_name(name)}"
+def staged(name: str, flat: bool) -> str:
+    """Where output `name` waits in a staging folder: at its own path (a complete build, whose staging folder
+    becomes the site), or flat, its / written %2F (an incremental build: no folder per page), unless that
+    would not fit in a file name. Flat names hold no /, so they never meet the folders of long ones."""
+    if not flat:
+        return name
+    encoded = name.replace("%", "%25").replace("/", "%2F")
+    return encoded if len(encoded.encode("utf-8")) <= FLAT_NAME_BYTES else name
+
+
+FLAT_NAME_BYTES = 240  # file names are limited to 255 bytes
+
+
+def put(folder: Path | str, name: str, data: bytes, flat: bool = False) -> tuple[int, int]:
+    """Write data for output `name` into staging folder `folder` (a render worker writes its pages with
+    this; `flat`: see staged); returns size, mtime_ns."""
+    target = f"{folder}/{staged(safe_name(name), flat)}"
     parent = target.rpartition("/")[0]
     if parent not in _made:
         os.makedirs(parent, exist_ok=True)

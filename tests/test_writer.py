@@ -65,17 +65,42 @@ def test_a_failed_write_leaves_the_old_site_whole(tmp_path, monkeypatch):
     written = []
     real_put = writer.put
 
-    def broken_put(folder, name, data):
+    def broken_put(folder, name, data, flat=False):
         if written:
             raise OSError("disk full")
         written.append(name)
-        return real_put(folder, name, b"half")
+        return real_put(folder, name, b"half", flat)
 
     monkeypatch.setattr(writer, "put", broken_put)
     with pytest.raises(OSError):
         writer.write(tmp_path / "site", {"index.html": b"new", "a.html": b"new"})
     assert tree(tmp_path / "site")["index.html"] == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_an_incremental_build_stages_flat_and_puts_every_file_at_its_path(tmp_path, monkeypatch):
+    """An update moves files from a flat staging folder (no folder made per page), long names included."""
+    site = tmp_path / "site"
+    writer.write(site, {"index.html": b"1", "stories/a/index.html": b"1"})
+    long_name = "stories/tag/" + "长" * 75 + "/index.html"  # too long to flatten: staged at its own path
+    staging = writer.Staging(site, complete=False)
+    assert staging.flat
+    made: list[str] = []
+    real_makedirs = writer.os.makedirs
+    monkeypatch.setattr(writer.os, "makedirs", lambda path, *a, **k: (made.append(str(path)), real_makedirs(path, *a, **k)))
+    try:
+        for name in ("stories/a/index.html", "stories/b/index.html", "a%2Fb.html", long_name):
+            staging.put(name, name.encode())
+        assert not any(str(staging.folder) + "/stories/a" in m or str(staging.folder) + "/stories/b" in m for m in made)
+        assert writer.staged("stories/a/index.html", True) == "stories%2Fa%2Findex.html"
+        assert writer.staged("a%2Fb.html", True) == "a%252Fb.html" and writer.staged(long_name, True) == long_name
+        staging.finish()
+    finally:
+        staging.discard()
+    found = tree(site)
+    for name in ("stories/a/index.html", "stories/b/index.html", "a%2Fb.html", long_name):
+        assert found[name] == name.encode()
+    assert found["index.html"] == b"1"
 
 
 def test_swap_without_atomic_exchange_still_replaces(tmp_path, monkeypatch):
