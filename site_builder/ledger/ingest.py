@@ -245,6 +245,13 @@ def _quarantine_after(conn, name: str, path: Path, digest: str, size: int, error
     where = f"，详细记录见 {printable(rel(log))}" if log else ""
     reason = f"处理此文件时出现意外错误（{type(error).__name__}），已隔离，台账未改动{where}"
     kept = Path(data_dir) / "archive" / f"{digest}{archive.suffix(path.name)}"
+    return _quarantine_kept(conn, name, path, digest, size, kept, reason, data_dir, now)
+
+
+def _quarantine_kept(conn, name: str, path: Path, digest: str, size: int, kept: Path, reason: str,
+                     data_dir: Path, now: str) -> FileReport:
+    """Quarantine the archived copy `kept` with its reason, in a transaction of its own (unless the file was
+    seen before: then what became of it then)."""
     with transaction(conn):
         seen = conn.execute("SELECT status, received_at, name FROM files WHERE sha256 = ?", (digest,)).fetchone()
         if seen:
@@ -276,14 +283,7 @@ def _oversized(conn, name: str, path: Path, data_dir: Path, now: str) -> FileRep
         return FileReport(name, "", "unreadable", reason=_unreadable_reason(error.cause))
     size = kept.stat().st_size
     reason = f"文件过大（{size / 1024 / 1024:.1f} MB），超过 20 MB 上限，不是手机导出的文件"
-    with transaction(conn):
-        seen = conn.execute("SELECT status, received_at, name FROM files WHERE sha256 = ?", (digest,)).fetchone()
-        if seen:
-            return _seen(name, digest, seen)
-        archive.keep_file(Path(data_dir) / "quarantine", digest, kept)
-        conn.execute("INSERT INTO files(sha256, name, size, received_at, status, reason) VALUES (?,?,?,?,?,?)",
-                     (digest, printable(path.name), size, now, "quarantined", reason))
-    return FileReport(name, digest, "quarantined", reason=reason)
+    return _quarantine_kept(conn, name, path, digest, size, kept, reason, data_dir, now)
 
 
 def _read(path: Path, data: bytes, keys=None) -> Export:
