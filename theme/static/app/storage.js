@@ -152,15 +152,10 @@
   }
 
   function markExported(ids, exportedAt) {
-    return transact(['records'], 'readwrite', function (tx) {
-      const store = tx.objectStore('records');
-      ids.forEach(function (id) {
-        const request = store.get(id);
-        request.onsuccess = function () {
-          const entry = request.result;
-          if (entry && !entry.exported_at) { entry.exported_at = exportedAt; store.put(entry); }
-        };
-      });
+    return updateEntries(ids, function (entry) {
+      if (entry.exported_at) return false;
+      entry.exported_at = exportedAt;
+      return true;
     });
   }
 
