@@ -30,3 +30,19 @@ def all_problems(root: Path, **kwargs) -> list[Problem]:
     if loaded is not None:
         problems = problems + validate.validate(loaded)
     return sorted(problems)
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    """Every file under folder (relative POSIX path -> bytes): two builds compare equal exactly when alike."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def project_options(project: Path, out: str = "build/site", **changes):
+    """Build options for a project folder holding content/ and theme/ (the ledger in data/); `today` and
+    any other option given in changes."""
+    from site_builder import build
+
+    values = dict(content_dir=project / "content", out_dir=project / out, theme_dir=project / "theme",
+                  ledger=project / "data" / "records.sqlite")
+    values.update(changes)
+    return build.Options(**values)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from content_trees import files_of, project_options
+
 from site_builder import build, pool as pool_, render, stories
 from site_builder.cache import Cache
 
@@ -28,14 +30,10 @@ def project(tmp_path) -> Path:
 
 
 def options(project: Path, out: str = "build/site", **changes) -> build.Options:
-    values = dict(content_dir=project / "content", out_dir=project / out, theme_dir=project / "theme", today=TODAY,
-                  ledger=project / "data" / "records.sqlite")
-    values.update(changes)
-    return build.Options(**values)
+    return project_options(project, out, **{"today": TODAY, **changes})
 
 
-def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+tree = files_of
 
 
 def warm_equals_cold(project: Path, **changes) -> build.Summary:

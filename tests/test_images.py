@@ -10,6 +10,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+
+from content_trees import files_of, project_options
 from PIL import Image as Pillow
 
 from site_builder import build, images
@@ -80,14 +82,10 @@ def project(tmp_path) -> Path:
 
 
 def options(project: Path, out: str = "build/site", **changes) -> build.Options:
-    values = dict(content_dir=project / "content", out_dir=project / out, theme_dir=project / "theme", today=TODAY,
-                  ledger=project / "data" / "records.sqlite")
-    values.update(changes)
-    return build.Options(**values)
+    return project_options(project, out, **{"today": TODAY, **changes})
 
 
-def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+tree = files_of
 
 
 def test_the_built_story_offers_every_width_and_never_the_full_photo(project):
