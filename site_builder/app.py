@@ -93,8 +93,14 @@ def files_of(content: Content, assets) -> dict[str, bytes]:
 def service_worker_of(content: Content, pages: list[Page], digests: dict[str, str], theme_dir: Path, assets) -> bytes:
     """sw.js, given the sha256 (hex) of every output file."""
     base = content.site.base_path
+    return service_worker_for(precache_paths(pages, digests, assets, base), digests, theme_dir, assets, base)
+
+
+def service_worker_for(paths: dict[str, str], digests: dict[str, str], theme_dir: Path, assets, base: str) -> bytes:
+    """sw.js from its precache list's output paths and URLs (precache_paths) and every output's sha256
+    (the quick edit keeps the paths of the last build and makes it again from them)."""
     scripts = [base + asset_path(assets, name) for name in SYNC_SCRIPTS if name in assets.names]
-    return service_worker(Path(theme_dir) / SW_TEMPLATE, precache_entries(pages, digests, assets, base), base, scripts)
+    return service_worker(Path(theme_dir) / SW_TEMPLATE, precache_list(paths, digests), base, scripts)
 
 
 def canonical_json(value: Any, compact: bool = False) -> bytes:
@@ -166,6 +172,11 @@ def precache_entries(pages: list[Page], digests: dict[str, str], assets, base: s
     """[{url, revision}] for every precached page and the files it keeps with it (`Page.precache_files`),
     the catalogue, the manifest, the search index's manifest and the app's theme files (`digests`: sha256
     of every output file)."""
+    return precache_list(precache_paths(pages, digests, assets, base), digests)
+
+
+def precache_paths(pages: list[Page], digests: dict[str, str], assets, base: str) -> dict[str, str]:
+    """Output path -> URL of every file the service worker precaches (see precache_entries)."""
     paths = {p.output_path: page_url(p, base) for p in pages if p.precache}
     for p in pages:  # files a precached page links to and keeps with it (an upcoming activity's event.ics)
         if p.precache:
@@ -178,6 +189,11 @@ def precache_entries(pages: list[Page], digests: dict[str, str], assets, base: s
     for name in sorted(assets.names):
         if name.endswith(PRECACHED_ASSET_TYPES):
             paths[asset_path(assets, name)] = base + asset_path(assets, name)
+    return paths
+
+
+def precache_list(paths: dict[str, str], digests: dict[str, str]) -> list[dict[str, str]]:
+    """[{url, revision}] of precache_paths, sorted by URL; every file must have been built."""
     missing = sorted(path for path in paths if path not in digests)
     if missing:
         raise SiteBuilderError(f"{missing[0]}：离线预缓存的文件没有被构建出来；"

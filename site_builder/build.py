@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Callable
 
 from site_builder import (app, assets, cache as cache_, clock, content, derived, fingerprint, images, links, pages,
-                          render, search, validate, writer)
+                          quick, render, search, validate, writer)
 from site_builder.cache import Cache, Untrusted, Written, digest_text
 from site_builder.errors import ContentErrors, Problem
 from site_builder.ledger import data_dir_for, ledger_in
@@ -67,6 +67,7 @@ class Summary:
     removed: int = 0  # removed because the content no longer produces them
     seconds: float = 0.0
     unchanged: bool = False  # nothing changed since the last build: nothing was done
+    quick: bool = False  # only story bodies changed: made by the quick edit (quick.py)
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -186,6 +187,10 @@ def _build(options: Options, cache: Cache, pool: Pool, progress: Progress) -> Su
     if previous and cache.last_build() == inputs and len(intact) == len(previous):
         cache.commit()
         return Summary(files=len(previous), unchanged=True)
+    with step("quick"):
+        edited = quick.attempt(options, cache, previous, intact, inputs, today, ledger) if previous else None
+    if edited is not None:
+        return edited
     cache.forget_build()
 
     with step("load"):
@@ -211,7 +216,9 @@ def _build(options: Options, cache: Cache, pool: Pool, progress: Progress) -> Su
                        intact, previous, cache, pool, progress, today)
         with step("finish"):
             staging.finish(result.removed if not staging.complete else [])
-            cache.save_outputs(result.written, inputs or _inputs_digest(options, cache, today, ledger))
+            inputs = inputs or _inputs_digest(options, cache, today, ledger)
+            cache.save_outputs(result.written, inputs)
+            quick.remember(cache, inputs, site_content, all_pages, sources, theme_assets, result.written)
     finally:
         staging.discard()
     with step("forget"):
@@ -400,13 +407,16 @@ def _check_files(setting: tuple[str, frozenset[str], str], paths: list[str]) -> 
     return [links.check_html(path, (Path(out_dir) / path).read_bytes(), names, base_path) for path in paths]
 
 
-def _inputs_digest(options: Options, cache: Cache, today: dt.date, ledger: Path) -> str:
-    """Everything a build reads: content and theme files, options, the ledger and site-builder itself."""
+def _inputs_digest(options: Options, cache: Cache, today: dt.date, ledger: Path,
+                   swap: dict[str, str | None] | None = None) -> str:
+    """Everything a build reads: content and theme files, options, the ledger and site-builder itself.
+    `swap`: digests to take for some files instead of their present ones (quick.py: what was it before?)."""
     parts = [cache_.code_digest(), today.isoformat(), str(options.drafts), options.base_url or "",
              _ledger_digest(ledger)]
+    swap = swap or {}
     for root in (options.content_dir, options.theme_dir):
         for path in cache.scan(root):
-            parts += [path, cache.file_digest(path)]
+            parts += [path, swap.get(path) or cache.file_digest(path)]
     return digest_text(*parts)
 
 

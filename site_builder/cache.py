@@ -94,6 +94,9 @@ class Cache:
         self._scans: dict[str, list[str]] = {}
         self._stamps: dict[str, tuple[int, int, int, int]] = {}
         self._loaded = False
+        # path -> the digest recorded before this build (None: none was), for every file this build found
+        # changed by reading it (file_digest): what the quick edit (quick.py) asks first
+        self.rehashed: dict[str, str | None] = {}
 
     # --- opening ------------------------------------------------------------------------------
 
@@ -213,6 +216,8 @@ class Cache:
             self._seen[key] = known[1]
             return known[1]
         digest = digest_file(Path(path))
+        if known is None or known[1] != digest:
+            self.rehashed[key] = known[1] if known is not None else None
         self._digests[key] = self._hashed[key] = (stamp, digest)
         self._seen[key] = digest
         return digest
@@ -288,6 +293,24 @@ class Cache:
             self.db.execute("DELETE FROM outputs")
             self.db.executemany("INSERT INTO outputs(path, digest, fingerprint, size, mtime_ns) VALUES (?,?,?,?,?)",
                                 [(path, w.digest, w.fingerprint, w.size, w.mtime_ns) for path, w in written.items()])
+            self.db.execute("INSERT OR REPLACE INTO state(key, value) VALUES ('build', ?)", (build_fingerprint,))
+            self.db.execute("COMMIT")
+        except sqlite3.Error:
+            self._rollback()
+
+    def update_outputs(self, changed: dict[str, Written], removed: Iterable[str], retag: dict[str, str],
+                       build_fingerprint: str) -> None:
+        """Change the record of the last build's outputs in place (the quick edit): `changed` files written,
+        `removed` ones gone, fingerprints renamed (`retag`: old -> new), and the build's fingerprint."""
+        if self.db is None:
+            return
+        try:
+            self.db.execute("BEGIN")
+            self.db.executemany("DELETE FROM outputs WHERE path = ?", [(path,) for path in removed])
+            self.db.executemany("UPDATE outputs SET fingerprint = ? WHERE fingerprint = ?",
+                                [(new, old) for old, new in retag.items() if new != old])
+            self.db.executemany("INSERT OR REPLACE INTO outputs(path, digest, fingerprint, size, mtime_ns) VALUES (?,?,?,?,?)",
+                                [(path, w.digest, w.fingerprint, w.size, w.mtime_ns) for path, w in changed.items()])
             self.db.execute("INSERT OR REPLACE INTO state(key, value) VALUES ('build', ?)", (build_fingerprint,))
             self.db.execute("COMMIT")
         except sqlite3.Error:

@@ -56,14 +56,24 @@ def groups(content: Content, pages: list, assets: Assets, today: dt.date, source
     sitemap_urls = sorted(p.url for p in pages if p.in_sitemap)
     return [
         Group("assets", sources["assets"], lambda: dict(assets.outputs)),
-        Group("feed", digest_text(rest, *newest), lambda: {"feed.xml": feeds.atom(content)}),
+        Group("feed", feed_fingerprint(rest, newest), lambda: {"feed.xml": feeds.atom(content)}),
         Group("sitemap", digest_text(rest, *sitemap_urls), lambda: {"sitemap.xml": feeds.sitemap(content, pages)}),
         Group("robots", rest, lambda: {"robots.txt": feeds.robots(content)}),
         Group("calendars", rest, lambda: ical.calendars(content)),
-        Group("search", digest_text(rest, today.isoformat(), *stories), lambda: search_outputs(content, today, cache),
+        Group("search", search_fingerprint(rest, today, stories), lambda: search_outputs(content, today, cache),
               linked=False),
         Group("app", digest_text(rest, sources["assets"]), lambda: app.files_of(content, assets)),
     ]
+
+
+def feed_fingerprint(rest: str, newest: list[str]) -> str:
+    """The feed's: the content without stories and the digests of the stories it shows (feeds.newest)."""
+    return digest_text(rest, *newest)
+
+
+def search_fingerprint(rest: str, today: dt.date, stories: list[str]) -> str:
+    """The search index's: the content without stories, the day, every story's digest (newest first)."""
+    return digest_text(rest, today.isoformat(), *stories)
 
 
 def search_outputs(content: Content, today: dt.date, cache: Cache | None) -> dict[str, bytes]:

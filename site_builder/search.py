@@ -31,6 +31,7 @@ text; names of members a story names are left out of the index). Nothing from da
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import gc
 import hashlib
@@ -165,8 +166,19 @@ def entries(content: Content, today: dt.date) -> tuple[list[Entry], list[Entry]]
             when = f"{activity.date.month}月{activity.date.day}日"
             others.append(_entry(ACTIVITY, f"/activities/{activity.id}/", activity.title,
                                  f"{when} {activity.place} {activity.description}"))
-    stories = [_story_entry(content, s) for s in sorted(content.stories.values(), key=lambda s: (s.date, s.slug))]
+    stories = [_story_entry(content, s) for s in story_order(content)]
     return others, stories
+
+
+def story_order(content: Content) -> list:
+    """The stories in the order of their entry ids: oldest first (a new story gets the next id)."""
+    return sorted(content.stories.values(), key=lambda s: (s.date, s.slug))
+
+
+def story_terms(story, body_html: str) -> set[str]:
+    """The terms of a story's entry, given its body (what _block inverts; the quick edit compares them)."""
+    entry = _story_entry(None, dataclasses.replace(story, digest="", body_html=body_html))  # type: ignore[arg-type]
+    return terms(entry.short, entry.full_text())
 
 
 def _story_entry(content: Content, story) -> Entry:
