@@ -421,10 +421,12 @@ def _inputs_digest(options: Options, cache: Cache, today: dt.date, ledger: Path,
 
 
 def _ledger_digest(ledger: Path) -> str:
-    from site_builder.ledger import snapshot
-
     roster = Path(ledger).parent / "roster.csv"  # the honour roll's names (aggregates.roster_names)
     named = digest_text(roster.read_bytes().hex()) if roster.is_file() else "no roster"
+    if not Path(ledger).exists():
+        return "no ledger" + named  # (snapshot.digest's answer, without importing the ledger's modules)
+    from site_builder.ledger import snapshot
+
     digest = getattr(snapshot, "digest", None)
     if digest is not None:
         return (digest(ledger) or "no ledger") + named

@@ -16,6 +16,7 @@ from content_trees import files_of, project_options
 
 from site_builder import build, pool as pool_, render, stories
 from site_builder.cache import Cache
+from site_builder.errors import ContentErrors
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 11, 28)
@@ -207,3 +208,136 @@ def test_cache_open_refuses_a_foreign_format(tmp_path):
     cache = Cache.open(path, {"code": "x"}, warnings.append)
     assert cache.enabled and len(warnings) == 1 and "不是本版本" in warnings[0]
     cache.close()
+
+
+# --- the quick edit (site_builder/quick.py): only story bodies changed ------------------------------------
+
+BODY = "下午五点半，阳光社区书屋的灯"  # in the body of STORY (not in its front matter)
+
+
+def story_file(project: Path, slug: str = STORY) -> Path:
+    return project / "content" / "stories" / f"{slug}.md"
+
+
+def quick_attempts(monkeypatch) -> list:
+    """What quick.attempt returned in each build from now on (None: the full build went on)."""
+    from site_builder import quick
+
+    seen: list = []
+    attempt = quick.attempt
+
+    def spy(*args, **kwargs):
+        seen.append(attempt(*args, **kwargs))
+        return seen[-1]
+
+    monkeypatch.setattr(quick, "attempt", spy)
+    return seen
+
+
+def test_a_body_edit_takes_the_quick_edit_and_gives_the_bytes_of_a_cold_build(project):
+    site = project / "build" / "site"
+    warm_equals_cold(project)
+    before = stamps_of(site)
+    edit(story_file(project), BODY, "傍晚五点半，阳光社区书屋的灯")
+    summary = warm_equals_cold(project)
+    assert summary.quick
+    changed = written_since(site, before)
+    assert f"stories/{STORY}/index.html" in changed and "feed.xml" in changed and "sw.js" in changed
+    assert "search/index.json" in changed and any(name.startswith("search/i/") for name in changed)
+    assert not any(name.startswith("search/f/") for name in changed)  # fragments show summary and tags only
+    assert "stories/index.html" not in changed and "index.html" not in changed  # lists show no body
+    assert summary.written == len(changed) <= 6 and summary.removed >= 1
+    assert build.build(options(project)).unchanged  # what it recorded is what a full build would
+
+    edit(story_file(project), "傍晚五点半", "下午五点半")  # back as it was: the old digests again
+    assert warm_equals_cold(project).quick
+    edit(story_file(project), "title: ", "title: 新")  # front matter: a full build
+    assert not warm_equals_cold(project).quick
+    edit(story_file(project), BODY, "每天下午五点半，阳光社区书屋的灯")  # after a full build: quick again
+    assert warm_equals_cold(project).quick
+    edit(project / "theme" / "templates" / "story.html", '<p class="lead">', '<p class="lead intro">')
+    assert not warm_equals_cold(project).quick  # stale list fingerprints left by quick edits: rendered again
+
+
+@pytest.mark.parametrize("change", [("date: 2026-03-20", "date: 2026-03-21"), ("tags: [", "tags: [新标签, "),
+                                    ("summary: ", "summary: 新："), ("    consent: 2026-03-10", "    consent: 2026-03-11")],
+                         ids=["date", "tags", "summary", "member"])
+def test_a_front_matter_edit_is_a_full_build(project, change):
+    warm_equals_cold(project)
+    edit(story_file(project), *change)
+    edit(story_file(project), BODY, "傍晚五点半，阳光社区书屋的灯")
+    assert not warm_equals_cold(project).quick
+
+
+def test_two_stories_edited_and_links_gained_or_lost(project):
+    warm_equals_cold(project)
+    edit(story_file(project), BODY, "下午五点半（见[社区列表](/communities/)），阳光社区书屋的灯")
+    edit(story_file(project, "2026-06-huajian-huanjing"), "化建社区是原化建企业", "化建社区原是化建企业")
+    assert warm_equals_cold(project).quick
+    edit(story_file(project), "（见[社区列表](/communities/)）", "")
+    assert warm_equals_cold(project).quick
+
+
+def test_a_link_to_a_missing_page_gives_the_error_of_a_cold_build(project, monkeypatch):
+    warm_equals_cold(project)
+    attempts = quick_attempts(monkeypatch)
+    edit(story_file(project), BODY, "下午五点半（见[旧页面](/communities/no-such-place/)），阳光社区书屋的灯")
+    with pytest.raises(ContentErrors) as warm:
+        build.build(options(project))
+    with pytest.raises(ContentErrors) as cold:
+        build.build(options(project, out="cold/site", cache=False))
+    assert [str(p) for p in warm.value.problems] == [str(p) for p in cold.value.problems]
+    assert "content/stories/2026-03-wudianban-ketang.md:15" in str(warm.value.problems[0])
+    assert attempts == [None]
+    edit(story_file(project), "（见[旧页面](/communities/no-such-place/)）", "")
+    assert not warm_equals_cold(project).quick  # the last build failed: nothing recorded to start from
+
+
+def test_a_phone_number_in_a_body_gives_the_error_of_a_cold_build(project, monkeypatch):
+    warm_equals_cold(project)
+    attempts = quick_attempts(monkeypatch)
+    edit(story_file(project), BODY, "下午五点半（电话13912345678），阳光社区书屋的灯")
+    with pytest.raises(ContentErrors) as warm:
+        build.build(options(project))
+    with pytest.raises(ContentErrors) as cold:
+        build.build(options(project, out="cold/site", cache=False))
+    assert [str(p) for p in warm.value.problems] == [str(p) for p in cold.value.problems]
+    assert attempts == [None]
+
+
+def test_a_body_edit_that_adds_an_image_is_a_full_build(project):
+    from PIL import Image as Picture
+
+    warm_equals_cold(project)
+    edit(story_file(project), BODY, "![书屋](images/chongyang.jpg)\n\n" + BODY)  # an image the site has
+    assert not warm_equals_cold(project).quick
+    Picture.new("RGB", (40, 30), "white").save(project / "content" / "stories" / "images" / "shuwu.jpg")
+    edit(story_file(project), "images/chongyang.jpg", "images/shuwu.jpg")  # a new image file
+    assert not warm_equals_cold(project).quick
+    edit(story_file(project), "![书屋](images/shuwu.jpg)\n\n", "")
+    assert not warm_equals_cold(project).quick
+
+
+def test_an_edit_with_a_file_deleted_or_an_output_changed_is_a_full_build(project):
+    warm_equals_cold(project)
+    edit(story_file(project), BODY, "傍晚五点半，阳光社区书屋的灯")
+    story_file(project, "2026-10-chongyang").unlink()
+    assert not warm_equals_cold(project).quick
+    edit(story_file(project), "傍晚五点半", "下午五点半")
+    (project / "build" / "site" / "about" / "index.html").write_text("tampered", encoding="utf-8")
+    summary = warm_equals_cold(project)
+    assert not summary.quick and summary.written >= 2
+
+
+def test_a_draft_body_edit_changes_nothing_but_is_shown_by_a_drafts_build(project):
+    draft = story_file(project, "2026-11-caogao")
+    draft.write_text("---\ntitle: 草稿\ndate: 2026-11-20\nsummary: 草稿的摘要。\ndraft: true\n---\n初稿正文。\n",
+                     encoding="utf-8")
+    warm_equals_cold(project)
+    edit(draft, "初稿", "二稿")
+    summary = warm_equals_cold(project)
+    assert summary.quick and summary.written == 0
+    warm_equals_cold(project, drafts=True)
+    edit(draft, "二稿", "三稿")
+    summary = warm_equals_cold(project, drafts=True)
+    assert summary.quick and summary.written >= 2  # its page (marked 草稿) and the search index
