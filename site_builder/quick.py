@@ -41,7 +41,10 @@ if TYPE_CHECKING:
     from site_builder.build import Options, Summary
     from site_builder.model import Content, Story
 
-KIND = "quick"  # cache kind: Known, by the fingerprint of the build it describes
+KIND = "quick"  # cache kind: Known, by the fingerprint of the full build it describes
+# cache kind: (the full build's fingerprint, slug -> digest of the stories quick edits changed since), by the
+# fingerprint of the last build: a quick edit writes this small value, not Known again
+EDITS_KIND = "quick-edits"
 PAGES_KIND = "quick-pages"  # cache kind: the page URLs of a full build (read only when a story gains a link)
 STORIES = "stories"
 
@@ -50,7 +53,7 @@ STORIES = "stories"
 class Known:
     """What the last build was made from, as the quick edit needs it."""
 
-    inputs: str  # the fingerprint of that build (Cache.last_build)
+    inputs: str  # the fingerprint of that full build
     rest: str  # Content.digest: the content without stories, kept in the cache under that key
     sources: dict[str, str]  # the digests page fingerprints are made with (fingerprint.pages)
     assets: dict[str, str]  # theme file -> hashed output name
@@ -79,6 +82,8 @@ def remember(cache: Cache, inputs: str, site_content: "Content", all_pages: list
                   pages=inputs)
     cache.put(KIND, inputs, known)
     cache.keep_only(KIND, [inputs])
+    cache.put(EDITS_KIND, inputs, (inputs, {}))
+    cache.keep_only(EDITS_KIND, [inputs])
     cache.put(PAGES_KIND, inputs, sorted(p.url for p in all_pages))
     cache.keep_only(PAGES_KIND, [inputs])
 
@@ -106,11 +111,15 @@ def attempt(options: "Options", cache: Cache, previous: dict[str, Written], inta
     # something else changed too (a file added or removed, an option, the day, the ledger)
     if build._inputs_digest(options, cache, today, ledger, swap=changed) != last:
         return None
-    known = cache.get(KIND, last)
-    if not isinstance(known, Known) or known.inputs != last:
+    since = cache.get(EDITS_KIND, last)
+    if not (isinstance(since, tuple) and len(since) == 2):
         return None
+    known = cache.get(KIND, since[0])
+    if not isinstance(known, Known) or known.inputs != since[0]:
+        return None
+    known = replace(known, stories={**known.stories, **since[1]})
     try:
-        return _Edit(options, cache, previous, known, today, ledger).run(changed, inputs)  # type: ignore[arg-type]
+        return _Edit(options, cache, previous, known, today, ledger).run(changed, inputs, since)  # type: ignore[arg-type]
     except _Unsure:
         return None
 
@@ -132,7 +141,7 @@ class _Edit:
         self.files: dict[str, bytes] = {}  # outputs made again, other than the story pages
         self.removed: list[str] = []
 
-    def run(self, changed: dict[str, str], inputs: str) -> "Summary":
+    def run(self, changed: dict[str, str], inputs: str, since: tuple[str, dict[str, str]]) -> "Summary":
         from site_builder import build, content as content_, writer
 
         rest = self.cache.get(content_.REST_KIND, self.known.rest)
@@ -153,8 +162,9 @@ class _Edit:
         finally:
             staging.discard()
         self.cache.update_outputs(written, self.removed, retag, inputs)
-        self.cache.put(KIND, inputs, replace(self.known, inputs=inputs, stories=digests))
-        self.cache.keep_only(KIND, [inputs])
+        base, edits = since
+        self.cache.put(EDITS_KIND, inputs, (base, {**edits, **{story.slug: story.digest for _old, story in edited}}))
+        self.cache.keep_only(EDITS_KIND, [inputs])
         files = len(self.previous) - len(self.removed) + len(set(written) - set(self.previous))
         return build.Summary(files=files, written=len(written), removed=len(self.removed), quick=True)
 
