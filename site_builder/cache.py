@@ -493,6 +493,8 @@ class Memo(MutableMapping):
     def __getitem__(self, key: str) -> Any:
         if key in self.fresh:
             return self.fresh[key]
+        if not self.keep(key):  # never stored (a story's terms): no query for it
+            raise KeyError(key)
         value = self.cache.get(self.kind, key)
         if value is None:
             raise KeyError(key)
