@@ -27,7 +27,7 @@ class Unpatchable(Exception):
 def patch(read: Callable[[str], bytes], edits: list[tuple[int, set[str], set[str]]]) -> tuple[dict[str, bytes], list[str]]:
     """(new or changed pieces, pieces no longer part of the index) after the given story edits, each
     (the story's place among the stories oldest first, its terms before, its terms now). `read(path)`:
-    the bytes of a piece of the current index."""
+    the bytes of a piece of the current index, as search.py wrote them (the caller checks)."""
     manifest_data = read(search.MANIFEST)
     manifest = _canonical(manifest_data, json.loads(manifest_data), b"\n")
     if (manifest.get("format") != search.FORMAT or manifest.get("block") != search.BLOCK
@@ -49,8 +49,10 @@ def patch(read: Callable[[str], bytes], edits: list[tuple[int, set[str], set[str
     removed: list[str] = []
     for n in sorted(flips):
         old_name = f"{search.SHARD_DIR}{n}.{names[n * width:(n + 1) * width]}.json"
-        old_data = read(old_name)
-        shard = _canonical(old_data, json.loads(old_data))
+        old_data = read(old_name)  # (the bytes the last build wrote: read() checks their digest)
+        shard = json.loads(old_data)
+        if not isinstance(shard, dict):
+            raise Unpatchable("a shard that is not a mapping")
         for term, changes in flips[n].items():
             postings = _flip(shard.get(term, ""), changes, block, end)
             if postings:
