@@ -9,6 +9,7 @@ worker process; `render_all()` renders every page in memory (tests, and what `ch
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import traceback
 from dataclasses import dataclass, field, replace
@@ -110,13 +111,27 @@ def environment(theme_dir: Path, content: Content, assets: Assets, today: dt.dat
         today=today,
         figures=figures,
         url=lambda path: site_url(base_path, path),
-        absolute_url=lambda path: absolute(site, path),
+        absolute_url=functools.lru_cache(maxsize=4096)(lambda path: absolute(site, path)),  # og:image: the same on most pages
         asset=lambda name: site_url(base_path, assets.url(name)),
         tag_url=lambda tag: f"/stories/tag/{tag_slug(tag)}/",
         rules=rules.TEMPLATE_RULES,
+        memo=memo_of({}),
     )
     env.filters.update(filters(site))
     return env
+
+
+def memo_of(store: dict) -> Any:
+    """`{% call memo("nav", section) %}…{% endcall %}`: the block is rendered once per key in one
+    environment (one build's worker) and its HTML reused, for the parts of every page that are the same
+    on many pages (the navigation, the footer). The key must name everything the block depends on besides
+    the build's constants (site, content, url(), asset(), today, figures)."""
+    def memo(*key: Any, caller: Any) -> Any:
+        found = store.get(key)
+        if found is None:
+            found = store[key] = caller()
+        return found
+    return memo
 
 
 def filters(site: Site | None) -> dict[str, Any]:
