@@ -176,6 +176,7 @@ class Cache:
 
     def known_digest(self, path: str) -> str | None:
         """The digest of a file when the cache knows it for the file's present stat (nothing is read)."""
+        path = os.path.abspath(path)  # one key per file, however it was named (scan() names them absolute)
         seen = self._seen.get(path)
         if seen is not None:
             return seen
@@ -194,6 +195,7 @@ class Cache:
 
     def record_digest(self, path: str, digest: str) -> None:
         """The digest of a file someone else read (a worker), with the stat known_digest() saw."""
+        path = os.path.abspath(path)
         stamp = self._stamps.get(path)
         if stamp is not None:
             self._digests[path] = self._hashed[path] = (stamp, digest)
@@ -201,7 +203,7 @@ class Cache:
 
     def file_digest(self, path: Path | str, stat: os.stat_result | None = None) -> str:
         """The digest of a file's bytes; not read again while its stat is unchanged (once per build)."""
-        key = path if isinstance(path, str) else str(path)
+        key = os.path.abspath(path)
         seen = self._seen.get(key)
         if seen is not None:
             return seen
