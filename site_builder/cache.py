@@ -448,6 +448,8 @@ class Memo(MutableMapping):
     def __getitem__(self, key: str) -> Any:
         if key in self.fresh:
             return self.fresh[key]
+        if not self.keep(key):  # never stored, so never looked up (a cold build would ask 10,000 times)
+            raise KeyError(key)
         value = self.cache.get(self.kind, key)
         if value is None:
             raise KeyError(key)

@@ -15,7 +15,7 @@ import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
-from urllib.parse import quote, urljoin
+from urllib.parse import quote, urljoin, urlsplit
 
 import jinja2
 
@@ -38,7 +38,18 @@ def site_url(base_path: str, path: str) -> str:
 
 def absolute(site: Site, path: str) -> str:
     """Site path ("/stories/x/") -> absolute, percent-encoded URL under site.base_url (feeds, Open Graph)."""
-    return urljoin(site.base_url, quote(site_url(site.base_path, path), safe="/:@!$&'()*+,;=-._~%"))
+    quoted = quote(site_url(site.base_path, path), safe="/:@!$&'()*+,;=-._~%")
+    origin = _origin(site.base_url)
+    if origin and quoted.startswith("/") and not quoted.startswith("//") and "/." not in quoted:
+        return origin + quoted  # what urljoin gives for a plain absolute path, without its parsing (a sitemap: 15,000)
+    return urljoin(site.base_url, quoted)
+
+
+@functools.lru_cache(maxsize=16)
+def _origin(base_url: str) -> str:
+    """"https://example.org/sub/" -> "https://example.org"; "" when base_url is not an absolute URL."""
+    parts = urlsplit(base_url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
 def cn_date(day: dt.date | dt.datetime | str | None) -> str:
