@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import pickle
 import uuid
-from typing import TYPE_CHECKING, Any, Callable, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
@@ -92,6 +92,28 @@ class Pool:
                     done(len(chunk))
             return results
         return gather
+
+    def chunks(self, task: Task[R], items: Sequence[T], setting: Any = None, min_items: int = 1,
+               size: int | None = None) -> Iterator[list[R]]:
+        """Like map(), but yields the results chunk by chunk, in the order of items, each as soon as it is
+        done: this process can use the first results while the workers compute the rest. `size`: items
+        per chunk (default: as map() splits them)."""
+        items = list(items)
+        if self.workers <= 1 or len(items) < max(min_items, 2):
+            if items:
+                yield task(setting, items)
+            return
+        executor = self._start()
+        key = uuid.uuid4().hex
+        payload = pickle.dumps(setting, protocol=pickle.HIGHEST_PROTOCOL)
+        size = size or -(-len(items) // (self.workers * CHUNKS_PER_WORKER))
+        futures = [executor.submit(_run, task, key, payload, items[i:i + size]) for i in range(0, len(items), size)]
+        try:
+            for future in futures:
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()  # a consumer that stops early (an error) leaves no work queued
 
     def _start(self) -> "ProcessPoolExecutor":
         """Workers are forked from a process with one thread (a build: they start at once, modules

@@ -1,0 +1,109 @@
+"""The pure part of offering a record: what ingest can know of it without the ledger.
+
+prepare() takes one record as read from the file and returns a Prepared: the schema's reasons (the
+record is then rejected), else its canonical JSON and digest, the content's reasons (semantic.py), the
+flags that depend only on the record and the settings (accept.record_flags, the check-in's flags) and
+its `checkins` row. It never touches the ledger, so ingest runs it in worker processes for a big file
+(prepare_chunk, through site_builder.pool) while the main process looks up, decides and writes
+(ledger/batch.py), in file order, with the same outcome as one record at a time.
+
+Checking a record may change it (a full-width card number read as the app writes it, free text cleaned,
+formats.text_checked); the record a worker changed is sent back (Prepared.record), so the main process
+stores what the worker judged. An unchanged record stays the main process's own copy.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable, NamedTuple
+
+from site_builder import rules
+from site_builder.ledger import accept, formats, semantic
+from site_builder.safetext import printable
+
+
+class Prepared(NamedTuple):
+    """What prepare() found; a plain tuple on the way back from a worker (cheap to pickle)."""
+
+    record_id: str | None  # the record's id when it is a string, printable (also for a rejected record)
+    reasons: list[str] | None  # the schema's: rejected, and nothing below was computed; None: valid
+    body: str = ""  # canonical JSON (accept.canonical)
+    digest: str = ""
+    problems: list[str] | None = None  # the content's (semantic.problems): rejected if it is new
+    flags: dict[str, str] | None = None  # accept.record_flags and the check-in's flags
+    checkin: tuple | None = None  # the `checkins` row (accept.checkin_row); None for an unknown activity
+    record: dict | None = None  # the record as checked; from a worker only when checking changed it
+
+
+class Setting(NamedTuple):
+    """What a worker needs (pickled once per file): the settings without the private keys, and which
+    checker the file's records are validated with (formats.checker)."""
+
+    settings: accept.Settings
+    checker: tuple[int, bool]
+
+
+def prepare(record: object, settings: accept.Settings, validate: Callable[[object], list[str]]) -> Prepared:
+    _typed_on_a_phone(record)
+    reasons = validate(record)
+    if reasons:
+        return Prepared(_id_of(record), reasons)
+    assert isinstance(record, dict)  # the schema says so
+    body = accept.canonical(record)
+    problems = semantic.problems(record, settings.catalogue)
+    flags, checkin = None, None
+    if not problems:
+        flags = accept.record_flags(record, settings, body)
+        if record["type"] == "checkin":
+            checkin, checkin_flags = accept.checkin_row(record, settings)
+            flags.update(checkin_flags)
+    return Prepared(_id_of(record), None, body, accept.digest_of(body), problems or None, flags, checkin, record)
+
+
+def setting_of(settings: accept.Settings, checker: tuple[int, bool]) -> Setting:
+    return Setting(dataclasses.replace(settings, keys=None), checker)
+
+
+def prepare_chunk(setting: Setting, records: list) -> list[tuple]:
+    """prepare() in a worker (a site_builder.pool task), each as a plain tuple (Prepared._make() reads it):
+    the record goes back only when checking changed it."""
+    validate = formats.checker(*setting.checker)
+    prepared = []
+    for record in records:
+        before = _snapshot(record, setting.checker[1])
+        one = prepare(record, setting.settings, validate)
+        if one.record is not None and before is not None and _unchanged(one.record, before):
+            one = one._replace(record=None)
+        prepared.append(tuple(one))
+    return prepared
+
+
+def _snapshot(record: object, cleans_text: bool) -> tuple | None:
+    """What checking may change, before it runs: the card and code (full-width typing); None (always send
+    the record back) when the file's free text is cleaned."""
+    if cleans_text or not isinstance(record, dict):
+        return None
+    return record.get("card"), record.get("code")
+
+
+def _unchanged(record: dict, before: tuple) -> bool:
+    return (record.get("card"), record.get("code")) == before
+
+
+def _typed_on_a_phone(record: object) -> object:
+    """A card number or check-in code typed full-width on a Chinese keyboard (Ｄ０３－００４２, １２３４５６) is
+    read as the app would have written it (rules.normalise_card, NFKC), before the record is checked."""
+    if isinstance(record, dict):
+        for name, normal in (("card", rules.normalise_card), ("code", rules.normalise_code)):
+            value = record.get(name)
+            if isinstance(value, str) and not value.isascii():
+                record[name] = normal(value)
+    return record
+
+
+def _id_of(record: object) -> str | None:
+    """The record's id when it is a string, as it may be shown and stored (safetext.printable: a rejected
+    record's id may hold anything)."""
+    if isinstance(record, dict) and isinstance(record.get("id"), str):
+        return printable(record["id"])
+    return None
