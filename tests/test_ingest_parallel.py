@@ -1,0 +1,91 @@
+"""A big file's records are prepared in worker processes (ledger/prepare.py through site_builder.pool) while
+the main process looks up and writes: the ledger must be the same, row for row and in the same order, as
+when every record is prepared in the main process."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import exportkit as kit
+import pytest
+from test_ingest_scale import big_file, earlier_records
+
+from site_builder import pool as pool_
+from site_builder.ledger import codes, ingest
+
+pytestmark = pytest.mark.usefixtures("fixed_clock")  # tests/conftest.py
+
+MANY_CARDS_PHONE = "cccccccc-0000-4000-8000-00000000000c"
+
+
+def rows(path: Path) -> dict[str, list[tuple]]:
+    """Every table of the ledger, every row with its rowid, in rowid order (the order it was stored)."""
+    conn = sqlite3.connect(path)
+    try:
+        tables = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        return {table: conn.execute(f"SELECT rowid, * FROM {table} ORDER BY rowid").fetchall() for table in tables}
+    finally:
+        conn.close()
+
+
+def shared_phone_checkins() -> list[dict]:
+    """One phone checking in many cards with wrong codes (shared_device, code_guessing), a right code, a
+    card and a code typed full-width (the worker changes the record), an unknown activity."""
+    right = codes.code_for(kit.KEY, "2026-05-15-yangguang")
+    found = [kit.record("checkin", card=f"D03-{n % 40 + 1:04d}", code=f"{n % 1000:06d}") for n in range(300)]
+    found += [kit.record("checkin", card="D03-0002", code=right),
+              kit.record("checkin", card="Ｄ０３－０００１", code="".join(chr(ord(c) + 0xFEE0) for c in right)),
+              kit.record("checkin", activity="2099-01-01-nowhere")]
+    return found
+
+
+def dirty_text() -> list[dict]:
+    """Free text with control characters: the file's records are cleaned when checked (text_cleaned)."""
+    return [kit.record("diary", text=f"第{n}条\x0b楼道灯\r\n坏了") for n in range(150)] + [kit.record("diary", name="王\x01一")]
+
+
+def inbox(tmp_path: Path) -> list[Path]:
+    folder = tmp_path / "inbox"
+    earlier = earlier_records()
+    return [kit.write(folder, list(earlier.values()), name="a-earlier.json"),
+            kit.write(folder, big_file(earlier), name="b-big.json"),
+            kit.write(folder, shared_phone_checkins(), name="c-shared.json", device=MANY_CARDS_PHONE),
+            _write_escaped(folder / "d-dirty.json", dirty_text())]
+
+
+def _write_escaped(path: Path, records: list) -> Path:
+    path.write_text(json.dumps(kit.export(records)), "utf-8")  # control characters as \\u escapes, as JSON allows
+    return path
+
+
+def test_records_prepared_in_workers_are_stored_as_when_prepared_here(tmp_path, capsys, monkeypatch):
+    files = inbox(tmp_path)
+    monkeypatch.setattr(ingest, "PARALLEL_MIN", 100)  # every file above but the first goes to the workers
+    monkeypatch.setattr(ingest, "PARALLEL_CHUNK", 97)  # chunks that straddle the batches of 500
+    sent: list[int] = []
+    chunks = pool_.Pool.chunks
+
+    def counted(self, task, items, *args, **kwargs):
+        sent.append(len(items))
+        return chunks(self, task, items, *args, **kwargs)
+
+    monkeypatch.setattr(pool_.Pool, "chunks", counted)
+    results = {}
+    for jobs in ("2", "1"):
+        monkeypatch.setenv(pool_.JOBS_ENV, jobs)
+        data = kit.data_dir(tmp_path / f"jobs-{jobs}")
+        outs = [kit.ingest(capsys, data, path) for path in files]
+        results[jobs] = (rows(data / "records.sqlite"), [(status, _untimed(out)) for status, out, _ in outs])
+    assert sent == [1300, 303, 151]  # the parallel run sent these files' records to the workers; the other none
+    (parallel, parallel_summary), (here, here_summary) = results["2"], results["1"]
+    assert parallel == here
+    assert parallel_summary == here_summary
+    flags = {flag for _, _, flag, _ in parallel["flags"]}
+    assert {"shared_device", "code_guessing", "text_cleaned", "replaces_pending", "unknown_activity"} <= flags
+    assert len(parallel["records"]) > 1600 and len(parallel["rejections"]) == 4
+
+
+def _untimed(out: str) -> str:
+    return "\n".join(line for line in out.splitlines() if not line.startswith("本次导入"))
