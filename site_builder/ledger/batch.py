@@ -64,13 +64,23 @@ def _marks(count: int) -> str:
     return ",".join("?" * count)
 
 
+def stored_digests(conn: sqlite3.Connection, records: list) -> dict[str, str]:
+    """Record id -> digest for the ids of `records` the ledger holds (by the primary key, BATCH at a time)."""
+    ids = list(dict.fromkeys(r["id"] for r in records if isinstance(r, dict) and isinstance(r.get("id"), str)))
+    found: dict[str, str] = {}
+    for part in chunks(ids):
+        found.update(conn.execute(f"SELECT id, digest FROM records WHERE id IN ({_marks(len(part))})", part))
+    return found
+
+
 class Offering:
     """Offers the records of one file, batch by batch, inside the file's transaction."""
 
     def __init__(self, conn: sqlite3.Connection, file_sha: str, device: str | None, settings: Settings,
-                 correctable: bool = False):
+                 correctable: bool = False, stored: dict[str, str] | None = None):
         self.conn, self.file_sha, self.device, self.settings = conn, file_sha, device, settings
         self.correctable = correctable  # 民主测评 CSV: a changed row becomes a correction
+        self.stored = stored or {}  # stored_digests() of the file, when asked before: not asked again
         self.waiting = _Waiting()
         self.digests: dict[str, str | None] = {}  # id -> digest in the ledger (or accepted in this batch), None: absent
         self.replaced: set[str] = set()  # ids of this batch that a stored record names in `replaces`
@@ -92,11 +102,14 @@ class Offering:
     def _look_up(self, ids: list[str]) -> None:
         """What the ledger holds for this batch's ids: one query for digests, one for corrections naming them."""
         unique = list(dict.fromkeys(ids))
-        self.digests = dict.fromkeys(unique)  # None until the query finds the id
+        self.digests = {record_id: self.stored.get(record_id) for record_id in unique}  # None: not found (yet)
         self.replaced = set()
         for part in chunks(unique):
             marks = _marks(len(part))
-            self.digests.update(self.conn.execute(f"SELECT id, digest FROM records WHERE id IN ({marks})", part))
+            absent = [record_id for record_id in part if record_id not in self.stored]  # a stored record never changes
+            if absent:
+                self.digests.update(self.conn.execute(f"SELECT id, digest FROM records WHERE id IN ({_marks(len(absent))})",
+                                                      absent))
             self.replaced.update(r for (r,) in self.conn.execute(
                 f"SELECT DISTINCT replaces FROM records WHERE replaces IN ({marks})", part))
 

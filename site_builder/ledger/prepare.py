@@ -36,20 +36,29 @@ class Prepared(NamedTuple):
 
 
 class Setting(NamedTuple):
-    """What a worker needs (pickled once per file): the settings without the private keys, and which
-    checker the file's records are validated with (formats.checker)."""
+    """What a worker needs (pickled once per file): the settings without the private keys, which checker
+    the file's records are validated with (formats.checker), and the digests the ledger holds for the
+    file's ids (prepare's `stored`)."""
 
     settings: accept.Settings
     checker: tuple[int, bool]
+    stored: dict[str, str]
 
 
-def prepare(record: object, settings: accept.Settings, validate: Callable[[object], list[str]]) -> Prepared:
+def prepare(record: object, settings: accept.Settings, validate: Callable[[object], list[str]],
+            stored: str | None = None) -> Prepared:
+    """`stored`: the digest the ledger held for the record's id before its file was offered, if any: a
+    record stored with the same digest is known (only its digest is needed), one with another digest a
+    conflict (its body, no content checks): records are never changed once stored."""
     _typed_on_a_phone(record)
     reasons = validate(record)
     if reasons:
         return Prepared(_id_of(record), reasons)
     assert isinstance(record, dict)  # the schema says so
     body = accept.canonical(record)
+    digest = accept.digest_of(body)
+    if stored is not None:
+        return Prepared(_id_of(record), None, "" if stored == digest else body, digest, record=record)
     problems = semantic.problems(record, settings.catalogue)
     flags, checkin = None, None
     if not problems:
@@ -57,11 +66,11 @@ def prepare(record: object, settings: accept.Settings, validate: Callable[[objec
         if record["type"] == "checkin":
             checkin, checkin_flags = accept.checkin_row(record, settings)
             flags.update(checkin_flags)
-    return Prepared(_id_of(record), None, body, accept.digest_of(body), problems or None, flags, checkin, record)
+    return Prepared(_id_of(record), None, body, digest, problems or None, flags, checkin, record)
 
 
-def setting_of(settings: accept.Settings, checker: tuple[int, bool]) -> Setting:
-    return Setting(dataclasses.replace(settings, keys=None), checker)
+def setting_of(settings: accept.Settings, checker: tuple[int, bool], stored: dict[str, str]) -> Setting:
+    return Setting(dataclasses.replace(settings, keys=None), checker, stored)
 
 
 def prepare_chunk(setting: Setting, records: list) -> list[tuple]:
@@ -71,7 +80,8 @@ def prepare_chunk(setting: Setting, records: list) -> list[tuple]:
     prepared = []
     for record in records:
         before = _snapshot(record, setting.checker[1])
-        one = prepare(record, setting.settings, validate)
+        record_id = record.get("id") if isinstance(record, dict) else None
+        one = prepare(record, setting.settings, validate, setting.stored.get(record_id) if type(record_id) is str else None)
         if one.record is not None and before is not None and _unchanged(one.record, before):
             one = one._replace(record=None)
         prepared.append(tuple(one))
