@@ -49,10 +49,13 @@ def dirty_text() -> list[dict]:
 def inbox(tmp_path: Path) -> list[Path]:
     folder = tmp_path / "inbox"
     earlier = earlier_records()
+    big = big_file(earlier)
+    again = big + [kit.record("diary", text="又一条")]  # mostly known: checked in the main process
     return [kit.write(folder, list(earlier.values()), name="a-earlier.json"),
-            kit.write(folder, big_file(earlier), name="b-big.json"),
+            kit.write(folder, big, name="b-big.json"),
             kit.write(folder, shared_phone_checkins(), name="c-shared.json", device=MANY_CARDS_PHONE),
-            _write_escaped(folder / "d-dirty.json", dirty_text())]
+            _write_escaped(folder / "d-dirty.json", dirty_text()),
+            kit.write(folder, again, name="e-again.json", exported_at="2026-06-01T10:00:00+08:00")]
 
 
 def _write_escaped(path: Path, records: list) -> Path:
@@ -78,13 +81,13 @@ def test_records_prepared_in_workers_are_stored_as_when_prepared_here(tmp_path, 
         data = kit.data_dir(tmp_path / f"jobs-{jobs}")
         outs = [kit.ingest(capsys, data, path) for path in files]
         results[jobs] = (rows(data / "records.sqlite"), [(status, _untimed(out)) for status, out, _ in outs])
-    assert sent == [1300, 303, 151]  # the parallel run sent these files' records to the workers; the other none
+    assert sent == [1300, 303, 151]  # the parallel run sent these files' records to the workers; the others none
     (parallel, parallel_summary), (here, here_summary) = results["2"], results["1"]
     assert parallel == here
     assert parallel_summary == here_summary
     flags = {flag for _, _, flag, _ in parallel["flags"]}
     assert {"shared_device", "code_guessing", "text_cleaned", "replaces_pending", "unknown_activity"} <= flags
-    assert len(parallel["records"]) > 1600 and len(parallel["rejections"]) == 4
+    assert len(parallel["records"]) > 1600 and len(parallel["rejections"]) == 4 + 3  # e-again: b-big's 3 again
 
 
 def _untimed(out: str) -> str:

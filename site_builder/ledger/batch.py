@@ -22,7 +22,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from site_builder.ledger import accept, trust
+from site_builder.ledger import accept, prepare, trust
 from site_builder.ledger.accept import ACCEPTED, CONFLICT, KNOWN, REJECTED, Outcome, Settings
 from site_builder.ledger.prepare import Prepared
 
@@ -129,8 +129,10 @@ class Offering:
         return self._accept(record, prepared)
 
     def _accept(self, record: dict, prepared: Prepared) -> Outcome:
-        """A new record outside any correction: its content checks and flags were prepared (prepare.py),
-        its rows wait for the batch write."""
+        """A new record outside any correction: judged against the content (prepare.judge: in a worker for
+        a big file), its rows wait for the batch write."""
+        if not prepared.judged:  # checked here, not in a worker: judged only now that it is new
+            prepared = prepare.judge(prepared, record, self.settings)
         if prepared.problems:
             return Outcome(REJECTED, record["id"], prepared.problems)
         flags = prepared.flags if prepared.flags is not None else {}

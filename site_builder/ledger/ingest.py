@@ -320,10 +320,11 @@ def _store(conn, name: str, digest: str, size: int, export: Export, settings: ac
                  (digest, Path(name).name, size, settings.now, "ingested", export.device, export.exported_at, export.version))
     last_row = conn.execute("SELECT max(rowid) FROM records").fetchone()[0] or 0  # rows after it are this file's
     last_checkin = conn.execute("SELECT max(rowid) FROM checkins").fetchone()[0] or 0  # the same for check-ins
-    parallel = _parallel(export, pool)
-    stored = batch.stored_digests(conn, export.records) if parallel else {}  # known records: no content checks
+    big = _big(export, pool)
+    stored = batch.stored_digests(conn, export.records) if big else {}  # asked once, not again per batch
     offering = batch.Offering(conn, digest, export.device, settings, export.line_offset is not None, stored)
     checkins: dict[str, list[tuple[str, bool]]] = {}  # activity -> (record id, code wrong): guessed codes
+    parallel = big and len(stored) * 2 < len(export.records)  # mostly known: checking here costs less than sending
     prepared = _prepared(export, settings, pool if parallel else None, stored)
     for start in range(0, len(export.records), batch.BATCH):
         records = export.records[start:start + batch.BATCH]
@@ -342,19 +343,20 @@ def _store(conn, name: str, digest: str, size: int, export: Export, settings: ac
     return report
 
 
-def _parallel(export: Export, pool: Pool | None) -> bool:
-    """Whether the file's records are prepared by worker processes: a big file that workers can check."""
+def _big(export: Export, pool: Pool | None) -> bool:
+    """Whether the file is big enough for worker processes (and they can check its records)."""
     return pool is not None and pool.workers > 1 and export.checker is not None and len(export.records) >= PARALLEL_MIN
 
 
 def _prepared(export: Export, settings: accept.Settings, pool: Pool | None,
               stored: dict[str, str]) -> Iterator[prepare.Prepared]:
-    """prepare.prepare() of each record in file order: in `pool`'s worker processes (the records go in
-    chunks, the results come back in order while this process stores the earlier ones), else here, one
-    batch at a time as they are offered."""
+    """Each record checked (prepare.check), in file order: checked and judged (prepare.prepare) in `pool`'s
+    worker processes, the records going in chunks and the results coming back in order while this process
+    stores the earlier ones; else checked here, one batch at a time as they are offered (then a record is
+    judged only when it turns out to be new, batch.Offering)."""
     if pool is None or export.checker is None:
         for record in export.records:
-            yield prepare.prepare(record, settings, export.validate_record)
+            yield prepare.check(record, export.validate_record)
         return
     setting = prepare.setting_of(settings, export.checker, stored)
     for chunk in pool.chunks(prepare.prepare_chunk, export.records, setting, size=PARALLEL_CHUNK):

@@ -1,14 +1,16 @@
 """The pure part of offering a record: what ingest can know of it without the ledger.
 
-prepare() takes one record as read from the file and returns a Prepared: the schema's reasons (the
-record is then rejected), else its canonical JSON and digest, the content's reasons (semantic.py), the
-flags that depend only on the record and the settings (accept.record_flags, the check-in's flags) and
-its `checkins` row. It never touches the ledger, so ingest runs it in worker processes for a big file
-(prepare_chunk, through site_builder.pool) while the main process looks up, decides and writes
-(ledger/batch.py), in file order, with the same outcome as one record at a time.
+check() gives the schema's reasons (the record is then rejected), else its canonical JSON and digest:
+what every record needs. judge() gives what a record that may be new needs: the content's reasons
+(semantic.py), the flags that depend only on the record and the settings (accept.record_flags, the
+check-in's flags) and its `checkins` row. Neither touches the ledger, so for a big file ingest runs
+both in worker processes (prepare_chunk, through site_builder.pool) while the main process looks up,
+decides and writes (ledger/batch.py) in file order, with the outcome of one record at a time; a record
+the ledger already holds is only checked. Otherwise records are checked in the main process, and a
+record is judged only once it turns out to be new.
 
-Checking a record may change it (a full-width card number read as the app writes it, free text cleaned,
-formats.text_checked); the record a worker changed is sent back (Prepared.record), so the main process
+Checking may change a record (a full-width card number read as the app writes it, free text cleaned,
+formats.text_checked); a record a worker changed is sent back (Prepared.record), so the main process
 stores what the worker judged. An unchanged record stays the main process's own copy.
 """
 
@@ -23,12 +25,13 @@ from site_builder.safetext import printable
 
 
 class Prepared(NamedTuple):
-    """What prepare() found; a plain tuple on the way back from a worker (cheap to pickle)."""
+    """What check() and judge() found; a plain tuple on the way back from a worker (cheap to pickle)."""
 
     record_id: str | None  # the record's id when it is a string, printable (also for a rejected record)
     reasons: list[str] | None  # the schema's: rejected, and nothing below was computed; None: valid
     body: str = ""  # canonical JSON (accept.canonical)
     digest: str = ""
+    judged: bool = False  # the three below were computed (judge())
     problems: list[str] | None = None  # the content's (semantic.problems): rejected if it is new
     flags: dict[str, str] | None = None  # accept.record_flags and the check-in's flags
     checkin: tuple | None = None  # the `checkins` row (accept.checkin_row); None for an unknown activity
@@ -45,28 +48,40 @@ class Setting(NamedTuple):
     stored: dict[str, str]
 
 
-def prepare(record: object, settings: accept.Settings, validate: Callable[[object], list[str]],
-            stored: str | None = None) -> Prepared:
-    """`stored`: the digest the ledger held for the record's id before its file was offered, if any: a
-    record stored with the same digest is known (only its digest is needed), one with another digest a
-    conflict (its body, no content checks): records are never changed once stored."""
+def check(record: object, validate: Callable[[object], list[str]]) -> Prepared:
+    """The schema's verdict and, for a valid record, its canonical JSON and digest: what every record needs."""
     _typed_on_a_phone(record)
     reasons = validate(record)
     if reasons:
         return Prepared(_id_of(record), reasons)
     assert isinstance(record, dict)  # the schema says so
     body = accept.canonical(record)
-    digest = accept.digest_of(body)
-    if stored is not None:
-        return Prepared(_id_of(record), None, "" if stored == digest else body, digest, record=record)
+    return Prepared(_id_of(record), None, body, accept.digest_of(body), record=record)
+
+
+def judge(prepared: Prepared, record: dict, settings: accept.Settings) -> Prepared:
+    """The content's verdict on a checked record that may be new, its flags and its check-in row."""
     problems = semantic.problems(record, settings.catalogue)
     flags, checkin = None, None
     if not problems:
-        flags = accept.record_flags(record, settings, body)
+        flags = accept.record_flags(record, settings, prepared.body)
         if record["type"] == "checkin":
             checkin, checkin_flags = accept.checkin_row(record, settings)
             flags.update(checkin_flags)
-    return Prepared(_id_of(record), None, body, digest, problems or None, flags, checkin, record)
+    return prepared._replace(judged=True, problems=problems or None, flags=flags, checkin=checkin)
+
+
+def prepare(record: object, settings: accept.Settings, validate: Callable[[object], list[str]],
+            stored: str | None = None) -> Prepared:
+    """check() and judge() (in a worker). `stored`: the digest the ledger held for the record's id before
+    its file was offered, if any: a record stored with the same digest is known (only its digest is
+    needed), one with another digest a conflict (its body, not judged): stored records never change."""
+    prepared = check(record, validate)
+    if prepared.reasons or prepared.record is None:
+        return prepared
+    if stored is not None:
+        return prepared if stored != prepared.digest else prepared._replace(body="")
+    return judge(prepared, prepared.record, settings)
 
 
 def setting_of(settings: accept.Settings, checker: tuple[int, bool], stored: dict[str, str]) -> Setting:
