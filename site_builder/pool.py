@@ -12,6 +12,7 @@ build (or one `serve` session) pays their start-up once.
 
 from __future__ import annotations
 
+import collections
 import os
 import pickle
 import uuid
@@ -97,7 +98,8 @@ class Pool:
                size: int | None = None) -> Iterator[list[R]]:
         """Like map(), but yields the results chunk by chunk, in the order of items, each as soon as it is
         done: this process can use the first results while the workers compute the rest. `size`: items
-        per chunk (default: as map() splits them)."""
+        per chunk (default: as map() splits them). At most CHUNKS_PER_WORKER chunks per worker are out at
+        once, so results waiting for a slower consumer do not pile up in memory."""
         items = list(items)
         if self.workers <= 1 or len(items) < max(min_items, 2):
             if items:
@@ -107,12 +109,23 @@ class Pool:
         key = uuid.uuid4().hex
         payload = pickle.dumps(setting, protocol=pickle.HIGHEST_PROTOCOL)
         size = size or -(-len(items) // (self.workers * CHUNKS_PER_WORKER))
-        futures = [executor.submit(_run, task, key, payload, items[i:i + size]) for i in range(0, len(items), size)]
+        starts = iter(range(0, len(items), size))
+        out: collections.deque = collections.deque()
+
+        def submit() -> None:
+            start = next(starts, None)
+            if start is not None:
+                out.append(executor.submit(_run, task, key, payload, items[start:start + size]))
+
+        for _ in range(self.workers * CHUNKS_PER_WORKER):
+            submit()
         try:
-            for future in futures:
-                yield future.result()
+            while out:
+                chunk = out.popleft().result()
+                submit()
+                yield chunk
         finally:
-            for future in futures:
+            for future in out:
                 future.cancel()  # a consumer that stops early (an error) leaves no work queued
 
     def _start(self) -> "ProcessPoolExecutor":
