@@ -1,8 +1,11 @@
-"""The one process pool of a build: Markdown, rendering and link checking share it (owner: build).
+"""The one process pool: Markdown, rendering and link checking of a build share it (owner: build), and
+ingest checks the records of a big file in it (ledger/prepare.py; owner: commands/ingest.py).
 
 `Pool.map(task, items, setting)` splits `items` into chunks and runs `task(setting, chunk)` on each in a
 worker process, returning the results in the order of `items`, so the output is the same bytes whatever
-the number of workers. Small jobs (fewer than `min_items`) and one-worker pools run in this process.
+the number of workers. `Pool.chunks()` yields the same results chunk by chunk as they are done (ingest
+stores the first records while workers check the rest). Small jobs (fewer than `min_items`) and
+one-worker pools run in this process.
 
 The setting (what every chunk needs: the content, the theme, the build day …) is pickled once per call
 and unpickled once per worker, then kept there for the following chunks of the same call. Workers are
