@@ -68,7 +68,8 @@ def judge(prepared: Prepared, record: dict, settings: accept.Settings) -> Prepar
         if record["type"] == "checkin":
             checkin, checkin_flags = accept.checkin_row(record, settings)
             flags.update(checkin_flags)
-    return prepared._replace(judged=True, problems=problems or None, flags=flags, checkin=checkin)
+    record_id, _, body, digest = prepared[:4]
+    return Prepared(record_id, None, body, digest, True, problems or None, flags, checkin, prepared.record)
 
 
 def prepare(record: object, settings: accept.Settings, validate: Callable[[object], list[str]],
@@ -79,8 +80,9 @@ def prepare(record: object, settings: accept.Settings, validate: Callable[[objec
     prepared = check(record, validate)
     if prepared.reasons or prepared.record is None:
         return prepared
-    if stored is not None:
-        return prepared if stored != prepared.digest else prepared._replace(body="")
+    if stored is not None:  # known (its body is not needed) or a conflict
+        return prepared if stored != prepared.digest else Prepared(prepared.record_id, None, "", prepared.digest,
+                                                                   record=prepared.record)
     return judge(prepared, prepared.record, settings)
 
 
@@ -115,15 +117,16 @@ def _unchanged(record: dict, before: tuple) -> bool:
     return (record.get("card"), record.get("code")) == before
 
 
-def _typed_on_a_phone(record: object) -> object:
+def _typed_on_a_phone(record: object) -> None:
     """A card number or check-in code typed full-width on a Chinese keyboard (Ｄ０３－００４２, １２３４５６) is
     read as the app would have written it (rules.normalise_card, NFKC), before the record is checked."""
-    if isinstance(record, dict):
-        for name, normal in (("card", rules.normalise_card), ("code", rules.normalise_code)):
-            value = record.get(name)
-            if isinstance(value, str) and not value.isascii():
-                record[name] = normal(value)
-    return record
+    if type(record) is not dict and not isinstance(record, dict):
+        return
+    card, code = record.get("card"), record.get("code")
+    if isinstance(card, str) and not card.isascii():
+        record["card"] = rules.normalise_card(card)
+    if isinstance(code, str) and not code.isascii():
+        record["code"] = rules.normalise_code(code)
 
 
 def _id_of(record: object) -> str | None:
