@@ -5,6 +5,7 @@ when every record is prepared in the main process."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 from test_ingest_scale import big_file, earlier_records
 
 from site_builder import pool as pool_
-from site_builder.ledger import codes, ingest
+from site_builder.ledger import codes, ingest, prepare
 
 pytestmark = pytest.mark.usefixtures("fixed_clock")  # tests/conftest.py
 
@@ -63,10 +64,22 @@ def _write_escaped(path: Path, records: list) -> Path:
     return path
 
 
-def test_records_prepared_in_workers_are_stored_as_when_prepared_here(tmp_path, capsys, monkeypatch):
-    files = inbox(tmp_path)
-    monkeypatch.setattr(ingest, "PARALLEL_MIN", 100)  # every file above but the first goes to the workers
+@pytest.fixture
+def small_parallel(monkeypatch):
+    monkeypatch.setattr(ingest, "PARALLEL_MIN", 100)  # every file of inbox() but the first goes to the workers
     monkeypatch.setattr(ingest, "PARALLEL_CHUNK", 97)  # chunks that straddle the batches of 500
+
+
+def ingest_all(tmp_path: Path, capsys, monkeypatch, files: list[Path], jobs: str) -> tuple[dict, list]:
+    """The files into a fresh ledger with `jobs` workers: (rows(), the summaries without their timing)."""
+    monkeypatch.setenv(pool_.JOBS_ENV, jobs)
+    data = kit.data_dir(tmp_path / f"jobs-{jobs}")
+    outs = [kit.ingest(capsys, data, path) for path in files]
+    return rows(data / "records.sqlite"), [(status, _untimed(out)) for status, out, _ in outs]
+
+
+def test_records_prepared_in_workers_are_stored_as_when_prepared_here(tmp_path, capsys, monkeypatch, small_parallel):
+    files = inbox(tmp_path)
     sent: list[int] = []
     chunks = pool_.Pool.chunks
 
@@ -75,19 +88,27 @@ def test_records_prepared_in_workers_are_stored_as_when_prepared_here(tmp_path, 
         return chunks(self, task, items, *args, **kwargs)
 
     monkeypatch.setattr(pool_.Pool, "chunks", counted)
-    results = {}
-    for jobs in ("2", "1"):
-        monkeypatch.setenv(pool_.JOBS_ENV, jobs)
-        data = kit.data_dir(tmp_path / f"jobs-{jobs}")
-        outs = [kit.ingest(capsys, data, path) for path in files]
-        results[jobs] = (rows(data / "records.sqlite"), [(status, _untimed(out)) for status, out, _ in outs])
-    assert sent == [1300, 303, 151]  # the parallel run sent these files' records to the workers; the others none
-    (parallel, parallel_summary), (here, here_summary) = results["2"], results["1"]
+    parallel, parallel_summary = ingest_all(tmp_path, capsys, monkeypatch, files, "2")
+    assert sent == [1300, 303, 151]  # these files' records went to the workers; the others' did not
+    here, here_summary = ingest_all(tmp_path, capsys, monkeypatch, files, "1")
+    assert sent == [1300, 303, 151]
     assert parallel == here
     assert parallel_summary == here_summary
     flags = {flag for _, _, flag, _ in parallel["flags"]}
     assert {"shared_device", "code_guessing", "text_cleaned", "replaces_pending", "unknown_activity"} <= flags
     assert len(parallel["records"]) > 1600 and len(parallel["rejections"]) == 4 + 3  # e-again: b-big's 3 again
+
+
+def _dying(setting, records):
+    """A worker killed while it prepares (out of memory, a kill -9)."""
+    os._exit(1)
+
+
+def test_a_worker_that_dies_leaves_the_rest_to_the_main_process(tmp_path, capsys, monkeypatch, small_parallel):
+    files = inbox(tmp_path)
+    monkeypatch.setattr(prepare, "prepare_chunk", _dying)
+    broken = ingest_all(tmp_path, capsys, monkeypatch, files, "2")
+    assert broken == ingest_all(tmp_path, capsys, monkeypatch, files, "1")
 
 
 def _untimed(out: str) -> str:
