@@ -198,11 +198,8 @@ def _build(options: Options, cache: Cache, pool: Pool, progress: Progress) -> Su
     with step("fingerprints"):
         sources = {"content": site_content.digest, "assets": _assets_digest(theme_assets),
                    "today": today.isoformat(), "figures": digest_text(repr(figures))}
-        def fingerprints() -> dict[str, str]:
-            return fingerprint.pages(all_pages, _templates(options.theme_dir, cache), sources)
-        # what to render again is decided by them; a build that renders every page takes them while its
-        # pages render (_fill), off the path on which the workers wait
-        prints = fingerprints() if intact else None
+        templates = _templates(options.theme_dir, cache)
+        prints = fingerprint.pages(all_pages, templates, sources)
         groups = derived.groups(site_content, all_pages, theme_assets, today, sources, cache)
         pictures = derived.pictures(site_content, cache)
 
@@ -210,8 +207,8 @@ def _build(options: Options, cache: Cache, pool: Pool, progress: Progress) -> Su
     try:
         if staging.complete:
             intact = {}
-        result = _fill(staging, options, site_content, figures, theme_assets, all_pages, prints or fingerprints,
-                       groups, pictures, intact, previous, cache, pool, progress, today)
+        result = _fill(staging, options, site_content, figures, theme_assets, all_pages, prints, groups, pictures,
+                       intact, previous, cache, pool, progress, today)
         with step("finish"):
             staging.finish(result.removed if not staging.complete else [])
             cache.save_outputs(result.written, inputs or _inputs_digest(options, cache, today, ledger))
@@ -246,8 +243,7 @@ class _Result:
 
 
 def _fill(staging: writer.Staging, options: Options, site_content: Content, figures, theme_assets, all_pages,
-          prints: dict[str, str] | Callable[[], dict[str, str]], groups: list[derived.Group],
-          pictures: list[derived.Picture],
+          prints: dict[str, str], groups: list[derived.Group], pictures: list[derived.Picture],
           intact: dict[str, Written], previous: dict[str, Written], cache: Cache, pool: Pool,
           progress: Progress, today: dt.date) -> _Result:
     """Write into staging every output whose inputs changed; check every link; return what was done.
@@ -259,21 +255,18 @@ def _fill(staging: writer.Staging, options: Options, site_content: Content, figu
     with step("groups"):
         todo_groups = _kept_groups(groups, intact, previous, result)
         produced = {g.name: g.produce() for g in todo_groups if g.linked}
-    names = {p.output_path for p in all_pages} | {name for p in pictures for name in p.names} | {SERVICE_WORKER}
-    names |= set(result.written)
+    names = set(prints) | {name for p in pictures for name in p.names} | {SERVICE_WORKER} | set(result.written)
     names |= {path for files in produced.values() for path in files}
     linkable = frozenset(names)
 
     with step("bodies"):
-        todo = render.with_bodies(_pages_to_render(all_pages, prints if isinstance(prints, dict) else {}, intact, result), site_content)
+        todo = render.with_bodies(_pages_to_render(all_pages, prints, intact, result), site_content)
     with step("dispatch"):
         setting = render.setting_for(site_content, options.theme_dir, theme_assets, today, figures, linkable,
                                      staging.folder, _bytecode_dir(options, cache), staging.flat)
         rendering = pool.start(render.render_pages, todo, setting, min_items=render.PARALLEL_FROM)
     with step("unlinked"):
         produced.update({g.name: g.produce() for g in todo_groups if not g.linked})
-        if callable(prints):  # every page is being rendered: their fingerprints are only recorded
-            prints = prints()
     progress.start("渲染页面", len(todo))
     with step("render"):
         rendered = rendering(progress.advance)
