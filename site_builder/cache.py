@@ -177,6 +177,7 @@ class Cache:
 
     def known_digest(self, path: str) -> str | None:
         """The digest of a file when the cache knows it for the file's present stat (nothing is read)."""
+        path = os.path.abspath(path)  # one key per file, however it was named (scan() names them absolute)
         seen = self._seen.get(path)
         if seen is not None:
             return seen
@@ -195,6 +196,7 @@ class Cache:
 
     def record_digest(self, path: str, digest: str) -> None:
         """The digest of a file someone else read (a worker), with the stat known_digest() saw."""
+        path = os.path.abspath(path)
         stamp = self._stamps.get(path)
         if stamp is not None:
             self._digests[path] = self._hashed[path] = (stamp, digest)
@@ -202,7 +204,7 @@ class Cache:
 
     def file_digest(self, path: Path | str, stat: os.stat_result | None = None) -> str:
         """The digest of a file's bytes; not read again while its stat is unchanged (once per build)."""
-        key = path if isinstance(path, str) else str(path)
+        key = os.path.abspath(path)
         seen = self._seen.get(key)
         if seen is not None:
             return seen
@@ -493,7 +495,7 @@ class Memo(MutableMapping):
     def __getitem__(self, key: str) -> Any:
         if key in self.fresh:
             return self.fresh[key]
-        if not self.keep(key):  # never stored (a story's terms): no query for it
+        if not self.keep(key):  # never stored, so never looked up (a cold build would ask 10,000 times)
             raise KeyError(key)
         value = self.cache.get(self.kind, key)
         if value is None:

@@ -31,6 +31,8 @@ def escape_text(value: str) -> str:
 
 def fold(line: str) -> str:
     """One content line folded into CRLF-joined pieces of at most 75 octets; continuations start with a space."""
+    if len(line.encode("utf-8")) <= MAX_OCTETS:
+        return line  # most lines: nothing to fold
     pieces: list[str] = []
     current: list[str] = []
     size, limit = 0, MAX_OCTETS

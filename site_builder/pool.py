@@ -1,8 +1,11 @@
-"""The one process pool of a build: Markdown, rendering and link checking share it (owner: build).
+"""The one process pool: Markdown, rendering and link checking of a build share it (owner: build), and
+ingest checks the records of a big file in it (ledger/prepare.py; owner: commands/ingest.py).
 
 `Pool.map(task, items, setting)` splits `items` into chunks and runs `task(setting, chunk)` on each in a
 worker process, returning the results in the order of `items`, so the output is the same bytes whatever
-the number of workers. Small jobs (fewer than `min_items`) and one-worker pools run in this process.
+the number of workers. `Pool.chunks()` yields the same results chunk by chunk as they are done (ingest
+stores the first records while workers check the rest). Small jobs (fewer than `min_items`) and
+one-worker pools run in this process.
 
 The setting (what every chunk needs: the content, the theme, the build day …) is pickled once per call
 and unpickled once per worker, then kept there for the following chunks of the same call. Workers are
@@ -12,10 +15,11 @@ build (or one `serve` session) pays their start-up once.
 
 from __future__ import annotations
 
+import collections
 import os
 import pickle
 import uuid
-from typing import TYPE_CHECKING, Any, Callable, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
@@ -92,6 +96,40 @@ class Pool:
                     done(len(chunk))
             return results
         return gather
+
+    def chunks(self, task: Task[R], items: Sequence[T], setting: Any = None, min_items: int = 1,
+               size: int | None = None) -> Iterator[list[R]]:
+        """Like map(), but yields the results chunk by chunk, in the order of items, each as soon as it is
+        done: this process can use the first results while the workers compute the rest. `size`: items
+        per chunk (default: as map() splits them). At most CHUNKS_PER_WORKER chunks per worker are out at
+        once, so results waiting for a slower consumer do not pile up in memory."""
+        items = list(items)
+        if self.workers <= 1 or len(items) < max(min_items, 2):
+            if items:
+                yield task(setting, items)
+            return
+        executor = self._start()
+        key = uuid.uuid4().hex
+        payload = pickle.dumps(setting, protocol=pickle.HIGHEST_PROTOCOL)
+        size = size or -(-len(items) // (self.workers * CHUNKS_PER_WORKER))
+        starts = iter(range(0, len(items), size))
+        out: collections.deque = collections.deque()
+
+        def submit() -> None:
+            start = next(starts, None)
+            if start is not None:
+                out.append(executor.submit(_run, task, key, payload, items[start:start + size]))
+
+        for _ in range(self.workers * CHUNKS_PER_WORKER):
+            submit()
+        try:
+            while out:
+                chunk = out.popleft().result()
+                submit()
+                yield chunk
+        finally:
+            for future in out:
+                future.cancel()  # a consumer that stops early (an error) leaves no work queued
 
     def _start(self) -> "ProcessPoolExecutor":
         """Workers are forked from a process with one thread (a build: they start at once, modules

@@ -9,12 +9,13 @@ worker process; `render_all()` renders every page in memory (tests, and what `ch
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
-from urllib.parse import quote, urljoin
+from urllib.parse import quote, urljoin, urlsplit
 
 import jinja2
 
@@ -37,7 +38,18 @@ def site_url(base_path: str, path: str) -> str:
 
 def absolute(site: Site, path: str) -> str:
     """Site path ("/stories/x/") -> absolute, percent-encoded URL under site.base_url (feeds, Open Graph)."""
-    return urljoin(site.base_url, quote(site_url(site.base_path, path), safe="/:@!$&'()*+,;=-._~%"))
+    quoted = quote(site_url(site.base_path, path), safe="/:@!$&'()*+,;=-._~%")
+    origin = _origin(site.base_url)
+    if origin and quoted.startswith("/") and not quoted.startswith("//") and "/." not in quoted:
+        return origin + quoted  # what urljoin gives for a plain absolute path, without its parsing (a sitemap: 15,000)
+    return urljoin(site.base_url, quoted)
+
+
+@functools.lru_cache(maxsize=16)
+def _origin(base_url: str) -> str:
+    """"https://example.org/sub/" -> "https://example.org"; "" when base_url is not an absolute URL."""
+    parts = urlsplit(base_url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
 def cn_date(day: dt.date | dt.datetime | str | None) -> str:
@@ -110,13 +122,27 @@ def environment(theme_dir: Path, content: Content, assets: Assets, today: dt.dat
         today=today,
         figures=figures,
         url=lambda path: site_url(base_path, path),
-        absolute_url=lambda path: absolute(site, path),
+        absolute_url=functools.lru_cache(maxsize=4096)(lambda path: absolute(site, path)),  # og:image: the same on most pages
         asset=lambda name: site_url(base_path, assets.url(name)),
         tag_url=lambda tag: f"/stories/tag/{tag_slug(tag)}/",
         rules=rules.TEMPLATE_RULES,
+        memo=memo_of({}),
     )
     env.filters.update(filters(site))
     return env
+
+
+def memo_of(store: dict) -> Any:
+    """`{% call memo("nav", section) %}…{% endcall %}`: the block is rendered once per key in one
+    environment (one build's worker) and its HTML reused, for the parts of every page that are the same
+    on many pages (the navigation, the footer). The key must name everything the block depends on besides
+    the build's constants (site, content, url(), asset(), today, figures)."""
+    def memo(*key: Any, caller: Any) -> Any:
+        found = store.get(key)
+        if found is None:
+            found = store[key] = caller()
+        return found
+    return memo
 
 
 def filters(site: Site | None) -> dict[str, Any]:

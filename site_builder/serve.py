@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import mimetypes
 import posixpath
 import signal
@@ -237,6 +238,7 @@ def serve(options: build.Options, host: str, port: int) -> None:
     from tornado.ioloop import IOLoop
 
     log = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
+    logging.getLogger("livereload").addFilter(quiet_closed_pages)
     check_port(host, port)
     devguard.install()
     signal.signal(signal.SIGTERM, stop)
@@ -260,6 +262,13 @@ def serve(options: build.Options, host: str, port: int) -> None:
                              "应为空闲的端口，例如 --port 8001") from None
         finally:
             stopping.set()
+
+
+def quiet_closed_pages(record: logging.LogRecord) -> bool:
+    """livereload logs a traceback when a page closed (or went on to another page) while its reload
+    message was being sent: nothing is wrong and nothing is lost (the next page asks for the build it came
+    from), so that record is dropped; anything else livereload logs is kept."""
+    return not (record.getMessage() == "Error sending message" and record.exc_info is not None)
 
 
 def check_port(host: str, port: int) -> None:

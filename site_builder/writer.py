@@ -20,7 +20,7 @@ from __future__ import annotations
 import ctypes
 import os
 import shutil
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Sequence
 
 from site_builder.errors import SiteBuilderError
@@ -147,8 +147,7 @@ def check_replaceable(out: Path) -> None:
 
 def safe_name(name: str) -> str:
     """An output name that stays inside the output folder, or a SiteBuilderError."""
-    path = PurePosixPath(name)
-    if (not name or name.startswith("/") or "\\" in name or "\x00" in name or path.is_absolute()
+    if (not name or name.startswith("/") or "\\" in name or "\x00" in name
             or any(part in ("", ".", "..") for part in name.split("/")) or name == MARKER):
         raise SiteBuilderError(f"{name!r}：输出路径超出了网站文件夹；应为相对路径，例如 posts/index.html")
     return name

@@ -137,6 +137,8 @@ def _bounded(text: str, shown: str, line_offset: int) -> Problem | None:
     """One pass over the parser's events (no recursion, nothing built): nesting deeper than MAX_DEPTH, or
     aliases that would expand to more than MAX_ALIAS_NODES values, is a Problem at its line. A syntax
     error is left to the real parse, which reports it."""
+    if _plainly_bounded(text):
+        return None
     loader = _Loader(text)
     depth: list[tuple[int, str | None]] = []  # each open collection: values counted when it began, its anchor
     anchors: dict[str, int] = {}
@@ -168,6 +170,15 @@ def _bounded(text: str, shown: str, line_offset: int) -> Problem | None:
     finally:
         loader.dispose()
     return None
+
+
+def _plainly_bounded(text: str) -> bool:
+    """True when the text cannot break either limit (most front matter), so the event pass is skipped: no
+    anchor or alias, and fewer characters that can open a collection ([ { - ? : and line breaks) than
+    MAX_DEPTH, since every level of nesting needs one of them."""
+    if "&" in text or "*" in text:
+        return False
+    return sum(text.count(c) for c in "[{-?:\n") < MAX_DEPTH
 
 
 def parse(text: str, shown: str, line_offset: int = 0) -> tuple[Any, list[Problem]]:

@@ -49,3 +49,17 @@ def test_css_url_references_resolve_relative_to_the_stylesheet():
     found = problems(outputs)
     assert found == ["static/css/site.css:3：链接 “/static/img/none.png” 失效：构建不会生成 static/img/none.png；"
                      "应为构建会生成的页面或文件"]
+
+
+def test_a_broken_link_is_found_on_a_page_whose_other_links_are_all_known():
+    fine: set = set()
+    names = {"index.html", "a/index.html"}
+    known = '<nav><a href="#main">跳到正文</a> <a href="/a/">甲</a></nav>\n'
+    assert links.check_page("index.html", known, names, "/", fine) == []
+    assert links.check_page("a/index.html", known, names, "/", fine) == []  # every match known: no scan in Python
+    broken = known + '<p>\n<a href="/b/">乙</a></p>\n'
+    problems = links.check_page("a/index.html", broken, names, "/", fine)
+    assert [(p.line, "b/index.html" in p.message) for p in problems] == [(3, True)]
+    relative = '<a href="b/">乙</a>'  # relative: resolved against each page, never remembered as fine
+    assert links.check_page("index.html", relative, names | {"b/index.html"}, "/", fine) == []
+    assert links.check_page("a/index.html", relative, names | {"b/index.html"}, "/", fine) != []

@@ -67,3 +67,15 @@ def test_merge_keys_may_be_overridden_without_a_duplicate_problem():
     data, problems = parse("base: &b\n  place: 中心\n  occasion: 其他\nx:\n  <<: *b\n  place: 广场\n", "a.yaml")
     assert problems == []
     assert data["x"] == {"place": "广场", "occasion": "其他"} and data["x"].line_of("place") == 6
+
+
+def test_only_text_that_cannot_nest_deep_or_expand_skips_the_limit_pass():
+    front = "title: 社区志愿服务纪实\ndate: 2026-05-01\ntags: [五点半课堂, 结对帮扶]\n"
+    assert yamlload._plainly_bounded(front)
+    assert not yamlload._plainly_bounded("a: &x [1]\nb: *x\n")  # anchors and aliases: always counted
+    deep_flow = "a: " + "[" * 70 + "]" * 70 + "\n"
+    deep_block = "- " * 70 + "x\n"
+    for text in (deep_flow, deep_block):
+        assert not yamlload._plainly_bounded(text)
+        data, problems = parse(text, "deep.yaml")
+        assert data is None and "嵌套超过" in problems[0].message

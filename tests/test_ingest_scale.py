@@ -23,7 +23,7 @@ pytestmark = pytest.mark.usefixtures("fixed_clock")  # tests/conftest.py
 
 def one_by_one(monkeypatch) -> None:
     """The reference: every record through accept.offer() with its own SQL, as before batching."""
-    monkeypatch.setattr(batch.Offering, "_offer_one", lambda self, record: self._one_by_one(record))
+    monkeypatch.setattr(batch.Offering, "_offer_one", lambda self, record, prepared: self._one_by_one(record))
 
 
 def diary(card: str = "D03-0001", **fields) -> dict:

@@ -159,3 +159,18 @@ def test_serve_answers_sw_js_with_a_worker_that_caches_nothing(tmp_path):
     assert (site / "sw.js").read_text(encoding="utf-8").startswith("/* production */")  # the build is untouched
     _, _, page = dev.respond(state, "/")
     assert b'data-dev-server="1" data-sw="/sw.js"' in page
+
+
+def test_a_page_closed_mid_reload_is_not_logged_as_an_error():
+    import logging
+    import sys
+
+    from site_builder.serve import quiet_closed_pages
+
+    try:
+        raise BrokenPipeError("the page went away")
+    except BrokenPipeError:
+        closed = logging.LogRecord("livereload", logging.ERROR, __file__, 1, "Error sending message", None, sys.exc_info())
+    other = logging.LogRecord("livereload", logging.ERROR, __file__, 1, "Something else", None, None)
+    assert quiet_closed_pages(closed) is False
+    assert quiet_closed_pages(other) is True

@@ -26,6 +26,7 @@ from site_builder.ledger.accept import Settings
 from site_builder.ledger import catalogue as catalogue_
 from site_builder import clock
 from site_builder.clock import now_iso
+from site_builder.pool import Pool
 from site_builder.progress import Progress
 
 HELP = "merge returned export files (and 民主测评 CSVs) into the ledger; exit 2 when anything needs attention"
@@ -78,7 +79,8 @@ def ingest_files(paths: list[Path], content_dir: Path, data_dir: Path, ledger: P
             earlier, earlier_attention = runs.begin(conn)
             for line in earlier:
                 emit(line)
-            totals, stopped = _ingest(conn, paths, data_dir, settings, verbose, emit)
+            with Pool() as pool:  # workers start only for a big file (ledger/ingest.py, PARALLEL_MIN)
+                totals, stopped = _ingest(conn, paths, data_dir, settings, verbose, emit, pool)
             if stopped is None:
                 runs.end(conn)
         finally:
@@ -114,19 +116,19 @@ def _failure(error: BaseException) -> str:
 
 
 def _ingest(conn, paths: list[Path], data_dir: Path, settings: Settings, verbose: bool = False,
-            emit: Callable[[str], None] = print) -> tuple[summary.Totals, BaseException | None]:
+            emit: Callable[[str], None] = print, pool: Pool | None = None) -> tuple[summary.Totals, BaseException | None]:
     """Ingest file by file, telling a file's problems as soon as it is committed; only totals are kept.
     A failure of the ledger or the data folder stops the run: (totals so far, the error)."""
     totals = summary.Totals()
     try:
-        _each(conn, paths, data_dir, settings, verbose, totals, emit)
+        _each(conn, paths, data_dir, settings, verbose, totals, emit, pool)
     except (OSError, sqlite3.Error) as error:
         return totals, error
     return totals, None
 
 
 def _each(conn, paths: list[Path], data_dir: Path, settings: Settings, verbose: bool, totals: summary.Totals,
-          emit: Callable[[str], None] = print) -> None:
+          emit: Callable[[str], None] = print, pool: Pool | None = None) -> None:
     files = ingest.collect(paths)
     progress = Progress()
     progress.start("导入中：文件", sum(1 for _ in ingest.collect(paths)) if progress.enabled else None)
@@ -139,7 +141,7 @@ def _each(conn, paths: list[Path], data_dir: Path, settings: Settings, verbose: 
         progress.note(f"已处理 {records[0]:,} 条记录")
 
     try:
-        for report in ingest.ingest_each(conn, files, data_dir, settings, offered):
+        for report in ingest.ingest_each(conn, files, data_dir, settings, offered, pool):
             totals.add(report)
             progress.advance()
             lines = summary.file_lines(report, verbose)

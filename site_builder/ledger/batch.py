@@ -4,7 +4,8 @@ with the ledger.
 
 Per batch of at most BATCH records (inside the file's one transaction):
 
-1. every record is checked against the schema (the compiled validator; reasons only for rejects);
+1. every record has been prepared (ledger/prepare.py: schema, canonical JSON and digest, content checks,
+   flags and check-in row: pure work, done in worker processes for a big file);
 2. ONE indexed query finds which of the batch's ids the ledger holds, with their digests, and ONE finds
    which of them a stored correction names (`replaces`, partial index records_replaces);
 3. records are decided in file order against those answers plus what this batch has accepted so far
@@ -19,12 +20,11 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from typing import Iterator
 
-from site_builder import rules
-from site_builder.ledger import accept, semantic, trust
+from site_builder.ledger import accept, prepare, trust
 from site_builder.ledger.accept import ACCEPTED, CONFLICT, KNOWN, REJECTED, Outcome, Settings
-from site_builder.safetext import printable
+from site_builder.ledger.prepare import Prepared
 
 BATCH = 500  # records per batch, and at most this many ids in one `IN (...)`
 
@@ -64,43 +64,57 @@ def _marks(count: int) -> str:
     return ",".join("?" * count)
 
 
+def stored_digests(conn: sqlite3.Connection, records: list) -> dict[str, str]:
+    """Record id -> digest for the ids of `records` the ledger holds (by the primary key, BATCH at a time)."""
+    ids = list(dict.fromkeys(r["id"] for r in records if isinstance(r, dict) and isinstance(r.get("id"), str)))
+    found: dict[str, str] = {}
+    for part in chunks(ids):
+        found.update(conn.execute(f"SELECT id, digest FROM records WHERE id IN ({_marks(len(part))})", part))
+    return found
+
+
 class Offering:
     """Offers the records of one file, batch by batch, inside the file's transaction."""
 
     def __init__(self, conn: sqlite3.Connection, file_sha: str, device: str | None, settings: Settings,
-                 correctable: bool = False):
+                 correctable: bool = False, stored: dict[str, str] | None = None):
         self.conn, self.file_sha, self.device, self.settings = conn, file_sha, device, settings
         self.correctable = correctable  # 民主测评 CSV: a changed row becomes a correction
+        self.stored = stored or {}  # stored_digests() of the file, when asked before: not asked again
         self.waiting = _Waiting()
         self.digests: dict[str, str | None] = {}  # id -> digest in the ledger (or accepted in this batch), None: absent
         self.replaced: set[str] = set()  # ids of this batch that a stored record names in `replaces`
 
-    def offer(self, records: list, start: int, validate: Callable[[object], list[str]]) -> list[Offered]:
-        """Offer records (at most BATCH) that sit at positions start, start + 1, … of the file."""
-        checked = [(start + offset, record, validate(_typed_on_a_phone(record))) for offset, record in enumerate(records)]
-        self._look_up([record["id"] for _, record, reasons in checked if not reasons])
+    def offer(self, records: list, start: int, prepared: list[Prepared]) -> list[Offered]:
+        """Offer records (at most BATCH) that sit at positions start, start + 1, … of the file, each with
+        what prepare.prepare() found of it (prepared[i] for records[i])."""
+        self._look_up([record["id"] for record, one in zip(records, prepared) if not one.reasons])
         offered = []
-        for position, record, reasons in checked:
-            record_id = _id_of(record)
-            outcome = Outcome(REJECTED, record_id, reasons) if reasons else self._offer_one(record)
-            offered.append(Offered(position, record_id, outcome))
+        for offset, (record, one) in enumerate(zip(records, prepared)):
+            if one.reasons:
+                outcome = Outcome(REJECTED, one.record_id, one.reasons)
+            else:
+                outcome = self._offer_one(record if one.record is None else one.record, one)
+            offered.append(Offered(start + offset, one.record_id, outcome))
         self.waiting.write(self.conn)
         return offered
 
     def _look_up(self, ids: list[str]) -> None:
         """What the ledger holds for this batch's ids: one query for digests, one for corrections naming them."""
         unique = list(dict.fromkeys(ids))
-        self.digests = dict.fromkeys(unique)  # None until the query finds the id
+        self.digests = {record_id: self.stored.get(record_id) for record_id in unique}  # None: not found (yet)
         self.replaced = set()
         for part in chunks(unique):
             marks = _marks(len(part))
-            self.digests.update(self.conn.execute(f"SELECT id, digest FROM records WHERE id IN ({marks})", part))
+            absent = [record_id for record_id in part if record_id not in self.stored]  # a stored record never changes
+            if absent:
+                self.digests.update(self.conn.execute(f"SELECT id, digest FROM records WHERE id IN ({_marks(len(absent))})",
+                                                      absent))
             self.replaced.update(r for (r,) in self.conn.execute(
                 f"SELECT DISTINCT replaces FROM records WHERE replaces IN ({marks})", part))
 
-    def _offer_one(self, record: dict) -> Outcome:
-        body = accept.canonical(record)
-        digest = accept.digest_of(body)
+    def _offer_one(self, record: dict, prepared: Prepared) -> Outcome:
+        body, digest = prepared.body, prepared.digest
         record_id = record["id"]
         stored = self._digest(record_id)
         if stored is not None and stored != digest:
@@ -112,23 +126,23 @@ class Offering:
             return Outcome(KNOWN, record_id)
         if record.get("replaces") or record_id in self.replaced:
             return self._one_by_one(record)
-        return self._accept(record, body, digest)
+        return self._accept(record, prepared)
 
-    def _accept(self, record: dict, body: str, digest: str) -> Outcome:
-        """A new record outside any correction: checked against content, its rows wait for the batch write."""
-        reasons = semantic.problems(record, self.settings.catalogue)
-        if reasons:
-            return Outcome(REJECTED, record["id"], reasons)
-        flags = accept.record_flags(record, self.settings, body)
+    def _accept(self, record: dict, prepared: Prepared) -> Outcome:
+        """A new record outside any correction: judged against the content (prepare.judge: in a worker for
+        a big file), its rows wait for the batch write."""
+        if not prepared.judged:  # checked here, not in a worker: judged only now that it is new
+            prepared = prepare.judge(prepared, record, self.settings)
+        if prepared.problems:
+            return Outcome(REJECTED, record["id"], prepared.problems)
+        flags = prepared.flags if prepared.flags is not None else {}
         flags.update(trust.registration_flags(self.conn, record, self.device, self.settings.roster))
-        self.waiting.records.append(accept.record_row(record, body, digest, self.file_sha, self.device, self.settings.now))
-        if record["type"] == "checkin":
-            row, checkin_flags = accept.checkin_row(record, self.settings)
-            flags.update(checkin_flags)
-            if row is not None:
-                self.waiting.checkins.append(row)
+        self.waiting.records.append(accept.record_row(record, prepared.body, prepared.digest, self.file_sha,
+                                                      self.device, self.settings.now))
+        if prepared.checkin is not None:
+            self.waiting.checkins.append(prepared.checkin)
         self.waiting.flags += accept.flag_rows(record["id"], flags)
-        self.digests[record["id"]] = digest
+        self.digests[record["id"]] = prepared.digest
         return Outcome(ACCEPTED, record["id"], flags=flags)
 
     def _one_by_one(self, record: dict) -> Outcome:
@@ -147,22 +161,3 @@ class Offering:
             row = self.conn.execute("SELECT digest FROM records WHERE id = ?", (record_id,)).fetchone()
             self.digests[record_id] = row[0] if row else None
         return self.digests[record_id]
-
-
-def _typed_on_a_phone(record: object) -> object:
-    """A card number or check-in code typed full-width on a Chinese keyboard (Ｄ０３－００４２, １２３４５６) is
-    read as the app would have written it (rules.normalise_card, NFKC), before the record is checked."""
-    if isinstance(record, dict):
-        for name, normal in (("card", rules.normalise_card), ("code", rules.normalise_code)):
-            value = record.get(name)
-            if isinstance(value, str) and not value.isascii():
-                record[name] = normal(value)
-    return record
-
-
-def _id_of(record: object) -> str | None:
-    """The record's id when it is a string, as it may be shown and stored (safetext.printable: a rejected
-    record's id may hold anything)."""
-    if isinstance(record, dict) and isinstance(record.get("id"), str):
-        return printable(record["id"])
-    return None

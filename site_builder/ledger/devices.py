@@ -40,9 +40,10 @@ def registered_device(conn: sqlite3.Connection, card: str) -> str | None:
     return named if isinstance(named, str) and named else row[1]
 
 
-def review(conn: sqlite3.Connection, after_row: int, device: str | None) -> Counter:
+def review(conn: sqlite3.Connection, after_row: int, after_checkin: int, device: str | None) -> Counter:
     """Flag the check-ins this file brought: the records stored after rowid `after_row` in the file's
-    transaction (a range of the rowid, whatever the size of the ledger). Returns the flags added, counted."""
+    transaction, whose `checkins` rows are those after rowid `after_checkin` (ranges of the rowid, whatever
+    the size of the ledger). Returns the flags added, counted."""
     added: Counter = Counter()
     if not device:
         return added
@@ -50,22 +51,23 @@ def review(conn: sqlite3.Connection, after_row: int, device: str | None) -> Coun
     if not checkins:
         return added
     cards = conn.execute("SELECT COUNT(DISTINCT card) FROM records WHERE device = ? AND type = 'checkin'", (device,)).fetchone()[0]
-    homes: dict[str, str | None] = {}
-    flag_rows: list[tuple[str, str, str]] = []
-    held: list[tuple[str]] = []
-    for record_id, card in checkins:
-        if card not in homes:
-            homes[card] = registered_device(conn, card)
-        flags = {}
-        home = homes[card]
+    shared = {SHARED_DEVICE: f"同一部手机（设备 {_short(device)}）已为 {cards} 个报到卡签到，待组织者确认"} if cards > MAX_CARDS else {}
+    by_card: dict[str, list[tuple[str, str]]] = {}  # card -> its check-ins' flags, sorted
+    for card in dict.fromkeys(card for _, card in checkins):
+        flags = dict(shared)
+        home = registered_device(conn, card)
         if home and home != device:
             flags[DEVICE_MISMATCH] = f"报到卡 {card} 在另一部手机（设备 {_short(home)}）上报到，这次签到来自设备 {_short(device)}，待组织者确认"
-        if cards > MAX_CARDS:
-            flags[SHARED_DEVICE] = f"同一部手机（设备 {_short(device)}）已为 {cards} 个报到卡签到，待组织者确认"
-        if flags:
-            flag_rows += [(record_id, flag, detail) for flag, detail in sorted(flags.items())]
-            held.append((record_id,))
-            added.update(flags.keys())
-    conn.executemany(INSERT_FLAG, flag_rows)  # written together: one statement each, whatever the file's size
-    conn.executemany("UPDATE checkins SET verification = 'unverified' WHERE record_id = ? AND verification = 'verified'", held)
+        by_card[card] = sorted(flags.items())
+    rows = [(record_id, flag, detail) for record_id, card in checkins for flag, detail in by_card[card]]
+    if not rows:
+        return added
+    conn.executemany(INSERT_FLAG, rows)  # one statement, whatever the file's size
+    if shared:  # every check-in of the file is held: their rows are the file's, a range of the rowid
+        conn.execute("UPDATE checkins SET verification = 'unverified' WHERE rowid > ? AND verification = 'verified'",
+                     (after_checkin,))
+    else:
+        conn.executemany("UPDATE checkins SET verification = 'unverified' WHERE record_id = ? AND verification = 'verified'",
+                         [(record_id,) for record_id, card in checkins if by_card[card]])
+    added.update(flag for _, flag, _ in rows)  # records newly flagged, per flag
     return added

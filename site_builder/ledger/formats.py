@@ -51,6 +51,7 @@ class Export:
     records: list = field(default_factory=list)
     validate_record: Callable[[object], list[str]] = lambda record: []
     line_offset: int | None = None  # CSV: records[i] is on line i + line_offset; JSON: None
+    checker: tuple[int, bool] | None = None  # validate_record is checker(*this) (workers rebuild it); None: only here
 
     def where(self, position: int) -> str:
         if self.line_offset is None:
@@ -181,7 +182,8 @@ def read_v1(document: dict) -> Export:
     reasons = _envelope_reasons(1, document)
     if reasons:
         raise Unreadable("文件结构不对：" + "；".join(reasons[:3]))
-    return Export(1, document["exported_at"], document["device"], document["records"], record_checker(1))
+    return Export(1, document["exported_at"], document["device"], document["records"], record_checker(1),
+                  checker=(1, False))
 
 
 READERS: dict[int, Callable[[dict], Export]] = {1: read_v1}
@@ -367,6 +369,13 @@ def _cleaned(value: object) -> object:
     return value
 
 
+@cache
+def checker(version: int, cleans_text: bool) -> Callable[[object], list[str]]:
+    """The record validator of format `version`, cleaning free text first when the file may need it."""
+    validate = record_checker(version)
+    return text_checked(validate, version) if cleans_text else validate
+
+
 def text_checked(validate: Callable[[object], list[str]], version: int = 1) -> Callable[[object], list[str]]:
     """validate, after cleaning the record's free text and refusing bad characters elsewhere."""
 
@@ -405,4 +414,5 @@ def read(data: bytes, keys: Mapping[str, Any] | None = None, sealed_ok: bool = T
     export = reader(document)
     if suspicious:
         export.validate_record = text_checked(export.validate_record, version)
+        export.checker = (export.checker[0], True) if export.checker else None
     return export

@@ -21,24 +21,29 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import os
 import sqlite3
 import stat
 from collections import Counter
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from site_builder import guard
 from site_builder.errors import UsageError, rel
-from site_builder.ledger import accept, archive, batch, db, devices, evaluation_csv, formats, trust
+from site_builder.ledger import accept, archive, batch, db, devices, evaluation_csv, formats, prepare, trust
 from site_builder.ledger.db import transaction
 from site_builder.ledger.formats import Export, Unreadable
+from site_builder.pool import Pool
 from site_builder.safetext import printable
 
 OnRecords = Callable[[int], None]  # told how many more records of the current file were offered
 
 SUFFIXES = (".json", ".csv")
+PARALLEL_MIN = 4_000  # records of a file from which their pure work (prepare.py) goes to the worker processes
+PARALLEL_CHUNK = 2_000  # records per task sent to a worker
 NO_ATTENTION = {"capped", "replaces_pending"}  # flags that are information only
 
 
@@ -158,17 +163,18 @@ def resolve_unknown(conn: sqlite3.Connection, settings: accept.Settings) -> int:
 
 
 def ingest_each(conn: sqlite3.Connection, files: Iterable[Found], data_dir: Path, settings: accept.Settings,
-                on_records: OnRecords | None = None) -> Iterator[FileReport]:
+                on_records: OnRecords | None = None, pool: Pool | None = None) -> Iterator[FileReport]:
     """Ingest the files one at a time, yielding each one's report as soon as its transaction is committed."""
     for path in files:
         if isinstance(path, Unreachable):
             yield FileReport(printable(rel(path.path)), "", "unreadable", reason=path.reason)
         else:
-            yield ingest_file(conn, path, data_dir, settings, on_records)
+            yield ingest_file(conn, path, data_dir, settings, on_records, pool)
 
 
 def ingest_file(conn: sqlite3.Connection, path: Path, data_dir: Path, settings: accept.Settings,
-                on_records: OnRecords | None = None) -> FileReport:
+                on_records: OnRecords | None = None, pool: Pool | None = None) -> FileReport:
+    """One file (see the module's docstring); `pool`: worker processes for the pure work of a big file."""
     name = printable(rel(path))
     with guard.doing(f"导入 {name}"):
         try:
@@ -182,7 +188,7 @@ def ingest_file(conn: sqlite3.Connection, path: Path, data_dir: Path, settings: 
         held = [data]
         del data  # only held[] holds the bytes, so _ingest_bytes can let go of them once they are parsed
         try:
-            return _ingest_bytes(conn, name, path, held, digest, size, data_dir, settings, on_records)
+            return _ingest_bytes(conn, name, path, held, digest, size, data_dir, settings, on_records, pool)
         except Exception as error:  # one file's surprise never stops the others
             if _systemic(error):
                 raise
@@ -190,7 +196,7 @@ def ingest_file(conn: sqlite3.Connection, path: Path, data_dir: Path, settings: 
 
 
 def _ingest_bytes(conn, name: str, path: Path, held: list[bytes], digest: str, size: int, data_dir: Path,
-                  settings: accept.Settings, on_records: OnRecords | None) -> FileReport:
+                  settings: accept.Settings, on_records: OnRecords | None, pool: Pool | None) -> FileReport:
     data = held.pop()
     with transaction(conn):  # the check and the writes in one transaction: safe with two ingests at once
         seen = conn.execute("SELECT status, received_at, name FROM files WHERE sha256 = ?", (digest,)).fetchone()
@@ -203,7 +209,7 @@ def _ingest_bytes(conn, name: str, path: Path, held: list[bytes], digest: str, s
         del data  # the parsed records are all that is needed from here on
         db.fit_cache(conn, size)
         with _collector_spares():
-            return _store(conn, name, digest, size, export, settings, on_records)
+            return _store(conn, name, digest, size, export, settings, on_records, pool)
 
 
 def _read_bytes(path: Path) -> bytes | None:
@@ -308,17 +314,22 @@ def _quarantine(conn, name, path: Path, digest, data, reason, data_dir: Path, no
 
 
 def _store(conn, name: str, digest: str, size: int, export: Export, settings: accept.Settings,
-           on_records: OnRecords | None = None) -> FileReport:
+           on_records: OnRecords | None = None, pool: Pool | None = None) -> FileReport:
     report = FileReport(name, digest, "ingested")
     conn.execute("INSERT INTO files(sha256, name, size, received_at, status, device, exported_at, format_version)"
                  " VALUES (?,?,?,?,?,?,?,?)",
                  (digest, Path(name).name, size, settings.now, "ingested", export.device, export.exported_at, export.version))
     last_row = conn.execute("SELECT max(rowid) FROM records").fetchone()[0] or 0  # rows after it are this file's
-    offering = batch.Offering(conn, digest, export.device, settings, correctable=export.line_offset is not None)
+    last_checkin = conn.execute("SELECT max(rowid) FROM checkins").fetchone()[0] or 0  # the same for check-ins
+    big = _big(export, pool)
+    stored = batch.stored_digests(conn, export.records) if big else {}  # asked once, not again per batch
+    offering = batch.Offering(conn, digest, export.device, settings, export.line_offset is not None, stored)
     checkins: dict[str, list[tuple[str, bool]]] = {}  # activity -> (record id, code wrong): guessed codes
+    parallel = big and len(stored) * 2 < len(export.records)  # mostly known: checking here costs less than sending
+    prepared = _prepared(export, settings, pool if parallel else None, stored)
     for start in range(0, len(export.records), batch.BATCH):
         records = export.records[start:start + batch.BATCH]
-        outcomes = offering.offer(records, start, export.validate_record)
+        outcomes = offering.offer(records, start, list(itertools.islice(prepared, len(records))))
         rejections = [_tally(report, export, offered) for offered in outcomes]
         _note_checkins(checkins, records, start, outcomes)
         conn.executemany("INSERT OR REPLACE INTO rejections(file_sha256, position, record_id, reason) VALUES (?,?,?,?)",
@@ -326,11 +337,40 @@ def _store(conn, name: str, digest: str, size: int, export: Export, settings: ac
         if on_records:
             on_records(len(records))
     if report.accepted:
-        report.flags.update(devices.review(conn, last_row, export.device))  # check-ins from another card's phone
-    report.flags.update(trust.guessing(conn, checkins))
+        report.flags.update(devices.review(conn, last_row, last_checkin, export.device))  # another card's phone
+    report.flags.update(trust.guessing(conn, checkins, last_checkin))
     conn.execute("UPDATE files SET accepted = ?, known = ?, conflicting = ?, rejected = ? WHERE sha256 = ?",
                  (report.accepted, report.known, report.conflicting, report.rejected, digest))
     return report
+
+
+def _big(export: Export, pool: Pool | None) -> bool:
+    """Whether the file is big enough for worker processes (and they can check its records)."""
+    return pool is not None and pool.workers > 1 and export.checker is not None and len(export.records) >= PARALLEL_MIN
+
+
+def _prepared(export: Export, settings: accept.Settings, pool: Pool | None,
+              stored: dict[str, str]) -> Iterator[prepare.Prepared]:
+    """Each record checked (prepare.check), in file order: checked and judged (prepare.prepare) in `pool`'s
+    worker processes, the records going in chunks and the results coming back in order while this process
+    stores the earlier ones; else checked here, one batch at a time as they are offered (then a record is
+    judged only when it turns out to be new, batch.Offering)."""
+    if pool is None or export.checker is None:
+        for record in export.records:
+            yield prepare.check(record, export.validate_record)
+        return
+    setting = prepare.setting_of(settings, export.checker, stored)
+    done = 0
+    try:
+        for chunk in pool.chunks(prepare.prepare_chunk, export.records, setting, size=PARALLEL_CHUNK):
+            for one in map(prepare.Prepared._make, chunk):
+                yield one
+                done += 1
+    except BrokenProcessPool:  # a worker was killed (out of memory …): the rest is prepared here, the same way
+        for record in export.records[done:]:
+            record_id = record.get("id") if isinstance(record, dict) else None
+            yield prepare.prepare(record, settings, export.validate_record,
+                                  stored.get(record_id) if isinstance(record_id, str) else None)
 
 
 def _note_checkins(checkins: dict[str, list[tuple[str, bool]]], records: list, start: int,

@@ -103,20 +103,25 @@ def registration_flags(conn: sqlite3.Connection, record: dict, device: str | Non
     return flags
 
 
-def guessing(conn: sqlite3.Connection, checkins: dict[str, list[tuple[str, bool]]]) -> dict[str, int]:
-    """After a file's records are stored: `checkins` is activity -> [(record id, code wrong)] of the file.
-    Where GUESS_LIMIT or more codes were wrong, every check-in of that activity in the file is flagged
-    code_guessing and stops counting until confirmed. Returns flag -> records newly flagged."""
-    flagged = 0
-    for activity, rows in sorted(checkins.items()):
-        wrong = sum(1 for _, mismatch in rows if mismatch)
+def guessing(conn: sqlite3.Connection, checkins: dict[str, list[tuple[str, bool]]], after_checkin: int) -> dict[str, int]:
+    """After a file's records are stored: `checkins` is activity -> [(record id, code wrong)] of the file,
+    whose `checkins` rows are those after rowid `after_checkin`. Where GUESS_LIMIT or more codes were wrong,
+    every check-in of that activity in the file is flagged code_guessing and stops counting until confirmed.
+    Returns flag -> records newly flagged."""
+    rows: list[tuple[str, str, str]] = []
+    guessed: list[str] = []
+    for activity, found in sorted(checkins.items()):
+        wrong = sum(1 for _, mismatch in found if mismatch)
         if wrong < GUESS_LIMIT:
             continue
         detail = f"同一文件中活动 {activity} 有 {wrong} 个错误签到码，疑为猜码；本文件中此活动的签到均须组织者确认"
-        ids = [record_id for record_id, _ in rows]
-        conn.executemany("INSERT OR REPLACE INTO flags(record_id, flag, detail) VALUES (?,?,?)",
-                         [(record_id, CODE_GUESSING, detail) for record_id in ids])
-        conn.executemany("UPDATE checkins SET verification = 'unverified' WHERE record_id = ? AND verification = 'verified'",
-                         [(record_id,) for record_id in ids])
-        flagged += len(ids)
-    return {CODE_GUESSING: flagged} if flagged else {}
+        rows += [(record_id, CODE_GUESSING, detail) for record_id, _ in found]
+        guessed.append(activity)
+    if not rows:
+        return {}
+    conn.executemany("INSERT OR REPLACE INTO flags(record_id, flag, detail) VALUES (?,?,?)", rows)
+    for start in range(0, len(guessed), 500):  # the file's check-ins rows: one walk of a rowid range
+        part = guessed[start:start + 500]
+        conn.execute("UPDATE checkins SET verification = 'unverified' WHERE rowid > ? AND verification = 'verified'"
+                     f" AND activity IN ({','.join('?' * len(part))})", (after_checkin, *part))
+    return {CODE_GUESSING: len(rows)}
