@@ -177,7 +177,7 @@ class Cache:
 
     def known_digest(self, path: str) -> str | None:
         """The digest of a file when the cache knows it for the file's present stat (nothing is read)."""
-        path = os.path.abspath(path)  # one key per file, however it was named (scan() names them absolute)
+        path = _key(path)  # one key per file, however it was named (scan() names them absolute)
         seen = self._seen.get(path)
         if seen is not None:
             return seen
@@ -196,7 +196,7 @@ class Cache:
 
     def record_digest(self, path: str, digest: str) -> None:
         """The digest of a file someone else read (a worker), with the stat known_digest() saw."""
-        path = os.path.abspath(path)
+        path = _key(path)
         stamp = self._stamps.get(path)
         if stamp is not None:
             self._digests[path] = self._hashed[path] = (stamp, digest)
@@ -204,7 +204,7 @@ class Cache:
 
     def file_digest(self, path: Path | str, stat: os.stat_result | None = None) -> str:
         """The digest of a file's bytes; not read again while its stat is unchanged (once per build)."""
-        key = os.path.abspath(path)
+        key = _key(path)
         seen = self._seen.get(key)
         if seen is not None:
             return seen
@@ -469,6 +469,11 @@ def _versions(libraries: tuple[str, ...]) -> dict[str, str]:
             except metadata.PackageNotFoundError:
                 wanted[name] = "-"
     return wanted
+
+
+def _key(path: Path | str) -> str:
+    """A file's key in the cache: its absolute path (scan() gives them so: kept as they are)."""
+    return path if isinstance(path, str) and path.startswith("/") else os.path.abspath(path)
 
 
 class Bodies:
