@@ -117,9 +117,17 @@ DEV_MARKER = b' data-dev-server="1" data-sw="'  # on the app's script tag: updat
 # during a quick edit after edit would otherwise stay one change behind).
 BUILD_PATH = "/__site-builder__/build"
 BUILD_CHECK = """<script data-site-builder-build="%d">(function () {
-  var made = %d, url = %s;
+  var made = %d, url = %s, workers = navigator.serviceWorker;
   function later() { setTimeout(check, 250); }
   function check() {
+    if (!workers || !workers.controller) return ask();
+    // A worker left by the real site answers this page's requests; serve's own worker (DEV_SERVICE_WORKER)
+    // takes over only once that one has no request in flight: while it waits, ask nothing.
+    workers.getRegistration().then(function (r) {
+      if (r && (r.installing || r.waiting)) setTimeout(check, 1000); else ask();
+    }, ask);
+  }
+  function ask() {
     fetch(url, {cache: 'no-store'}).then(function (r) { return r.ok ? r.text() : ''; }).then(function (text) {
       // only this server's answer, a number, counts (a service worker left by the real site may answer
       // with a page of its own)
