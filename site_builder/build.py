@@ -19,7 +19,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 from site_builder import (app, assets, cache as cache_, clock, content, derived, fingerprint, images, links, pages,
                           quick, render, search, validate, writer)
@@ -183,12 +183,13 @@ def _build(options: Options, cache: Cache, pool: Pool, progress: Progress) -> Su
         intact = _intact(Path(options.out_dir), previous)
         # nothing to compare with on a first build: the inputs' digest is taken at the end, from what the
         # build read anyway (a story file is then read once, by the worker that renders it)
-        inputs = _inputs_digest(options, cache, today, ledger) if previous else ""
+        read = _inputs(options, cache, today, ledger) if previous else None
+        inputs = read.digest() if read else ""
     if previous and cache.last_build() == inputs and len(intact) == len(previous):
         cache.commit()
         return Summary(files=len(previous), unchanged=True)
     with step("quick"):
-        edited = quick.attempt(options, cache, previous, intact, inputs, today, ledger) if previous else None
+        edited = quick.attempt(options, cache, previous, intact, read, inputs, today, ledger) if read else None
     if edited is not None:
         return edited
     cache.forget_build()
@@ -216,7 +217,7 @@ def _build(options: Options, cache: Cache, pool: Pool, progress: Progress) -> Su
                        intact, previous, cache, pool, progress, today)
         with step("finish"):
             staging.finish(result.removed if not staging.complete else [])
-            inputs = inputs or _inputs_digest(options, cache, today, ledger)
+            inputs = inputs or _inputs(options, cache, today, ledger).digest()
             cache.save_outputs(result.written, inputs)
             quick.remember(cache, inputs, site_content, all_pages, sources, theme_assets, result.written)
     finally:
@@ -407,17 +408,26 @@ def _check_files(setting: tuple[str, frozenset[str], str], paths: list[str]) -> 
     return [links.check_html(path, (Path(out_dir) / path).read_bytes(), names, base_path) for path in paths]
 
 
-def _inputs_digest(options: Options, cache: Cache, today: dt.date, ledger: Path,
-                   swap: dict[str, str | None] | None = None) -> str:
-    """Everything a build reads: content and theme files, options, the ledger and site-builder itself.
-    `swap`: digests to take for some files instead of their present ones (quick.py: what was it before?)."""
-    parts = [cache_.code_digest(), today.isoformat(), str(options.drafts), options.base_url or "",
-             _ledger_digest(ledger)]
-    swap = swap or {}
-    for root in (options.content_dir, options.theme_dir):
-        for path in cache.scan(root):
-            parts += [path, swap.get(path) or cache.file_digest(path)]
-    return digest_text(*parts)
+@dataclass(frozen=True)
+class Inputs:
+    """Everything a build reads, as digests: site-builder itself, the day, the options, the ledger, then
+    each content and theme file with the digest of its bytes. Builds are told apart by their digest()."""
+
+    fixed: tuple[str, ...]
+    files: tuple[tuple[str, str], ...]
+
+    def digest(self, instead: Mapping[str, str | None] | None = None) -> str:
+        """The build's fingerprint. `instead`: digests to take for some files in place of their present
+        ones (quick.py: the fingerprint of these inputs as they were before an edit)."""
+        instead = instead or {}
+        return digest_text(*self.fixed, *(part for path, digest in self.files
+                                          for part in (path, instead.get(path) or digest)))
+
+
+def _inputs(options: Options, cache: Cache, today: dt.date, ledger: Path) -> Inputs:
+    fixed = (cache_.code_digest(), today.isoformat(), str(options.drafts), options.base_url or "", _ledger_digest(ledger))
+    return Inputs(fixed, tuple((path, cache.file_digest(path))
+                               for root in (options.content_dir, options.theme_dir) for path in cache.scan(root)))
 
 
 def _ledger_digest(ledger: Path) -> str:

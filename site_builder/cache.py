@@ -139,13 +139,20 @@ class Cache:
         """Store what this build learnt; a failure to store is not a failed build."""
         if self.db is None:
             return
+        with self._transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO files(path, size, mtime_ns, ctime_ns, inode, digest)"
+                           " VALUES (?,?,?,?,?,?)", [(p, *stamp, digest) for p, (stamp, digest) in self._hashed.items()])
+            self._hashed.clear()  # (not stored after all: they are read and hashed again next time)
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN … COMMIT; an SQLite error rolls back and goes no further: a cache that could not store
+        something only costs work on a later build."""
+        assert self.db is not None
         try:
             self.db.execute("BEGIN")
-            self.db.executemany("INSERT OR REPLACE INTO files(path, size, mtime_ns, ctime_ns, inode, digest)"
-                                " VALUES (?,?,?,?,?,?)",
-                                [(p, *stamp, digest) for p, (stamp, digest) in self._hashed.items()])
+            yield self.db
             self.db.execute("COMMIT")
-            self._hashed.clear()
         except sqlite3.Error:
             self._rollback()
 
@@ -288,15 +295,9 @@ class Cache:
         """Replace the record of the last build's outputs, and its fingerprint, in one transaction."""
         if self.db is None:
             return
-        try:
-            self.db.execute("BEGIN")
-            self.db.execute("DELETE FROM outputs")
-            self.db.executemany("INSERT INTO outputs(path, digest, fingerprint, size, mtime_ns) VALUES (?,?,?,?,?)",
-                                [(path, w.digest, w.fingerprint, w.size, w.mtime_ns) for path, w in written.items()])
-            self.db.execute("INSERT OR REPLACE INTO state(key, value) VALUES ('build', ?)", (build_fingerprint,))
-            self.db.execute("COMMIT")
-        except sqlite3.Error:
-            self._rollback()
+        with self._transaction() as db:
+            db.execute("DELETE FROM outputs")
+            self._record_outputs(db, written, build_fingerprint)
 
     def update_outputs(self, changed: dict[str, Written], removed: Iterable[str], retag: dict[str, str],
                        build_fingerprint: str) -> None:
@@ -304,17 +305,17 @@ class Cache:
         `removed` ones gone, fingerprints renamed (`retag`: old -> new), and the build's fingerprint."""
         if self.db is None:
             return
-        try:
-            self.db.execute("BEGIN")
-            self.db.executemany("DELETE FROM outputs WHERE path = ?", [(path,) for path in removed])
-            self.db.executemany("UPDATE outputs SET fingerprint = ? WHERE fingerprint = ?",
-                                [(new, old) for old, new in retag.items() if new != old])
-            self.db.executemany("INSERT OR REPLACE INTO outputs(path, digest, fingerprint, size, mtime_ns) VALUES (?,?,?,?,?)",
-                                [(path, w.digest, w.fingerprint, w.size, w.mtime_ns) for path, w in changed.items()])
-            self.db.execute("INSERT OR REPLACE INTO state(key, value) VALUES ('build', ?)", (build_fingerprint,))
-            self.db.execute("COMMIT")
-        except sqlite3.Error:
-            self._rollback()
+        with self._transaction() as db:
+            db.executemany("DELETE FROM outputs WHERE path = ?", [(path,) for path in removed])
+            db.executemany("UPDATE outputs SET fingerprint = ? WHERE fingerprint = ?",
+                           [(new, old) for old, new in retag.items() if new != old])
+            self._record_outputs(db, changed, build_fingerprint)
+
+    @staticmethod
+    def _record_outputs(db: sqlite3.Connection, written: dict[str, Written], build_fingerprint: str) -> None:
+        db.executemany("INSERT OR REPLACE INTO outputs(path, digest, fingerprint, size, mtime_ns) VALUES (?,?,?,?,?)",
+                       [(path, w.digest, w.fingerprint, w.size, w.mtime_ns) for path, w in written.items()])
+        db.execute("INSERT OR REPLACE INTO state(key, value) VALUES ('build', ?)", (build_fingerprint,))
 
     def forget_build(self) -> None:
         """The output folder is about to change: until the build ends, nothing recorded about it holds."""
@@ -330,12 +331,8 @@ class Cache:
     def _write(self, sql: str, rows: list[tuple]) -> None:
         if self.db is None or not rows:
             return
-        try:
-            self.db.execute("BEGIN")
-            self.db.executemany(sql, rows)
-            self.db.execute("COMMIT")
-        except sqlite3.Error:
-            self._rollback()
+        with self._transaction() as db:
+            db.executemany(sql, rows)
 
 
 @contextlib.contextmanager

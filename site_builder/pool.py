@@ -22,7 +22,7 @@ import uuid
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
 
 if TYPE_CHECKING:
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -74,18 +74,14 @@ class Pool:
         """Like map(), but returns at once with a function that waits for the results: this process can
         do other work meanwhile. A job too small for workers runs when the results are asked for."""
         items = list(items)
-        if self.workers <= 1 or len(items) < max(min_items, 2):
+        if self._here(items, min_items):
             def here(done: Callable[[int], None] | None = None) -> list[R]:
                 results = task(setting, items) if items else []
                 if done:
                     done(len(items))
                 return results
             return here
-        executor = self._start()
-        key = uuid.uuid4().hex
-        payload = pickle.dumps(setting, protocol=pickle.HIGHEST_PROTOCOL)
-        size = -(-len(items) // (self.workers * CHUNKS_PER_WORKER))
-        futures = [executor.submit(_run, task, key, payload, items[i:i + size]) for i in range(0, len(items), size)]
+        futures = list(iter(self._submitter(task, items, setting), None))
 
         def gather(done: Callable[[int], None] | None = None) -> list[R]:
             results: list[R] = []
@@ -104,32 +100,47 @@ class Pool:
         per chunk (default: as map() splits them). At most CHUNKS_PER_WORKER chunks per worker are out at
         once, so results waiting for a slower consumer do not pile up in memory."""
         items = list(items)
-        if self.workers <= 1 or len(items) < max(min_items, 2):
+        if self._here(items, min_items):
             if items:
                 yield task(setting, items)
             return
+        submit = self._submitter(task, items, setting, size)
+        out: collections.deque = collections.deque()
+
+        def send() -> None:
+            future = submit()
+            if future is not None:
+                out.append(future)
+
+        for _ in range(self.workers * CHUNKS_PER_WORKER):
+            send()
+        try:
+            while out:
+                chunk = out.popleft().result()
+                send()
+                yield chunk
+        finally:
+            for future in out:
+                future.cancel()  # a consumer that stops early (an error) leaves no work queued
+
+    def _here(self, items: list, min_items: int) -> bool:
+        """Whether a job runs in this process: one worker, or too few items to be worth sending."""
+        return self.workers <= 1 or len(items) < max(min_items, 2)
+
+    def _submitter(self, task: Task[R], items: list, setting: Any, size: int | None = None) -> Callable[[], "Future | None"]:
+        """A function that sends the next chunk of items to a worker (its future), None once all are sent.
+        The setting is pickled once for the whole job; `size`: items per chunk (default: CHUNKS_PER_WORKER
+        chunks per worker)."""
         executor = self._start()
         key = uuid.uuid4().hex
         payload = pickle.dumps(setting, protocol=pickle.HIGHEST_PROTOCOL)
         size = size or -(-len(items) // (self.workers * CHUNKS_PER_WORKER))
         starts = iter(range(0, len(items), size))
-        out: collections.deque = collections.deque()
 
-        def submit() -> None:
+        def submit() -> "Future | None":
             start = next(starts, None)
-            if start is not None:
-                out.append(executor.submit(_run, task, key, payload, items[start:start + size]))
-
-        for _ in range(self.workers * CHUNKS_PER_WORKER):
-            submit()
-        try:
-            while out:
-                chunk = out.popleft().result()
-                submit()
-                yield chunk
-        finally:
-            for future in out:
-                future.cancel()  # a consumer that stops early (an error) leaves no work queued
+            return None if start is None else executor.submit(_run, task, key, payload, items[start:start + size])
+        return submit
 
     def _start(self) -> "ProcessPoolExecutor":
         """Workers are forked from a process with one thread (a build: they start at once, modules

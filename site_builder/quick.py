@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 from site_builder.cache import Bodies, Cache, Untrusted, Written
 
 if TYPE_CHECKING:
-    from site_builder.build import Options, Summary
+    from site_builder.build import Inputs, Options, Summary
     from site_builder.model import Content, Story
 
 KIND = "quick"  # cache kind: Known, by the fingerprint of the full build it describes
@@ -93,11 +93,11 @@ class _Unsure(Exception):
 
 
 def attempt(options: "Options", cache: Cache, previous: dict[str, Written], intact: dict[str, Written],
-            inputs: str, today: dt.date, ledger: Path) -> "Summary | None":
+            read: "Inputs", inputs: str, today: dt.date, ledger: Path) -> "Summary | None":
     """The quick edit, when the only inputs changed since the last build are story bodies; else None.
 
-    `previous`: the last build's outputs; `intact`: those still in place; `inputs`: this build's fingerprint
-    (build._inputs_digest, which has just read every input and noted the changed ones: Cache.rehashed)."""
+    `previous`: the last build's outputs; `intact`: those still in place; `read`: what this build read
+    (build._inputs, which noted the files whose bytes changed: Cache.rehashed), `inputs` its digest()."""
     changed = dict(cache.rehashed)
     last = cache.last_build()
     if not (cache.enabled and last and changed and previous and len(intact) == len(previous)):
@@ -105,11 +105,9 @@ def attempt(options: "Options", cache: Cache, previous: dict[str, Written], inta
     stories_dir = os.path.join(os.path.abspath(options.content_dir), STORIES)
     if any(old is None or not _story_file(path, stories_dir) for path, old in changed.items()):
         return None
-    from site_builder import build
-
     # the fingerprint of these very inputs with the changed files as they were: the last build's, or
     # something else changed too (a file added or removed, an option, the day, the ledger)
-    if build._inputs_digest(options, cache, today, ledger, swap=changed) != last:
+    if read.digest(changed) != last:
         return None
     since = cache.get(EDITS_KIND, last)
     if not (isinstance(since, tuple) and len(since) == 2):

@@ -126,17 +126,19 @@ def environment(theme_dir: Path, content: Content, assets: Assets, today: dt.dat
         asset=lambda name: site_url(base_path, assets.url(name)),
         tag_url=lambda tag: f"/stories/tag/{tag_slug(tag)}/",
         rules=rules.TEMPLATE_RULES,
-        memo=memo_of({}),
+        memo=memo_of(),
     )
     env.filters.update(filters(site))
     return env
 
 
-def memo_of(store: dict) -> Any:
+def memo_of() -> Any:
     """`{% call memo("nav", section) %}…{% endcall %}`: the block is rendered once per key in one
     environment (one build's worker) and its HTML reused, for the parts of every page that are the same
     on many pages (the navigation, the footer). The key must name everything the block depends on besides
     the build's constants (site, content, url(), asset(), today, figures)."""
+    store: dict[tuple, Any] = {}
+
     def memo(*key: Any, caller: Any) -> Any:
         found = store.get(key)
         if found is None:

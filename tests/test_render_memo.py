@@ -10,7 +10,7 @@ from site_builder import render
 def _env() -> tuple[jinja2.Environment, list[int]]:
     env = jinja2.Environment(autoescape=True)
     renders: list[int] = []
-    env.globals["memo"] = render.memo_of({})
+    env.globals["memo"] = render.memo_of()
     env.globals["count"] = lambda: renders.append(1) or len(renders)
     return env, renders
 

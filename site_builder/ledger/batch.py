@@ -65,10 +65,14 @@ def _marks(count: int) -> str:
 
 
 def stored_digests(conn: sqlite3.Connection, records: list) -> dict[str, str]:
-    """Record id -> digest for the ids of `records` the ledger holds (by the primary key, BATCH at a time)."""
-    ids = list(dict.fromkeys(r["id"] for r in records if isinstance(r, dict) and isinstance(r.get("id"), str)))
+    """Record id -> digest for the ids of `records` the ledger holds."""
+    return _digests_of(conn, [r["id"] for r in records if isinstance(r, dict) and isinstance(r.get("id"), str)])
+
+
+def _digests_of(conn: sqlite3.Connection, ids: list[str]) -> dict[str, str]:
+    """Record id -> digest of those of `ids` the ledger holds (by the primary key, BATCH at a time)."""
     found: dict[str, str] = {}
-    for part in chunks(ids):
+    for part in chunks(list(dict.fromkeys(ids))):
         found.update(conn.execute(f"SELECT id, digest FROM records WHERE id IN ({_marks(len(part))})", part))
     return found
 
@@ -104,14 +108,11 @@ class Offering:
         unique = list(dict.fromkeys(ids))
         self.digests = {record_id: self.stored.get(record_id) for record_id in unique}  # None: not found (yet)
         self.replaced = set()
+        # a stored record never changes: what stored_digests() found is not asked again
+        self.digests.update(_digests_of(self.conn, [record_id for record_id in unique if record_id not in self.stored]))
         for part in chunks(unique):
-            marks = _marks(len(part))
-            absent = [record_id for record_id in part if record_id not in self.stored]  # a stored record never changes
-            if absent:
-                self.digests.update(self.conn.execute(f"SELECT id, digest FROM records WHERE id IN ({_marks(len(absent))})",
-                                                      absent))
             self.replaced.update(r for (r,) in self.conn.execute(
-                f"SELECT DISTINCT replaces FROM records WHERE replaces IN ({marks})", part))
+                f"SELECT DISTINCT replaces FROM records WHERE replaces IN ({_marks(len(part))})", part))
 
     def _offer_one(self, record: dict, prepared: Prepared) -> Outcome:
         body, digest = prepared.body, prepared.digest
