@@ -68,16 +68,31 @@ def test_an_edit_under_serve_shows_on_a_page_a_service_worker_controlled(browser
                                             "--today", helpers.TODAY], origin, log)
         try:
             page.goto(page_url)  # may still come from the old cache; the browser fetches /sw.js again
-            helpers.poll(lambda: page.evaluate("""() => new Promise((done) => {
+            # Wait for the controller to change without sending the old worker anything: Chromium activates
+            # a skipWaiting worker only once the old one is idle, and a message every 100 ms (as this test
+            # once sent) can keep it busy for minutes on a loaded machine.
+            page.evaluate("() => { window.productionWorker = navigator.serviceWorker.controller; }")
+            seen: list[object] = []
+            in_control = lambda: seen.append(page.evaluate("""async () => {
+                const r = await navigator.serviceWorker.getRegistration();
                 // what the browser does on its own some time after a navigation: look for a new sw.js
-                navigator.serviceWorker.getRegistration().then((r) => r && r.update()).catch(() => {});
-                const worker = navigator.serviceWorker.controller;
-                if (!worker) return done(false);
+                if (r) r.update().catch(() => {});
+                const now = navigator.serviceWorker.controller;
+                if (now && now !== window.productionWorker && now.state === 'activated') return true;
+                return 'installing ' + (r && r.installing && r.installing.state) + ', waiting '
+                    + (r && r.waiting && r.waiting.state) + ', active ' + (r && r.active && r.active.state)
+                    + ', controller changed ' + (now !== window.productionWorker);
+            }""")) or seen[-1] is True  # noqa: E731
+            try:
+                helpers.poll(in_control, timeout=60, interval=0.5, what="serve's worker in control")
+            except AssertionError as error:
+                raise AssertionError(f"{error}; the registration: {seen[-1]}") from None
+            assert page.evaluate("""() => new Promise((done) => {
                 const channel = new MessageChannel();
-                channel.port1.onmessage = (event) => done(event.data === 'dev');
-                worker.postMessage({type: 'GET_VERSION'}, [channel.port2]);
-                setTimeout(() => done(false), 1000);
-            })"""), timeout=60, what="serve's worker in control")
+                channel.port1.onmessage = (event) => done(event.data);
+                navigator.serviceWorker.controller.postMessage({type: 'GET_VERSION'}, [channel.port2]);
+                setTimeout(() => done('no answer'), 5000);
+            })""") == "dev"
             page.reload()
             assert page.evaluate("caches.keys()") == []  # the production worker's caches are gone
 
