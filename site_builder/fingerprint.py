@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import jinja2
 from jinja2 import meta
@@ -38,32 +39,51 @@ class TemplateInputs:
     globals: dict[str, tuple[str, ...]]
 
 
-def template_inputs(theme_dir: Path) -> TemplateInputs:
-    """Parse every template once: what it extends, includes and imports, and which names it reads."""
+Parsed = tuple[frozenset[str] | None, frozenset[str]]  # templates it uses (None: any), names it reads
+
+
+def template_inputs(theme_dir: Path, known: Mapping[str, Parsed] | None = None) -> tuple[TemplateInputs, dict[str, Parsed]]:
+    """Parse every template: what it extends, includes and imports, and which names it reads. `known`:
+    what parse() found before, by the digest of a template's bytes (only a changed template is parsed
+    again). Returns the inputs and what was parsed, by digest."""
     folder = Path(theme_dir) / "templates"
-    env = jinja2.Environment()
-    env.filters.update(dict.fromkeys(render.filters(None), str))  # names only: nothing is rendered here
     files = {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*"))
              if p.is_file() and p.suffix in TEMPLATE_SUFFIXES}
     digests = {name: digest_file(path) for name, path in files.items()}
+    known = known or {}
+    parsed = {digests[name]: known.get(digests[name]) or parse(path) for name, path in files.items()}
     uses: dict[str, set[str]] = {}
     reads: dict[str, set[str]] = {}
-    for name, path in files.items():
-        try:
-            tree = env.parse(path.read_text(encoding="utf-8"))
-        except (jinja2.TemplateError, UnicodeDecodeError):
-            uses[name], reads[name] = set(files), set(GLOBAL_SOURCES)  # rendering will report it
-            continue
-        referenced = set(meta.find_referenced_templates(tree))
-        uses[name] = set(files) if None in referenced else {r for r in referenced if r}
-        reads[name] = set(meta.find_undeclared_variables(tree))
+    for name in files:
+        referenced, read = parsed[digests[name]]
+        uses[name] = set(files) if referenced is None else set(referenced)
+        reads[name] = set(read)
     closures, used_globals = {}, {}
     for name in files:
         closure = _closure(name, uses)
         closures[name] = digest_text(*(f"{n}={digests.get(n, '-')}" for n in sorted(closure)))
         names = set().union(*(reads.get(n, set()) for n in closure))
         used_globals[name] = tuple(sorted({GLOBAL_SOURCES[n] for n in names if n in GLOBAL_SOURCES}))
-    return TemplateInputs(closures, used_globals)
+    return TemplateInputs(closures, used_globals), parsed
+
+
+def parse(path: Path) -> Parsed:
+    """The templates one template uses (None: it names one by a variable, so any) and the names it reads;
+    one that does not parse uses and reads everything (rendering will report it)."""
+    env = _parser()
+    try:
+        tree = env.parse(path.read_text(encoding="utf-8"))
+    except (jinja2.TemplateError, UnicodeDecodeError):
+        return None, frozenset(GLOBAL_SOURCES)
+    referenced = set(meta.find_referenced_templates(tree))
+    return (None if None in referenced else frozenset(r for r in referenced if r)), frozenset(meta.find_undeclared_variables(tree))
+
+
+@functools.lru_cache(maxsize=1)
+def _parser() -> jinja2.Environment:
+    env = jinja2.Environment()
+    env.filters.update(dict.fromkeys(render.filters(None), str))  # names only: nothing is rendered here
+    return env
 
 
 def _closure(name: str, uses: dict[str, set[str]]) -> set[str]:
@@ -127,8 +147,10 @@ def key(value: Any, memo: dict[int, str]) -> str:
     found = memo.get(id(value))
     if found is not None:
         return found
-    if kind in (list, tuple):
-        result = "[" + ",".join(key(item, memo) for item in value) + "]"
+    if kind in (list, tuple):  # most often a list of stories (5,000 list pages of 10,000 stories): inlined
+        result = "[" + ",".join([("S" + item.digest + ("~preview" if item.preview else ""))
+                                 if type(item) is Story and item.digest else key(item, memo)
+                                 for item in value]) + "]"
     elif kind is dict:
         result = "{" + ",".join(key(k, memo) + ":" + key(v, memo) for k, v in value.items()) + "}"
     elif kind in (set, frozenset):
