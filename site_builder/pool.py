@@ -10,7 +10,8 @@ one-worker pools run in this process.
 The setting (what every chunk needs: the content, the theme, the build day …) is pickled once per call
 and unpickled once per worker, then kept there for the following chunks of the same call. Workers are
 started with "spawn" the first time a job is big enough, and live until the pool is closed, so one
-build (or one `serve` session) pays their start-up once.
+build (or one `serve` session) pays their start-up once. A worker that dies (killed for memory …) does
+not fail the job: its chunks, and every later job of the pool, run in this process.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ class Pool:
     def __init__(self, workers: int | None = None):
         self.workers = workers if workers is not None else default_workers()
         self._executor: "ProcessPoolExecutor | None" = None
+        self._broken = False  # a worker died: every later job runs in this process
 
     def __enter__(self) -> "Pool":
         return self
@@ -81,17 +83,45 @@ class Pool:
                     done(len(items))
                 return results
             return here
-        futures = list(iter(self._submitter(task, items, setting), None))
+        size = self._chunk_size(items)
+        submit = self._submitter(task, items, setting, size)
+        futures = []
+        for start in range(0, len(items), size):
+            futures.append((start, self._submitted(submit)))
 
         def gather(done: Callable[[int], None] | None = None) -> list[R]:
             results: list[R] = []
-            for future in futures:
-                chunk = future.result()
+            for start, future in futures:
+                chunk = self._result(future, task, setting, items[start:start + size])
                 results += chunk
                 if done:
                     done(len(chunk))
             return results
         return gather
+
+    def _submitted(self, submit: Callable[[], "Future | None"]) -> "Future | None":
+        """The next chunk sent to a worker; None when the workers are gone (it is then done here)."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        if self._broken:
+            return None
+        try:
+            return submit()
+        except BrokenProcessPool:
+            self._broken = True
+            return None
+
+    def _result(self, future: "Future | None", task: Task[R], setting: Any, chunk: list) -> list[R]:
+        """A chunk's results from its worker; if that worker died (killed for memory …), from this process,
+        the same way, and so is every later job of this pool: a build slows down instead of failing."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        if future is not None:
+            try:
+                return future.result()
+            except BrokenProcessPool:
+                self._broken = True
+        return task(setting, chunk)
 
     def chunks(self, task: Task[R], items: Sequence[T], setting: Any = None, min_items: int = 1,
                size: int | None = None) -> Iterator[list[R]]:
@@ -124,8 +154,12 @@ class Pool:
                 future.cancel()  # a consumer that stops early (an error) leaves no work queued
 
     def _here(self, items: list, min_items: int) -> bool:
-        """Whether a job runs in this process: one worker, or too few items to be worth sending."""
-        return self.workers <= 1 or len(items) < max(min_items, 2)
+        """Whether a job runs in this process: one worker, too few items to be worth sending, or no workers
+        left (one died)."""
+        return self.workers <= 1 or len(items) < max(min_items, 2) or self._broken
+
+    def _chunk_size(self, items: list) -> int:
+        return -(-len(items) // (self.workers * CHUNKS_PER_WORKER))
 
     def _submitter(self, task: Task[R], items: list, setting: Any, size: int | None = None) -> Callable[[], "Future | None"]:
         """A function that sends the next chunk of items to a worker (its future), None once all are sent.
@@ -134,7 +168,7 @@ class Pool:
         executor = self._start()
         key = uuid.uuid4().hex
         payload = pickle.dumps(setting, protocol=pickle.HIGHEST_PROTOCOL)
-        size = size or -(-len(items) // (self.workers * CHUNKS_PER_WORKER))
+        size = size or self._chunk_size(items)
         starts = iter(range(0, len(items), size))
 
         def submit() -> "Future | None":

@@ -1,0 +1,35 @@
+"""The pool survives a worker that dies: the job's results are the same, computed in this process."""
+
+from __future__ import annotations
+
+import os
+
+from site_builder.pool import Pool
+
+
+def die_in_a_worker(parent: int, chunk: list[int]) -> list[int]:
+    """Squares; a worker process (not the parent) running a chunk with 13 in it dies at once."""
+    if os.getpid() != parent and 13 in chunk:
+        os._exit(1)
+    return [n * n for n in chunk]
+
+
+def square(_setting: None, chunk: list[int]) -> list[int]:
+    return [n * n for n in chunk]
+
+
+def test_a_worker_that_dies_leaves_its_chunks_to_this_process():
+    items = list(range(100))
+    with Pool(2) as pool:
+        assert pool.map(die_in_a_worker, items, os.getpid()) == [n * n for n in items]
+        assert pool._broken
+        # later jobs run here: no worker is asked again
+        assert pool.map(die_in_a_worker, items, os.getpid()) == [n * n for n in items]
+        assert list(pool.chunks(square, items)) == [[n * n for n in items]]
+
+
+def test_workers_that_live_are_used():
+    items = list(range(100))
+    with Pool(2) as pool:
+        assert pool.map(die_in_a_worker, [n for n in items if n != 13], os.getpid()) == [n * n for n in items if n != 13]
+        assert not pool._broken
