@@ -10,6 +10,17 @@ included (`put`), and nothing touches the site until every check has passed. The
   Its staging folder is flat (`staged`): one file per output, not a tree, so re-rendering 10,000 pages
   does not make and remove 10,000 folders on the way.
 
+An incremental build stages in the site's spare folder (`.<site>.spare`, kept between builds, locked
+while a build uses it) and swaps each staged file with the one it replaces (renameat2 RENAME_EXCHANGE):
+the replaced file's inode stays there as the spare for that output, and the next build writes into it
+instead of making a new file. Re-rendering 10,000 pages then neither allocates nor frees 10,000 inodes:
+on ext4 without a journal every allocation skips the inodes freed in the last minute one by one, which
+made a template edit spend seconds in the kernel. A spare also linked from elsewhere (a copy made with
+`cp -al`) is never written into. The spare folder holds the previous bytes of replaced files (pages
+that were published), at most one per output; it is never deployed, and removing it is always safe.
+Where it cannot be had (another build holds it; no exchange on this system), a build stages in a
+folder of its own and renames over the old files, as before.
+
 It refuses output names that escape the folder, and refuses to replace an existing folder that does not
 carry its marker file: `--out ~` or `--out .` cannot wipe a home or project folder. Staging folders left
 by a build that was killed are removed by the next one.
@@ -17,9 +28,14 @@ by a build that was killed are removed by the next one.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import errno
+import fcntl
+import functools
 import os
 import shutil
+import stat as stat_
 from pathlib import Path
 from typing import Sequence
 
@@ -50,11 +66,15 @@ class Staging:
         self.complete = complete or not (self.out / MARKER).is_file()
         self.out.parent.mkdir(parents=True, exist_ok=True)
         remove_stale(self.out)
-        self.folder = self.out.parent / f".{self.out.name}.new-{os.getpid()}"
-        remove_tree(self.folder)
-        self.folder.mkdir()
-        self.names: set[str] = set()
         self.flat = not self.complete  # only a complete build's staging folder becomes the site as it is
+        self._lock = _take_spares(self.out) if self.flat else None
+        if self._lock is not None:
+            self.folder = spare_folder(self.out)
+        else:
+            self.folder = self.out.parent / f".{self.out.name}.new-{os.getpid()}"
+            remove_tree(self.folder)
+            self.folder.mkdir()
+        self.names: set[str] = set()
 
     def put(self, name: str, data: bytes) -> tuple[int, int]:
         """Write one output file; returns its size and modification time (ns)."""
@@ -66,6 +86,8 @@ class Staging:
         self.names.add(safe_name(name))
         target = self.folder / staged(name, self.flat)
         target.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            target.unlink()  # a spare is written into only by put(), which checks it is not linked elsewhere
         shutil.copyfile(source, target)
         stat = target.stat()
         return stat.st_size, stat.st_mtime_ns
@@ -86,15 +108,24 @@ class Staging:
         for name in sorted(remove):
             remove_tree(self.out / name)
             _remove_empty_parents(self.out / name, self.out)
+            if self._lock is not None:  # its spare too: the spare folder holds at most one file per output
+                remove_tree(self.folder / staged(name, self.flat))
 
     def _move(self, name: str) -> None:
         target = self.out / name
         if target.is_dir() and not target.is_symlink():
             remove_tree(target)
-        os.replace(self.folder / staged(name, self.flat), target)
+        source = self.folder / staged(name, self.flat)
+        if self._lock is not None and exchange(source, target):
+            return  # the replaced file is now the spare at `source`
+        os.replace(source, target)
 
     def discard(self) -> None:
-        remove_tree(self.folder)
+        if self._lock is None:
+            remove_tree(self.folder)
+            return
+        os.close(self._lock)  # the spare folder stays for the next build
+        self._lock = None
 
 
 _made: set[str] = set()  # folders this process made (or found) while writing: one mkdir per folder, not per file
@@ -124,15 +155,36 @@ def put(folder: Path | str, name: str, data: bytes, flat: bool = False) -> tuple
             _made.clear()
         _made.add(parent)
     try:
-        handle = open(target, "wb")
+        handle = open(_writable(target), "wb", closefd=True)
     except FileNotFoundError:  # a folder of an earlier build with the same staging name, since removed
         os.makedirs(parent, exist_ok=True)
-        handle = open(target, "wb")
+        handle = open(_writable(target), "wb", closefd=True)
     with handle:
         handle.write(data)
+        handle.truncate()  # a spare's older bytes beyond the new ones
         handle.flush()
         stat = os.fstat(handle.fileno())
     return stat.st_size, stat.st_mtime_ns
+
+
+_WRITE = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def _writable(target: str) -> int:
+    """A descriptor to write target's bytes through: the spare already there (its inode reused, nothing
+    truncated yet) unless another name links to it too, or a new file."""
+    try:
+        fd = os.open(target, _WRITE, 0o666)
+    except OSError as error:
+        if error.errno != errno.ELOOP:  # a symbolic link at a spare's name: replaced, never followed
+            raise
+    else:
+        st = os.fstat(fd)
+        if st.st_nlink == 1 and stat_.S_ISREG(st.st_mode):
+            return fd
+        os.close(fd)  # linked from elsewhere too (a copy made with cp -al): left as it is
+    os.unlink(target)
+    return os.open(target, _WRITE | os.O_EXCL, 0o666)
 
 
 def check_replaceable(out: Path) -> None:
@@ -189,15 +241,46 @@ def swap(staging: Path, out: Path) -> None:
 
 
 def exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two paths with renameat2(RENAME_EXCHANGE); False where unsupported."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
+    """Atomically swap two paths with renameat2(RENAME_EXCHANGE); False where unsupported or where either
+    path does not exist."""
+    renameat2 = _renameat2()
+    if renameat2 is None:
         return False
     at_fdcwd = -100
     result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), RENAME_EXCHANGE)
     return result == 0
+
+
+@functools.lru_cache(maxsize=1)
+def _renameat2():
+    try:
+        return ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
+
+
+def spare_folder(out: Path) -> Path:
+    return out.parent / f".{out.name}.spare"
+
+
+def _take_spares(out: Path) -> int | None:
+    """The spare folder's lock (a descriptor of the folder, locked), or None when another build holds it,
+    when this system cannot exchange two files, or when something other than a folder has its name."""
+    if _renameat2() is None:
+        return None
+    folder = spare_folder(out)
+    with contextlib.suppress(FileExistsError):
+        folder.mkdir()
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
 
 
 def remove_tree(path: Path) -> None:

@@ -117,3 +117,62 @@ def test_atomic_exchange_keeps_the_folder_inode_path_valid(tmp_path):
     writer.write(tmp_path / "site", {"index.html": b"2"})
     assert (tmp_path / "site" / "index.html").read_bytes() == b"2"
     assert os.stat(tmp_path / "site").st_ino != before  # a new folder took the old one's place
+
+
+def update(site: Path, outputs: dict[str, bytes], remove: tuple[str, ...] = ()) -> writer.Staging:
+    staging = writer.Staging(site, complete=False)
+    try:
+        for name, data in outputs.items():
+            staging.put(name, data)
+        staging.finish(remove)
+    finally:
+        staging.discard()
+    return staging
+
+
+def test_an_update_writes_into_the_inode_the_last_update_replaced(tmp_path):
+    """No inode made or freed per changed file: the replaced file stays as the spare for its output."""
+    site = tmp_path / "site"
+    writer.write(site, {"index.html": b"1", "stories/a/index.html": b"first version, long"})
+    first = os.stat(site / "stories/a/index.html").st_ino
+    staging = update(site, {"stories/a/index.html": b"second"})
+    assert staging.folder == writer.spare_folder(site)
+    second = os.stat(site / "stories/a/index.html").st_ino
+    spare = staging.folder / writer.staged("stories/a/index.html", True)
+    assert os.stat(spare).st_ino == first and spare.read_bytes() == b"first version, long"
+    update(site, {"stories/a/index.html": b"third"})
+    assert (site / "stories/a/index.html").read_bytes() == b"third"  # the spare's longer bytes cut off
+    assert os.stat(site / "stories/a/index.html").st_ino == first and os.stat(spare).st_ino == second
+    assert tree(site) == {"index.html": b"1", "stories/a/index.html": b"third", writer.MARKER: writer.MARKER_TEXT}
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.spare", "site"]
+
+
+def test_a_spare_linked_from_elsewhere_is_never_written_into(tmp_path):
+    """A copy of the site made with hard links (cp -al) keeps its bytes; so does a link planted at a spare."""
+    site = tmp_path / "site"
+    writer.write(site, {"a.html": b"1", "b.html": b"1"})
+    update(site, {"a.html": b"2", "b.html": b"2"})
+    spares = writer.spare_folder(site)
+    os.link(spares / "a.html", tmp_path / "deployed-a.html")
+    (spares / "b.html").unlink()
+    (spares / "b.html").symlink_to(tmp_path / "elsewhere.html")
+    (tmp_path / "elsewhere.html").write_bytes(b"not ours")
+    update(site, {"a.html": b"3", "b.html": b"3"})
+    assert (tmp_path / "deployed-a.html").read_bytes() == b"1"
+    assert (tmp_path / "elsewhere.html").read_bytes() == b"not ours"
+    assert tree(site) == {"a.html": b"3", "b.html": b"3", writer.MARKER: writer.MARKER_TEXT}
+
+
+def test_a_removed_output_loses_its_spare_and_a_second_build_at_once_stages_on_its_own(tmp_path):
+    site = tmp_path / "site"
+    writer.write(site, {"a.html": b"1", "b.html": b"1"})
+    update(site, {"a.html": b"2", "b.html": b"2"})
+    holder = writer.Staging(site, complete=False)  # another build holds the spare folder
+    try:
+        other = update(site, {"a.html": b"3"})
+        assert other.folder.name == f".site.new-{os.getpid()}" and not other.folder.exists()
+    finally:
+        holder.discard()
+    update(site, {"a.html": b"4"}, remove=("b.html",))
+    assert tree(site) == {"a.html": b"4", writer.MARKER: writer.MARKER_TEXT}
+    assert sorted(p.name for p in writer.spare_folder(site).iterdir()) == ["a.html"]
