@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/run.py --quick    # a smaller set (about 2 minutes)
 
 1. build_many_stories.py: 1,000 and 10,000 synthetic stories, cold / warm / one story edited / one
-   template edited, against Hugo cold on the same stories (interleaved rounds, medians); the home page
+   template edited / the same template edited again, against Hugo cold on the same stories (interleaved rounds, medians); the home page
    gzipped and the search data one query downloads;
 2. ingest_many_records.py: one file of 10,000 and of 100,000 records, a folder of 10,000 files, and the
    same again (everything already known);
