@@ -33,6 +33,7 @@ import ctypes
 import errno
 import fcntl
 import functools
+import hashlib
 import os
 import shutil
 import stat as stat_
@@ -133,12 +134,15 @@ _made: set[str] = set()  # folders this process made (or found) while writing: o
 
 def staged(name: str, flat: bool) -> str:
     """Where output `name` waits in a staging folder: at its own path (a complete build, whose staging folder
-    becomes the site), or flat, its / written %2F (an incremental build: no folder per page), unless that
-    would not fit in a file name. Flat names hold no /, so they never meet the folders of long ones."""
+    becomes the site), or flat, its / written %2F (an incremental build: no folder per page, and no folder
+    in the spare folder for a file's name to meet), or, when that would not fit in a file name, "%%" and
+    the sha256 of the name (an encoded name never holds "%%")."""
     if not flat:
         return name
     encoded = name.replace("%", "%25").replace("/", "%2F")
-    return encoded if len(encoded.encode("utf-8")) <= FLAT_NAME_BYTES else name
+    if len(encoded.encode("utf-8")) <= FLAT_NAME_BYTES:
+        return encoded
+    return "%%" + hashlib.sha256(name.encode("utf-8")).hexdigest()
 
 
 FLAT_NAME_BYTES = 240  # file names are limited to 255 bytes
