@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from site_builder.ledger import accept, prepare, trust
+from site_builder.ledger.flagstore import insert_flags
 from site_builder.ledger.accept import ACCEPTED, CONFLICT, KNOWN, REJECTED, Outcome, Settings
 from site_builder.ledger.prepare import Prepared
 
@@ -49,9 +50,12 @@ class _Waiting:
 
     def write(self, conn: sqlite3.Connection) -> None:
         for sql, rows in ((accept.INSERT_RECORD, self.records), (accept.INSERT_CHECKIN, self.checkins),
-                          (accept.INSERT_FLAG, self.flags), (accept.INSERT_CONFLICT, self.conflicts)):
+                          (None, self.flags), (accept.INSERT_CONFLICT, self.conflicts)):
             if rows:
-                conn.executemany(sql, rows)
+                if sql is None:  # the flags of records new to the ledger: none of them is there yet
+                    insert_flags(conn, rows)
+                else:
+                    conn.executemany(sql, rows)
                 rows.clear()
 
 
