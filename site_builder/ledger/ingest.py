@@ -328,18 +328,17 @@ def _store(conn, name: str, digest: str, size: int, export: Export, settings: ac
     last_row = conn.execute("SELECT max(rowid) FROM records").fetchone()[0] or 0  # rows after it are this file's
     last_checkin = conn.execute("SELECT max(rowid) FROM checkins").fetchone()[0] or 0  # the same for check-ins
     big = _big(export, pool)
-    stored = batch.stored_digests(conn, export.records) if big else {}  # asked once, not again per batch
+    stored = batch.stored_digests(conn, export.records) if big else None  # asked once, not again per batch
     offering = batch.Offering(conn, digest, export.device, settings, export.line_offset is not None, stored)
     checkins: dict[str, list[tuple[str, bool]]] = {}  # activity -> (record id, code wrong): guessed codes
-    parallel = big and len(stored) * 2 < len(export.records)  # mostly known: checking here costs less than sending
-    prepared = _prepared(export, settings, pool if parallel else None, stored)
+    parallel = stored is not None and len(stored) * 2 < len(export.records)  # mostly known: checking here costs less than sending
+    prepared = _prepared(export, settings, pool if parallel else None, stored or {})
     for start in range(0, len(export.records), batch.BATCH):
         records = export.records[start:start + batch.BATCH]
         outcomes = offering.offer(records, start, list(itertools.islice(prepared, len(records))))
-        rejections = [_tally(report, export, offered) for offered in outcomes]
-        _note_checkins(checkins, records, start, outcomes)
+        rejections = _tally(report, export, records, start, outcomes, checkins)
         conn.executemany("INSERT OR REPLACE INTO rejections(file_sha256, position, record_id, reason) VALUES (?,?,?,?)",
-                         [row for row in rejections if row])
+                         rejections)
         if on_records:
             on_records(len(records))
     if report.accepted:
@@ -379,29 +378,32 @@ def _prepared(export: Export, settings: accept.Settings, pool: Pool | None,
                                   stored.get(record_id) if isinstance(record_id, str) else None)
 
 
-def _note_checkins(checkins: dict[str, list[tuple[str, bool]]], records: list, start: int,
-                   outcomes: list[batch.Offered]) -> None:
-    """The file's accepted check-ins of known activities, by activity, with whether the code was wrong."""
+def _tally(report: FileReport, export: Export, records: list, start: int, outcomes: list[batch.Offered],
+           checkins: dict[str, list[tuple[str, bool]]]) -> list[tuple]:
+    """Count a batch's outcomes in the report and note its accepted check-ins of known activities, by
+    activity, with whether the code was wrong (for trust.guessing); the rows of its rejected records."""
+    rejections: list[tuple] = []
+    flagged: list[str] = []  # the flags of accepted records, counted once per batch
+    accepted = 0
     for offered in outcomes:
-        record = records[offered.position - start]
-        flags = offered.outcome.flags
-        if offered.outcome.status == accept.ACCEPTED and record.get("type") == "checkin" and "unknown_activity" not in flags:
-            checkins.setdefault(record["activity"], []).append((record["id"], "code_mismatch" in flags))
-
-
-def _tally(report: FileReport, export: Export, offered: batch.Offered) -> tuple | None:
-    """Count one record's outcome in the report; the rejections row when it was rejected."""
-    outcome = offered.outcome
-    if outcome.status == accept.REJECTED:
-        report.rejected += 1
-        report.rejections.append(Rejection(export.where(offered.position), offered.record_id, outcome.reasons))
-        return (report.sha256, offered.position, offered.record_id, "；".join(outcome.reasons))
-    if outcome.status == accept.KNOWN:
-        report.known += 1
-    elif outcome.status == accept.CONFLICT:
-        report.conflicting += 1
-        report.conflicts.append(outcome.record_id or "")
-    else:
-        report.accepted += 1
-        report.flags.update(outcome.flags.keys())
-    return None
+        outcome = offered.outcome
+        status = outcome.status
+        if status == accept.REJECTED:
+            report.rejected += 1
+            report.rejections.append(Rejection(export.where(offered.position), offered.record_id, outcome.reasons))
+            rejections.append((report.sha256, offered.position, offered.record_id, "；".join(outcome.reasons)))
+        elif status == accept.KNOWN:
+            report.known += 1
+        elif status == accept.CONFLICT:
+            report.conflicting += 1
+            report.conflicts.append(outcome.record_id or "")
+        else:
+            accepted += 1
+            flags = outcome.flags
+            flagged += flags
+            record = records[offered.position - start]
+            if record.get("type") == "checkin" and "unknown_activity" not in flags:
+                checkins.setdefault(record["activity"], []).append((record["id"], "code_mismatch" in flags))
+    report.accepted += accepted
+    report.flags.update(flagged)
+    return rejections
