@@ -1,4 +1,4 @@
-"""Opening the ledger for writing: 16 KiB pages (a new ledger), WAL, synchronous=FULL, schema.sql applied, explicit transactions.
+"""Opening the ledger for writing: WAL, synchronous=FULL, schema.sql applied, explicit transactions.
 
 Every writer goes through transaction(); ingest uses one per file (its records are written in batches
 inside it, see ledger/batch.py), so the fsync of synchronous=FULL is paid once per file, not per record.
@@ -24,11 +24,6 @@ SCHEMA_VERSION = "1"
 # between: a 20 MB export (formats.MAX_BYTES) gets 80 MiB, the benchmark's 34 MB file 136 MiB
 CACHE_KIB = (2 * 1024, 256 * 1024)
 CRASH_ENV = "SITE_BUILDER_CRASH_AFTER"
-# Page size of a ledger this version creates (SQLite's default is 4 KiB; an existing ledger keeps its own):
-# fewer, fuller pages make each insert into the random-keyed indexes and the commit cheaper. The main
-# process's SQLite CPU for the benchmark's 100,000-record file fell from about 3.5 s to 2.8 s; 32 and 64
-# KiB gained nothing more, and a lookup of one record reads a whole page.
-PAGE_BYTES = 16 * 1024
 
 
 SCHEMA_FILES = ("schema.sql", "staff.sql")  # staff.sql: decisions made at the desk (claims, 回执, 择优报送)
@@ -45,7 +40,6 @@ def connect(path: Path) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         conn = sqlite3.connect(path, isolation_level=None, timeout=30)
-        conn.execute(f"PRAGMA page_size={PAGE_BYTES}")  # a new ledger only: before WAL, which fixes it
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
