@@ -341,6 +341,7 @@ def _store(conn, name: str, digest: str, size: int, export: Export, settings: ac
                          rejections)
         if on_records:
             on_records(len(records))
+    del offering, prepared  # what they hold for the lookups (an entry per record) is not needed below
     if report.accepted:
         report.flags.update(devices.review(conn, last_row, last_checkin, export.device))  # another card's phone
     report.flags.update(trust.guessing(conn, checkins, last_checkin))
