@@ -11,7 +11,7 @@ from pathlib import Path
 
 import exportkit as kit
 import pytest
-from test_ingest_scale import big_file, earlier_records
+from test_ingest_scale import big_file, diary, earlier_records, new_id
 
 from site_builder import pool as pool_
 from site_builder.ledger import codes, ingest, prepare
@@ -113,3 +113,21 @@ def test_a_worker_that_dies_leaves_the_rest_to_the_main_process(tmp_path, capsys
 
 def _untimed(out: str) -> str:
     return "\n".join(line for line in out.splitlines() if not line.startswith("本次导入"))
+
+
+def test_what_a_correction_stored_is_known_when_a_later_batch_meets_it(tmp_path, capsys, monkeypatch, small_parallel):
+    """With the whole file's ids asked once (a file for the workers), the ids a correction took through
+    accept.offer() (the correction, and its original arriving after it) are asked of the ledger again when
+    a later batch meets them: the same outcomes as a file checked in the main process."""
+    original = kit.record("claim", card="D03-0002")
+    correction = dict(original, id=new_id(), replaces=original["id"], pledge="更正在前")
+    records = [diary(text=f"第{n}条") for n in range(1200)]
+    records[3], records[4] = correction, original
+    records[600], records[601] = dict(original), dict(correction)  # the next batch: known
+    records[900] = dict(original, pledge="又改了")  # the batch after: a conflict
+    files = [kit.write(tmp_path / "inbox", records, name="big.json")]
+    parallel, parallel_summary = ingest_all(tmp_path, capsys, monkeypatch, files, "2")
+    here, here_summary = ingest_all(tmp_path, capsys, monkeypatch, files, "1")
+    assert parallel == here
+    assert parallel_summary == here_summary
+    assert "新接收 1197 条，已存在 2 条，冲突 1 条" in parallel_summary[0][1]

@@ -20,6 +20,7 @@ from typing import Any, Mapping
 from site_builder import rules
 from site_builder.ledger import codes, hours, semantic, trust
 from site_builder.ledger.catalogue import Catalogue
+from site_builder.ledger.flagstore import INSERT_FLAG
 from site_builder.ledger.roster import Member
 
 KNOWN, CONFLICT, REJECTED, ACCEPTED = "known", "conflict", "rejected", "accepted"
@@ -28,7 +29,6 @@ INSERT_RECORD = ("INSERT INTO records(id, type, card, created_at, schema, replac
                  " ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
 INSERT_CHECKIN = ("INSERT INTO checkins(record_id, activity, community, team, activity_date, checked_in_at, checked_out_at,"
                   " hours, verification) VALUES (?,?,?,?,?,?,?,?,?)")
-INSERT_FLAG = "INSERT OR REPLACE INTO flags(record_id, flag, detail) VALUES (?,?,?)"
 INSERT_CONFLICT = "INSERT OR IGNORE INTO conflicts(record_id, digest, body, file_sha256, found_at) VALUES (?,?,?,?,?)"
 CONFLICT_REASON = "同一编号的记录内容不同（已另存，未覆盖原记录）"
 

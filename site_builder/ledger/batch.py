@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from site_builder.ledger import accept, prepare, trust
+from site_builder.ledger.flagstore import insert_flags
 from site_builder.ledger.accept import ACCEPTED, CONFLICT, KNOWN, REJECTED, Outcome, Settings
 from site_builder.ledger.prepare import Prepared
 
@@ -49,9 +50,12 @@ class _Waiting:
 
     def write(self, conn: sqlite3.Connection) -> None:
         for sql, rows in ((accept.INSERT_RECORD, self.records), (accept.INSERT_CHECKIN, self.checkins),
-                          (accept.INSERT_FLAG, self.flags), (accept.INSERT_CONFLICT, self.conflicts)):
+                          (None, self.flags), (accept.INSERT_CONFLICT, self.conflicts)):
             if rows:
-                conn.executemany(sql, rows)
+                if sql is None:  # the flags of records new to the ledger: none of them is there yet
+                    insert_flags(conn, rows)
+                else:
+                    conn.executemany(sql, rows)
                 rows.clear()
 
 
@@ -85,6 +89,11 @@ class Offering:
         self.conn, self.file_sha, self.device, self.settings = conn, file_sha, device, settings
         self.correctable = correctable  # 民主测评 CSV: a changed row becomes a correction
         self.stored = stored or {}  # stored_digests() of the file, when asked before: not asked again
+        # With stored_digests() of the whole file, an id is only asked again if a correction went through
+        # accept.offer() (it may have stored it: `unsure`); what this file stored itself is in `mine`.
+        self.whole = stored is not None
+        self.mine: dict[str, str] = {}
+        self.unsure: set[str] = set()
         self.waiting = _Waiting()
         self.digests: dict[str, str | None] = {}  # id -> digest in the ledger (or accepted in this batch), None: absent
         self.replaced: set[str] = set()  # ids of this batch that a stored record names in `replaces`
@@ -106,10 +115,15 @@ class Offering:
     def _look_up(self, ids: list[str]) -> None:
         """What the ledger holds for this batch's ids: one query for digests, one for corrections naming them."""
         unique = list(dict.fromkeys(ids))
-        self.digests = {record_id: self.stored.get(record_id) for record_id in unique}  # None: not found (yet)
+        stored, mine = self.stored, self.mine
+        self.digests = {record_id: stored.get(record_id) or mine.get(record_id) for record_id in unique}  # None: not found (yet)
         self.replaced = set()
         # a stored record never changes: what stored_digests() found is not asked again
-        self.digests.update(_digests_of(self.conn, [record_id for record_id in unique if record_id not in self.stored]))
+        if self.whole:
+            asked = [record_id for record_id in unique if record_id in self.unsure]
+        else:
+            asked = [record_id for record_id in unique if record_id not in stored]
+        self.digests.update(_digests_of(self.conn, asked))
         for part in chunks(unique):
             self.replaced.update(r for (r,) in self.conn.execute(
                 f"SELECT DISTINCT replaces FROM records WHERE replaces IN ({_marks(len(part))})", part))
@@ -137,14 +151,19 @@ class Offering:
         if prepared.problems:
             return Outcome(REJECTED, record["id"], prepared.problems)
         flags = prepared.flags if prepared.flags is not None else {}
-        flags.update(trust.registration_flags(self.conn, record, self.device, self.settings.roster))
-        self.waiting.records.append(accept.record_row(record, prepared.body, prepared.digest, self.file_sha,
-                                                      self.device, self.settings.now))
+        record_id, waiting = record["id"], self.waiting
+        if record["type"] == "registration":  # the only type with registration flags (a query each)
+            flags.update(trust.registration_flags(self.conn, record, self.device, self.settings.roster))
+        waiting.records.append(accept.record_row(record, prepared.body, prepared.digest, self.file_sha,
+                                                 self.device, self.settings.now))
         if prepared.checkin is not None:
-            self.waiting.checkins.append(prepared.checkin)
-        self.waiting.flags += accept.flag_rows(record["id"], flags)
-        self.digests[record["id"]] = prepared.digest
-        return Outcome(ACCEPTED, record["id"], flags=flags)
+            waiting.checkins.append(prepared.checkin)
+        if flags:
+            waiting.flags += accept.flag_rows(record_id, flags)
+        self.digests[record_id] = prepared.digest
+        if self.whole:
+            self.mine[record_id] = prepared.digest
+        return Outcome(ACCEPTED, record_id, flags=flags)
 
     def _one_by_one(self, record: dict) -> Outcome:
         """A record in a correction: the waiting rows are written, then accept.offer() decides with SQL."""
@@ -153,6 +172,7 @@ class Offering:
         for changed in (record["id"], outcome.record_id):
             if changed:
                 self.digests.pop(changed, None)  # looked up again if this batch meets it again
+                self.unsure.add(changed)  # and if a later batch does
         if outcome.status == ACCEPTED:
             self.replaced.update(r for r in (record.get("replaces"), record["id"]) if r)
         return outcome

@@ -20,7 +20,7 @@ import json
 import sqlite3
 from collections import Counter
 
-from site_builder.ledger.accept import INSERT_FLAG
+from site_builder.ledger.flagstore import insert_flags
 
 MAX_CARDS = 2  # a couple sharing a phone is common; a third card on one phone is worth a look
 DEVICE_MISMATCH, SHARED_DEVICE = "device_mismatch", "shared_device"
@@ -62,7 +62,7 @@ def review(conn: sqlite3.Connection, after_row: int, after_checkin: int, device:
     rows = [(record_id, flag, detail) for record_id, card in checkins for flag, detail in by_card[card]]
     if not rows:
         return added
-    conn.executemany(INSERT_FLAG, rows)  # one statement, whatever the file's size
+    insert_flags(conn, rows)  # one statement, whatever the file's size; only review() sets these two flags
     if shared:  # every check-in of the file is held: their rows are the file's, a range of the rowid
         conn.execute("UPDATE checkins SET verification = 'unverified' WHERE rowid > ? AND verification = 'verified'",
                      (after_checkin,))

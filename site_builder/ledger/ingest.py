@@ -270,13 +270,19 @@ def _quarantine_kept(conn, name: str, path: Path, digest: str, size: int, kept: 
 
 @contextlib.contextmanager
 def _collector_spares() -> Iterator[None]:
-    """Python's cycle collector skips the objects that exist now, the parsed file above all, while its
-    records are stored: they hold no cycles (reference counting frees them), and scanning 100,000
-    records again and again while new ones are made costs more than storing them."""
+    """Python's cycle collector rests while a file's records are stored, and then skips the objects that
+    existed before (the parsed file above all): records and their rows hold no cycles (reference counting
+    frees them), and scanning 100,000 records again and again while new ones are made (the results from
+    the workers above all) cost the main process about 0.5 s of a 100,000-record file. Any cycle made
+    meanwhile is collected once the collector runs again."""
+    collecting = gc.isenabled()
     gc.freeze()
+    gc.disable()
     try:
         yield
     finally:
+        if collecting:
+            gc.enable()
         gc.unfreeze()
 
 
@@ -322,20 +328,20 @@ def _store(conn, name: str, digest: str, size: int, export: Export, settings: ac
     last_row = conn.execute("SELECT max(rowid) FROM records").fetchone()[0] or 0  # rows after it are this file's
     last_checkin = conn.execute("SELECT max(rowid) FROM checkins").fetchone()[0] or 0  # the same for check-ins
     big = _big(export, pool)
-    stored = batch.stored_digests(conn, export.records) if big else {}  # asked once, not again per batch
+    stored = batch.stored_digests(conn, export.records) if big else None  # asked once, not again per batch
     offering = batch.Offering(conn, digest, export.device, settings, export.line_offset is not None, stored)
     checkins: dict[str, list[tuple[str, bool]]] = {}  # activity -> (record id, code wrong): guessed codes
-    parallel = big and len(stored) * 2 < len(export.records)  # mostly known: checking here costs less than sending
-    prepared = _prepared(export, settings, pool if parallel else None, stored)
+    parallel = stored is not None and len(stored) * 2 < len(export.records)  # mostly known: checking here costs less than sending
+    prepared = _prepared(export, settings, pool if parallel else None, stored or {})
     for start in range(0, len(export.records), batch.BATCH):
         records = export.records[start:start + batch.BATCH]
         outcomes = offering.offer(records, start, list(itertools.islice(prepared, len(records))))
-        rejections = [_tally(report, export, offered) for offered in outcomes]
-        _note_checkins(checkins, records, start, outcomes)
+        rejections = _tally(report, export, records, start, outcomes, checkins)
         conn.executemany("INSERT OR REPLACE INTO rejections(file_sha256, position, record_id, reason) VALUES (?,?,?,?)",
-                         [row for row in rejections if row])
+                         rejections)
         if on_records:
             on_records(len(records))
+    del offering, prepared  # what they hold for the lookups (an entry per record) is not needed below
     if report.accepted:
         report.flags.update(devices.review(conn, last_row, last_checkin, export.device))  # another card's phone
     report.flags.update(trust.guessing(conn, checkins, last_checkin))
@@ -373,29 +379,32 @@ def _prepared(export: Export, settings: accept.Settings, pool: Pool | None,
                                   stored.get(record_id) if isinstance(record_id, str) else None)
 
 
-def _note_checkins(checkins: dict[str, list[tuple[str, bool]]], records: list, start: int,
-                   outcomes: list[batch.Offered]) -> None:
-    """The file's accepted check-ins of known activities, by activity, with whether the code was wrong."""
+def _tally(report: FileReport, export: Export, records: list, start: int, outcomes: list[batch.Offered],
+           checkins: dict[str, list[tuple[str, bool]]]) -> list[tuple]:
+    """Count a batch's outcomes in the report and note its accepted check-ins of known activities, by
+    activity, with whether the code was wrong (for trust.guessing); the rows of its rejected records."""
+    rejections: list[tuple] = []
+    flagged: list[str] = []  # the flags of accepted records, counted once per batch
+    accepted = 0
     for offered in outcomes:
-        record = records[offered.position - start]
-        flags = offered.outcome.flags
-        if offered.outcome.status == accept.ACCEPTED and record.get("type") == "checkin" and "unknown_activity" not in flags:
-            checkins.setdefault(record["activity"], []).append((record["id"], "code_mismatch" in flags))
-
-
-def _tally(report: FileReport, export: Export, offered: batch.Offered) -> tuple | None:
-    """Count one record's outcome in the report; the rejections row when it was rejected."""
-    outcome = offered.outcome
-    if outcome.status == accept.REJECTED:
-        report.rejected += 1
-        report.rejections.append(Rejection(export.where(offered.position), offered.record_id, outcome.reasons))
-        return (report.sha256, offered.position, offered.record_id, "；".join(outcome.reasons))
-    if outcome.status == accept.KNOWN:
-        report.known += 1
-    elif outcome.status == accept.CONFLICT:
-        report.conflicting += 1
-        report.conflicts.append(outcome.record_id or "")
-    else:
-        report.accepted += 1
-        report.flags.update(outcome.flags.keys())
-    return None
+        outcome = offered.outcome
+        status = outcome.status
+        if status == accept.REJECTED:
+            report.rejected += 1
+            report.rejections.append(Rejection(export.where(offered.position), offered.record_id, outcome.reasons))
+            rejections.append((report.sha256, offered.position, offered.record_id, "；".join(outcome.reasons)))
+        elif status == accept.KNOWN:
+            report.known += 1
+        elif status == accept.CONFLICT:
+            report.conflicting += 1
+            report.conflicts.append(outcome.record_id or "")
+        else:
+            accepted += 1
+            flags = outcome.flags
+            flagged += flags
+            record = records[offered.position - start]
+            if record.get("type") == "checkin" and "unknown_activity" not in flags:
+                checkins.setdefault(record["activity"], []).append((record["id"], "code_mismatch" in flags))
+    report.accepted += accepted
+    report.flags.update(flagged)
+    return rejections

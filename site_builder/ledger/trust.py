@@ -22,6 +22,8 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from site_builder.ledger.flagstore import insert_flags
+
 CORRECTION_UNCONFIRMED = "correction_unconfirmed"
 CONSENT_UNCONFIRMED = "consent_unconfirmed"
 NAME_MISMATCH = "name_mismatch"
@@ -119,7 +121,7 @@ def guessing(conn: sqlite3.Connection, checkins: dict[str, list[tuple[str, bool]
         guessed.append(activity)
     if not rows:
         return {}
-    conn.executemany("INSERT OR REPLACE INTO flags(record_id, flag, detail) VALUES (?,?,?)", rows)
+    insert_flags(conn, rows)  # only guessing() sets code_guessing
     for start in range(0, len(guessed), 500):  # the file's check-ins rows: one walk of a rowid range
         part = guessed[start:start + 500]
         conn.execute("UPDATE checkins SET verification = 'unverified' WHERE rowid > ? AND verification = 'verified'"
