@@ -305,3 +305,28 @@ def test_every_query_ingest_runs_is_answered_from_an_index(tmp_path, capsys, mon
     walks = {shape: plan for shape, plan in plans.items()
              if any(step.startswith("SCAN") or step.endswith("USING INDEX records_type (type=?)") for step in plan)}
     assert walks == {}
+
+
+def test_consent_in_a_batch_is_judged_after_the_registrations_before_it(tmp_path, capsys, monkeypatch):
+    """A card's first registration decides whether consent from this phone needs an organiser. When that
+    first registration is earlier in the same batch, the batch sees it as one record at a time does."""
+    from site_builder.ledger import trust
+
+    elsewhere = kit.record("registration", card="D03-0002", created_at="2026-05-10T09:00:00+08:00")
+    first = kit.record("registration", card="D03-0002", created_at="2026-05-01T09:00:00+08:00")
+    consent = kit.record("registration", card="D03-0002", created_at="2026-05-12T09:00:00+08:00",
+                         consent={"honour_roll": True, "stories": False})
+    inbox = tmp_path / "inbox"
+    earlier = kit.write(inbox, [elsewhere], name="a-phone-b.json", device="phone-b-0001")
+    batch_file = kit.write(inbox, [first, consent], name="b-phone-a.json", device="phone-a-0001")
+    dumps = []
+    for name in ("batched", "reference"):
+        if name == "reference":
+            one_by_one(monkeypatch)
+        data = kit.data_dir(tmp_path / name)
+        for path in (earlier, batch_file):
+            kit.ingest(capsys, data, path)
+        dumps.append(kit.dump(data / "records.sqlite"))
+        flagged = {flag for _, flag, _ in dumps[-1]["flags"]} if "flags" in dumps[-1] else set()
+        assert trust.CONSENT_UNCONFIRMED not in flagged, name  # this phone's registration came first
+    assert dumps[0] == dumps[1]

@@ -12,7 +12,9 @@ Per batch of at most BATCH records (inside the file's one transaction):
    (a duplicate id later in the same batch is known, or a conflict); accepted rows wait in memory;
 4. a record that takes part in a correction (it carries `replaces`, or a stored or earlier record names
    it) first writes the waiting rows, then goes through accept.offer() itself, so correction chains see
-   exactly the ledger they would see one record at a time;
+   exactly the ledger they would see one record at a time; so does a registration switching the
+   honour-roll consent on (the card's first registration, which decides whether it waits for an
+   organiser, may be among the waiting rows);
 5. the waiting rows are written with executemany: records, check-ins, flags, conflicts.
 """
 
@@ -153,6 +155,8 @@ class Offering:
         flags = prepared.flags if prepared.flags is not None else {}
         record_id, waiting = record["id"], self.waiting
         if record["type"] == "registration":  # the only type with registration flags (a query each)
+            if trust.honour_roll(record) and waiting.records:
+                waiting.write(self.conn)  # the card's first registration may be one waiting in this batch
             flags.update(trust.registration_flags(self.conn, record, self.device, self.settings.roster))
         waiting.records.append(accept.record_row(record, prepared.body, prepared.digest, self.file_sha,
                                                  self.device, self.settings.now))
