@@ -49,6 +49,7 @@ class _Waiting:
     checkins: list[tuple] = field(default_factory=list)
     flags: list[tuple] = field(default_factory=list)
     conflicts: list[tuple] = field(default_factory=list)
+    registered: set[str] = field(default_factory=set)  # cards of the registrations among the waiting rows
 
     def write(self, conn: sqlite3.Connection) -> None:
         for sql, rows in ((accept.INSERT_RECORD, self.records), (accept.INSERT_CHECKIN, self.checkins),
@@ -59,6 +60,7 @@ class _Waiting:
                 else:
                     conn.executemany(sql, rows)
                 rows.clear()
+        self.registered.clear()
 
 
 def chunks(items: list, size: int = BATCH) -> Iterator[list]:
@@ -155,9 +157,10 @@ class Offering:
         flags = prepared.flags if prepared.flags is not None else {}
         record_id, waiting = record["id"], self.waiting
         if record["type"] == "registration":  # the only type with registration flags (a query each)
-            if trust.honour_roll(record) and waiting.records:
+            if record["card"] in waiting.registered and trust.honour_roll(record):
                 waiting.write(self.conn)  # the card's first registration may be one waiting in this batch
             flags.update(trust.registration_flags(self.conn, record, self.device, self.settings.roster))
+            waiting.registered.add(record["card"])
         waiting.records.append(accept.record_row(record, prepared.body, prepared.digest, self.file_sha,
                                                  self.device, self.settings.now))
         if prepared.checkin is not None:
