@@ -73,7 +73,7 @@ def feed_fingerprint(rest: str, newest: list[str]) -> str:
 
 def search_fingerprint(rest: str, today: dt.date, stories: list[str]) -> str:
     """The search index's: the content without stories, the day, every story's digest (newest first)."""
-    return digest_text(rest, today.isoformat(), *stories)
+    return digest_text(rest, today.isoformat(), "\0".join(stories))  # hex digests: one string, one update
 
 
 def search_outputs(content: Content, today: dt.date, cache: Cache | None) -> dict[str, bytes]:
