@@ -180,14 +180,14 @@ def _writable(target: str) -> int:
     try:
         fd = os.open(target, _WRITE, 0o666)
     except OSError as error:
-        if error.errno != errno.ELOOP:  # a symbolic link at a spare's name: replaced, never followed
-            raise
+        if error.errno not in (errno.ELOOP, errno.EISDIR):  # a symbolic link or a folder at a spare's name:
+            raise                                           # replaced, never followed
     else:
         st = os.fstat(fd)
         if st.st_nlink == 1 and stat_.S_ISREG(st.st_mode):
             return fd
         os.close(fd)  # linked from elsewhere too (a copy made with cp -al): left as it is
-    os.unlink(target)
+    remove_tree(Path(target))
     return os.open(target, _WRITE | os.O_EXCL, 0o666)
 
 

@@ -159,10 +159,12 @@ def test_a_spare_linked_from_elsewhere_is_never_written_into(tmp_path):
     (spares / "b.html").unlink()
     (spares / "b.html").symlink_to(tmp_path / "elsewhere.html")
     (tmp_path / "elsewhere.html").write_bytes(b"not ours")
-    update(site, {"a.html": b"3", "b.html": b"3"})
+    (spares / "c.html").mkdir()  # a folder where a spare would be
+    (spares / "c.html" / "x").write_bytes(b"x")
+    update(site, {"a.html": b"3", "b.html": b"3", "c.html": b"3"})
     assert (tmp_path / "deployed-a.html").read_bytes() == b"1"
     assert (tmp_path / "elsewhere.html").read_bytes() == b"not ours"
-    assert tree(site) == {"a.html": b"3", "b.html": b"3", writer.MARKER: writer.MARKER_TEXT}
+    assert tree(site) == {"a.html": b"3", "b.html": b"3", "c.html": b"3", writer.MARKER: writer.MARKER_TEXT}
 
 
 def test_a_removed_output_loses_its_spare_and_a_second_build_at_once_stages_on_its_own(tmp_path):
