@@ -468,17 +468,16 @@ def _public_figures(site_content: Content, ledger: Path, today: dt.date) -> dict
     return aggregates.public_figures(site_content, ledger, today)
 
 
+TEMPLATES_KIND = "templates"  # cache kind: what each template parsed to, by the digest of its bytes
+
+
 def _templates(theme_dir: Path, cache: Cache) -> fingerprint.TemplateInputs:
-    folder = Path(theme_dir) / "templates"
-    key = digest_text("templates", *(f"{p}={cache.file_digest(p)}" for p in cache.scan(folder)))
-    found = cache.get("templates", key)
-    if found is None:
-        # a changed template: only it is parsed again (what each parsed to is kept by its bytes' digest)
-        known = cache.get("templates-parsed", "all")
-        found, parsed = fingerprint.template_inputs(theme_dir, known if isinstance(known, dict) else None)
-        cache.put("templates", key, found)
-        cache.keep_only("templates", [key])
-        cache.put("templates-parsed", "all", parsed)
+    """What every template is made from; only a template whose bytes changed is parsed again."""
+    known = cache.get(TEMPLATES_KIND, "parsed")
+    found, parsed = fingerprint.template_inputs(theme_dir, known if isinstance(known, dict) else None,
+                                                cache.file_digest)
+    if parsed != known:
+        cache.put(TEMPLATES_KIND, "parsed", parsed)
     return found
 
 

@@ -16,7 +16,7 @@ import datetime as dt
 import functools
 import hashlib
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import jinja2
 from jinja2 import meta
@@ -42,14 +42,16 @@ class TemplateInputs:
 Parsed = tuple[frozenset[str] | None, frozenset[str]]  # templates it uses (None: any), names it reads
 
 
-def template_inputs(theme_dir: Path, known: Mapping[str, Parsed] | None = None) -> tuple[TemplateInputs, dict[str, Parsed]]:
+def template_inputs(theme_dir: Path, known: Mapping[str, Parsed] | None = None,
+                    digest: Callable[[Path], str] = digest_file) -> tuple[TemplateInputs, dict[str, Parsed]]:
     """Parse every template: what it extends, includes and imports, and which names it reads. `known`:
     what parse() found before, by the digest of a template's bytes (only a changed template is parsed
-    again). Returns the inputs and what was parsed, by digest."""
+    again); `digest`: of a file's bytes (the build cache's, which reads a file only when it changed).
+    Returns the inputs and what was parsed, by digest."""
     folder = Path(theme_dir) / "templates"
     files = {p.relative_to(folder).as_posix(): p for p in sorted(folder.rglob("*"))
              if p.is_file() and p.suffix in TEMPLATE_SUFFIXES}
-    digests = {name: digest_file(path) for name, path in files.items()}
+    digests = {name: digest(path) for name, path in files.items()}
     known = known or {}
     parsed = {digests[name]: known.get(digests[name]) or parse(path) for name, path in files.items()}
     uses: dict[str, set[str]] = {}
@@ -147,10 +149,8 @@ def key(value: Any, memo: dict[int, str]) -> str:
     found = memo.get(id(value))
     if found is not None:
         return found
-    if kind in (list, tuple):  # most often a list of stories (5,000 list pages of 10,000 stories): inlined
-        result = "[" + ",".join([("S" + item.digest + ("~preview" if item.preview else ""))
-                                 if type(item) is Story and item.digest else key(item, memo)
-                                 for item in value]) + "]"
+    if kind in (list, tuple):
+        result = "[" + ",".join(key(item, memo) for item in value) + "]"
     elif kind is dict:
         result = "{" + ",".join(key(k, memo) + ":" + key(v, memo) for k, v in value.items()) + "}"
     elif kind in (set, frozenset):

@@ -17,6 +17,7 @@ not fail the job: its chunks, and every later job of the pool, run in this proce
 from __future__ import annotations
 
 import collections
+import itertools
 import os
 import pickle
 import uuid
@@ -83,45 +84,17 @@ class Pool:
                     done(len(items))
                 return results
             return here
-        size = self._chunk_size(items)
-        submit = self._submitter(task, items, setting, size)
-        futures = []
-        for start in range(0, len(items), size):
-            futures.append((start, self._submitted(submit)))
+        sent = list(self._sent(task, items, setting, self._chunk_size(items)))
 
         def gather(done: Callable[[int], None] | None = None) -> list[R]:
             results: list[R] = []
-            for start, future in futures:
-                chunk = self._result(future, task, setting, items[start:start + size])
-                results += chunk
+            for chunk, future in sent:
+                found = self._result(future, task, setting, chunk)
+                results += found
                 if done:
-                    done(len(chunk))
+                    done(len(found))
             return results
         return gather
-
-    def _submitted(self, submit: Callable[[], "Future | None"]) -> "Future | None":
-        """The next chunk sent to a worker; None when the workers are gone (it is then done here)."""
-        from concurrent.futures.process import BrokenProcessPool
-
-        if self._broken:
-            return None
-        try:
-            return submit()
-        except BrokenProcessPool:
-            self._broken = True
-            return None
-
-    def _result(self, future: "Future | None", task: Task[R], setting: Any, chunk: list) -> list[R]:
-        """A chunk's results from its worker; if that worker died (killed for memory …), from this process,
-        the same way, and so is every later job of this pool: a build slows down instead of failing."""
-        from concurrent.futures.process import BrokenProcessPool
-
-        if future is not None:
-            try:
-                return future.result()
-            except BrokenProcessPool:
-                self._broken = True
-        return task(setting, chunk)
 
     def chunks(self, task: Task[R], items: Sequence[T], setting: Any = None, min_items: int = 1,
                size: int | None = None) -> Iterator[list[R]]:
@@ -134,24 +107,18 @@ class Pool:
             if items:
                 yield task(setting, items)
             return
-        submit = self._submitter(task, items, setting, size)
-        out: collections.deque = collections.deque()
-
-        def send() -> None:
-            future = submit()
-            if future is not None:
-                out.append(future)
-
-        for _ in range(self.workers * CHUNKS_PER_WORKER):
-            send()
+        sent = self._sent(task, items, setting, size or self._chunk_size(items))
+        out = collections.deque(itertools.islice(sent, self.workers * CHUNKS_PER_WORKER))
         try:
             while out:
-                chunk = out.popleft().result()
-                send()
-                yield chunk
+                chunk, future = out.popleft()
+                found = self._result(future, task, setting, chunk)
+                out.extend(itertools.islice(sent, 1))
+                yield found
         finally:
-            for future in out:
-                future.cancel()  # a consumer that stops early (an error) leaves no work queued
+            for _, future in out:
+                if future is not None:
+                    future.cancel()  # a consumer that stops early (an error) leaves no work queued
 
     def _here(self, items: list, min_items: int) -> bool:
         """Whether a job runs in this process: one worker, too few items to be worth sending, or no workers
@@ -161,20 +128,36 @@ class Pool:
     def _chunk_size(self, items: list) -> int:
         return -(-len(items) // (self.workers * CHUNKS_PER_WORKER))
 
-    def _submitter(self, task: Task[R], items: list, setting: Any, size: int | None = None) -> Callable[[], "Future | None"]:
-        """A function that sends the next chunk of items to a worker (its future), None once all are sent.
-        The setting is pickled once for the whole job; `size`: items per chunk (default: CHUNKS_PER_WORKER
-        chunks per worker)."""
+    def _sent(self, task: Task[R], items: list, setting: Any, size: int) -> Iterator[tuple[list, "Future | None"]]:
+        """Each chunk of `size` items with its future, sent to a worker as the iterator is advanced; the
+        future is None once the workers are gone (the chunk is then done here, by _result). The setting
+        is pickled once for the whole job."""
+        from concurrent.futures.process import BrokenProcessPool
+
         executor = self._start()
         key = uuid.uuid4().hex
         payload = pickle.dumps(setting, protocol=pickle.HIGHEST_PROTOCOL)
-        size = size or self._chunk_size(items)
-        starts = iter(range(0, len(items), size))
+        for start in range(0, len(items), size):
+            chunk = items[start:start + size]
+            future = None
+            if not self._broken:
+                try:
+                    future = executor.submit(_run, task, key, payload, chunk)
+                except BrokenProcessPool:
+                    self._broken = True
+            yield chunk, future
 
-        def submit() -> "Future | None":
-            start = next(starts, None)
-            return None if start is None else executor.submit(_run, task, key, payload, items[start:start + size])
-        return submit
+    def _result(self, future: "Future | None", task: Task[R], setting: Any, chunk: list) -> list[R]:
+        """A chunk's results from its worker; if that worker died (killed for memory …), from this process,
+        the same way, and so is every later job of this pool: the work slows down instead of failing."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        if future is not None:
+            try:
+                return future.result()
+            except BrokenProcessPool:
+                self._broken = True
+        return task(setting, chunk)
 
     def _start(self) -> "ProcessPoolExecutor":
         """Workers are forked from a process with one thread (a build: they start at once, modules

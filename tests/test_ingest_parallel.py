@@ -99,15 +99,25 @@ def test_records_prepared_in_workers_are_stored_as_when_prepared_here(tmp_path, 
     assert len(parallel["records"]) > 1600 and len(parallel["rejections"]) == 4 + 3  # e-again: b-big's 3 again
 
 
+PREPARE_CHUNK = prepare.prepare_chunk
+
+
 def _dying(setting, records):
-    """A worker killed while it prepares (out of memory, a kill -9)."""
-    os._exit(1)
+    """A worker killed while it prepares (out of memory, a kill -9); in the main process, prepare as usual."""
+    if str(os.getpid()) != os.environ["TEST_INGEST_MAIN_PID"]:
+        os._exit(1)
+    return PREPARE_CHUNK(setting, records)
 
 
 def test_a_worker_that_dies_leaves_the_rest_to_the_main_process(tmp_path, capsys, monkeypatch, small_parallel):
     files = inbox(tmp_path)
+    monkeypatch.setenv("TEST_INGEST_MAIN_PID", str(os.getpid()))
     monkeypatch.setattr(prepare, "prepare_chunk", _dying)
+    closed: list[bool] = []  # for each pool: whether a worker of it died
+    close = pool_.Pool.close
+    monkeypatch.setattr(pool_.Pool, "close", lambda self: (closed.append(self._broken), close(self))[1])
     broken = ingest_all(tmp_path, capsys, monkeypatch, files, "2")
+    assert True in closed  # a worker did die
     assert broken == ingest_all(tmp_path, capsys, monkeypatch, files, "1")
 
 

@@ -26,10 +26,18 @@ def test_a_worker_that_dies_leaves_its_chunks_to_this_process():
         # later jobs run here: no worker is asked again
         assert pool.map(die_in_a_worker, items, os.getpid()) == [n * n for n in items]
         assert list(pool.chunks(square, items)) == [[n * n for n in items]]
+    with Pool(2) as pool:  # chunk by chunk too (ingest)
+        assert [n for chunk in pool.chunks(die_in_a_worker, items, os.getpid(), size=10) for n in chunk] == [n * n for n in items]
+        assert pool._broken
+
+
+def where(_setting: None, chunk: list[int]) -> list[int]:
+    return [os.getpid() for _ in chunk]
 
 
 def test_workers_that_live_are_used():
-    items = list(range(100))
+    items = [n for n in range(100) if n != 13]
     with Pool(2) as pool:
-        assert pool.map(die_in_a_worker, [n for n in items if n != 13], os.getpid()) == [n * n for n in items if n != 13]
-        assert not pool._broken
+        assert pool.map(die_in_a_worker, items, os.getpid()) == [n * n for n in items]
+        assert os.getpid() not in pool.map(where, items) and not pool._broken
+        assert os.getpid() not in [pid for chunk in pool.chunks(where, items) for pid in chunk]

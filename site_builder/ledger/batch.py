@@ -52,15 +52,16 @@ class _Waiting:
     registered: set[str] = field(default_factory=set)  # cards of the registrations among the waiting rows
 
     def write(self, conn: sqlite3.Connection) -> None:
-        for sql, rows in ((accept.INSERT_RECORD, self.records), (accept.INSERT_CHECKIN, self.checkins),
-                          (None, self.flags), (accept.INSERT_CONFLICT, self.conflicts)):
-            if rows:
-                if sql is None:  # the flags of records new to the ledger: none of them is there yet
-                    insert_flags(conn, rows)
-                else:
-                    conn.executemany(sql, rows)
-                rows.clear()
-        self.registered.clear()
+        if self.records:
+            conn.executemany(accept.INSERT_RECORD, self.records)
+        if self.checkins:
+            conn.executemany(accept.INSERT_CHECKIN, self.checkins)
+        if self.flags:
+            insert_flags(conn, self.flags)  # flags of records new to the ledger: none of them is there yet
+        if self.conflicts:
+            conn.executemany(accept.INSERT_CONFLICT, self.conflicts)
+        for rows in (self.records, self.checkins, self.flags, self.conflicts, self.registered):
+            rows.clear()
 
 
 def chunks(items: list, size: int = BATCH) -> Iterator[list]:
@@ -92,12 +93,11 @@ class Offering:
                  correctable: bool = False, stored: dict[str, str] | None = None):
         self.conn, self.file_sha, self.device, self.settings = conn, file_sha, device, settings
         self.correctable = correctable  # 民主测评 CSV: a changed row becomes a correction
-        self.stored = stored or {}  # stored_digests() of the file, when asked before: not asked again
-        # With stored_digests() of the whole file, an id is only asked again if a correction went through
-        # accept.offer() (it may have stored it: `unsure`); what this file stored itself is in `mine`.
+        # id -> digest of what the ledger holds: stored_digests() of the whole file when given (an id absent
+        # from it is then known absent), and what this file stores; stored records never change
+        self.stored = dict(stored or {})
         self.whole = stored is not None
-        self.mine: dict[str, str] = {}
-        self.unsure: set[str] = set()
+        self.unsure: set[str] = set()  # ids a correction took through accept.offer(): asked of the ledger again
         self.waiting = _Waiting()
         self.digests: dict[str, str | None] = {}  # id -> digest in the ledger (or accepted in this batch), None: absent
         self.replaced: set[str] = set()  # ids of this batch that a stored record names in `replaces`
@@ -119,14 +119,11 @@ class Offering:
     def _look_up(self, ids: list[str]) -> None:
         """What the ledger holds for this batch's ids: one query for digests, one for corrections naming them."""
         unique = list(dict.fromkeys(ids))
-        stored, mine = self.stored, self.mine
-        self.digests = {record_id: stored.get(record_id) or mine.get(record_id) for record_id in unique}  # None: not found (yet)
+        stored, unsure = self.stored, self.unsure
+        self.digests = {record_id: stored.get(record_id) for record_id in unique}  # None: not found (yet)
         self.replaced = set()
-        # a stored record never changes: what stored_digests() found is not asked again
-        if self.whole:
-            asked = [record_id for record_id in unique if record_id in self.unsure]
-        else:
-            asked = [record_id for record_id in unique if record_id not in stored]
+        asked = [record_id for record_id in unique
+                 if record_id in unsure or (not self.whole and record_id not in stored)]
         self.digests.update(_digests_of(self.conn, asked))
         for part in chunks(unique):
             self.replaced.update(r for (r,) in self.conn.execute(
@@ -167,9 +164,7 @@ class Offering:
             waiting.checkins.append(prepared.checkin)
         if flags:
             waiting.flags += accept.flag_rows(record_id, flags)
-        self.digests[record_id] = prepared.digest
-        if self.whole:
-            self.mine[record_id] = prepared.digest
+        self.digests[record_id] = self.stored[record_id] = prepared.digest
         return Outcome(ACCEPTED, record_id, flags=flags)
 
     def _one_by_one(self, record: dict) -> Outcome:

@@ -26,7 +26,6 @@ import os
 import sqlite3
 import stat
 from collections import Counter
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -366,17 +365,9 @@ def _prepared(export: Export, settings: accept.Settings, pool: Pool | None,
             yield prepare.check(record, export.validate_record)
         return
     setting = prepare.setting_of(settings, export.checker, stored)
-    done = 0
-    try:
-        for chunk in pool.chunks(prepare.prepare_chunk, export.records, setting, size=PARALLEL_CHUNK):
-            for one in map(prepare.Prepared._make, chunk):
-                yield one
-                done += 1
-    except BrokenProcessPool:  # a worker was killed (out of memory …): the rest is prepared here, the same way
-        for record in export.records[done:]:
-            record_id = record.get("id") if isinstance(record, dict) else None
-            yield prepare.prepare(record, settings, export.validate_record,
-                                  stored.get(record_id) if isinstance(record_id, str) else None)
+    # (a worker that dies leaves its chunks to this process: site_builder.pool)
+    for chunk in pool.chunks(prepare.prepare_chunk, export.records, setting, size=PARALLEL_CHUNK):
+        yield from map(prepare.Prepared._make, chunk)
 
 
 def _tally(report: FileReport, export: Export, records: list, start: int, outcomes: list[batch.Offered],

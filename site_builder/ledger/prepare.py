@@ -120,7 +120,7 @@ def _unchanged(record: dict, before: tuple) -> bool:
 def _typed_on_a_phone(record: object) -> None:
     """A card number or check-in code typed full-width on a Chinese keyboard (Ｄ０３－００４２, １２３４５６) is
     read as the app would have written it (rules.normalise_card, NFKC), before the record is checked."""
-    if type(record) is not dict and not isinstance(record, dict):
+    if not isinstance(record, dict):
         return
     card, code = record.get("card"), record.get("code")
     if isinstance(card, str) and not card.isascii():
