@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from site_builder import links
 
 
@@ -63,3 +65,26 @@ def test_a_broken_link_is_found_on_a_page_whose_other_links_are_all_known():
     relative = '<a href="b/">乙</a>'  # relative: resolved against each page, never remembered as fine
     assert links.check_page("index.html", relative, names | {"b/index.html"}, "/", fine) == []
     assert links.check_page("a/index.html", relative, names | {"b/index.html"}, "/", fine) != []
+
+
+def test_new_references_that_resolve_are_judged_without_walking_the_page(monkeypatch):
+    fine: set = set()
+    names = {"index.html", "a/index.html", "b/index.html"}
+    page = ('<a href="/a/">甲</a> <a href="/b/">乙</a> <a href="mailto:x@example.org">信</a>\n'
+            '<img src="data:image/png;base64,AA==" alt="">')
+    monkeypatch.setattr(links, "_page_problems", lambda *args: pytest.fail("the page was walked"))
+    assert links.check_page("index.html", page, names, "/", fine) == []
+    assert {"/a/", "/b/"} <= fine
+
+
+def test_a_page_with_new_references_still_finds_what_a_walk_finds():
+    names = {"index.html", "a/index.html"}
+    page = ('<p>写作 href="/nowhere/" 的文字不是链接</p>\n'
+            '<a href="https://example.org/">外站链接可以</a>\n'
+            '<script src="https://cdn.example.org/x.js"></script>\n'
+            '<a href="/a/">甲</a><a href="/gone/">丙</a>')
+    problems = links.check_page("index.html", page, names, "/", set())
+    assert [(p.line, p.message) for p in problems] == [
+        (3, "<script src='https://cdn.example.org/x.js'> 从其他网站加载"),
+        (4, "链接 “/gone/” 失效：构建不会生成 gone/index.html")]
+    assert problems == links.check_page("index.html", page, names, "/", None)
