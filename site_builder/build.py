@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
 import time
 from dataclasses import dataclass, field
@@ -201,11 +202,11 @@ def _build(options: Options, cache: Cache, pool: Pool, progress: Progress) -> Su
         theme_assets = assets.collect(options.theme_dir)
     with step("pages"):
         all_pages = collect_pages(site_content, figures, today)
-    with step("fingerprints"):
+    with step("sources"):
         sources = {"content": site_content.digest, "assets": _assets_digest(theme_assets),
                    "today": today.isoformat(), "figures": digest_text(repr(figures))}
         templates = _templates(options.theme_dir, cache)
-        prints = fingerprint.pages(all_pages, templates, sources)
+        prints = functools.cache(functools.partial(fingerprint.pages, all_pages, templates, sources))
         groups = derived.groups(site_content, all_pages, theme_assets, today, sources, cache)
         pictures = derived.pictures(site_content, cache)
 
@@ -251,19 +252,21 @@ class _Result:
 
 
 def _fill(staging: writer.Staging, options: Options, site_content: Content, figures, theme_assets, all_pages,
-          prints: dict[str, str], groups: list[derived.Group], pictures: list[derived.Picture],
+          prints: Callable[[], dict[str, str]], groups: list[derived.Group], pictures: list[derived.Picture],
           intact: dict[str, Written], previous: dict[str, Written], cache: Cache, pool: Pool,
           progress: Progress, today: dt.date) -> _Result:
     """Write into staging every output whose inputs changed; check every link; return what was done.
 
     Pages are rendered by the pool while this process makes the outputs no page links to (the search
-    index): on a cold build of a large site that overlaps two of its longest steps."""
+    index): on a cold build of a large site that overlaps two of its longest steps. `prints()` gives the
+    pages' fingerprints; a complete build, which renders every page whatever they are, asks for them
+    only then, so that they are taken while the workers render too."""
     result = _Result()
     base = site_content.site.base_path
     with step("groups"):
         todo_groups = _kept_groups(groups, intact, previous, result)
         produced = {g.name: g.produce() for g in todo_groups if g.linked}
-    names = set(prints) | {name for p in pictures for name in p.names} | {SERVICE_WORKER} | set(result.written)
+    names = {p.output_path for p in all_pages} | {name for p in pictures for name in p.names} | {SERVICE_WORKER} | set(result.written)
     names |= {path for files in produced.values() for path in files}
     linkable = frozenset(names)
 
@@ -275,6 +278,8 @@ def _fill(staging: writer.Staging, options: Options, site_content: Content, figu
         rendering = pool.start(render.render_pages, todo, setting, min_items=render.PARALLEL_FROM)
     with step("unlinked"):
         produced.update({g.name: g.produce() for g in todo_groups if not g.linked})
+    with step("fingerprints"):
+        fingerprints = prints()
     progress.start("渲染页面", len(todo))
     with step("render"):
         rendered = rendering(progress.advance)
@@ -282,7 +287,7 @@ def _fill(staging: writer.Staging, options: Options, site_content: Content, figu
     for r in rendered:
         result.problems += r.problems
         staging.names.add(r.path)
-        result.written[r.path] = Written(r.digest, prints[r.path], r.size, r.mtime_ns)
+        result.written[r.path] = Written(r.digest, fingerprints[r.path], r.size, r.mtime_ns)
     result.count += len(rendered)
 
     for group in groups:
@@ -324,12 +329,17 @@ def _kept_groups(groups: list[derived.Group], intact: dict[str, Written], previo
     return todo
 
 
-def _pages_to_render(all_pages: list, prints: dict[str, str], intact: dict[str, Written], result: _Result) -> list:
-    """Pages whose fingerprint changed (or whose file is not as written); the others are kept."""
+def _pages_to_render(all_pages: list, prints: Callable[[], dict[str, str]], intact: dict[str, Written],
+                     result: _Result) -> list:
+    """Pages whose fingerprint changed (or whose file is not as written); the others are kept. With no
+    file intact, every page, without asking for the fingerprints."""
+    if not intact:
+        return sorted(all_pages, key=lambda p: p.url)
     todo = []
+    fingerprints = prints()
     for page in all_pages:
         known = intact.get(page.output_path)
-        if known is not None and known.fingerprint == prints[page.output_path]:
+        if known is not None and known.fingerprint == fingerprints[page.output_path]:
             result.written[page.output_path] = known
         else:
             todo.append(page)

@@ -132,7 +132,8 @@ def key(value: Any, memo: dict[int, str]) -> str:
     """A string that is equal for equal values (as far as rendering can tell); big shared values once.
 
     `memo` maps id() of lists, tuples and model objects already seen in this build to their key: the
-    same list of stories or the same community is described once, however many pages show it. Only
+    same list of stories or the same community is described once, however many pages show it, and a
+    long key is kept as its digest (LONG_KEY). Only
     pass values that stay alive while the memo is used (an id is reused once its object is freed).
     """
     kind = type(value)
@@ -157,8 +158,15 @@ def key(value: Any, memo: dict[int, str]) -> str:
         result = "{" + ",".join(sorted(key(item, memo) for item in value)) + "}"
     else:
         result = _object_key(value, memo)
+    if len(result) > LONG_KEY:  # stands for the value in the keys of the values holding it, instead of a copy
+        result = "#" + hashlib.blake2b(result.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
     memo[id(value)] = result
     return result
+
+
+# A key longer than this is replaced by its digest. A list of 1,001 page URLs shared by the 1,001 pages of
+# the story list is then one digest in each page's key, not 25 KB copied into each (memory and time).
+LONG_KEY = 100
 
 
 def _object_key(value: Any, memo: dict[int, str]) -> str:

@@ -1,5 +1,5 @@
 """Template inputs: a template edit parses only the edited template again, with the same result as
-parsing every template afresh."""
+parsing every template afresh. Keys: a long value shared by many pages is a digest in theirs."""
 
 from __future__ import annotations
 
@@ -33,3 +33,15 @@ def test_only_an_edited_template_is_parsed_again(tmp_path, monkeypatch):
     assert again == fresh
     assert again.closures["story.html"] != first.closures["story.html"]  # the include is in its closure now
     assert again.closures["stories.html"] == first.closures["stories.html"]
+
+
+def test_a_long_shared_value_is_one_digest_in_the_keys_that_hold_it():
+    urls = [f"/stories/page/{n}/" for n in range(1, 1002)]
+    memo: dict = {}
+    pagination = [{"number": n, "urls": urls} for n in range(1, 4)]
+    keys = [fingerprint.key(p, memo) for p in pagination]
+    assert all(len(k) <= fingerprint.LONG_KEY + 1 for k in keys)  # not 20 KB of URLs in each
+    assert len(set(keys)) == 3
+    assert fingerprint.key({"number": 1, "urls": list(urls)}, {}) == keys[0]  # equal values, equal keys
+    changed = urls[:-1] + ["/stories/page/changed/"]
+    assert fingerprint.key({"number": 1, "urls": changed}, {}) != keys[0]
