@@ -36,7 +36,7 @@ def synthetic_story(n: int, communities: list[str], teams: list[str], year: int)
     day = dt.date(year, 1, 1) + dt.timedelta(days=n % 300)
     body = "\n".join(f"<p>{PARAGRAPH}（第{n}篇第{k}段）</p>" for k in range(1, 6))
     return Story(slug=f"bench-{n:05d}", title=f"社区志愿服务纪实第{n}篇", date=day,
-                 summary=f"第{n}篇：在职党员到社区开展志愿服务的一天。", body_markdown="", body_html=body,
+                 summary=f"第{n}篇：在职党员到社区开展志愿服务的一天。", body_html=body,
                  community=communities[n % len(communities)], team=teams[n % len(teams)],
                  tags=(TAGS[n % len(TAGS)], TAGS[(n * 7 + 3) % len(TAGS)]))
 

@@ -475,15 +475,21 @@ def _key(path: Path | str) -> str:
 
 
 class Bodies:
-    """Story bodies kept in the cache (Content.body_store): fetched by digest, all there or none."""
+    """Story bodies by story digest (Content.body_store): those this build rendered (`loaded`), else those
+    kept in the cache; all there or none."""
 
-    def __init__(self, cache: Cache):
+    def __init__(self, cache: Cache, loaded: dict[str, str] | None = None):
         self.cache = cache
+        self.loaded = loaded or {}
 
     def bodies(self, digests: list[str]) -> dict[str, str]:
-        found = self.cache.get_many("body", digests)
-        if len(found) != len(set(digests)):
-            raise Untrusted("缺少典型案例正文")
+        found = {d: self.loaded[d] for d in digests if d in self.loaded}
+        kept = [d for d in digests if d not in found]
+        if kept:
+            fetched = self.cache.get_many("body", kept)
+            if len(fetched) != len(set(kept)):
+                raise Untrusted("缺少典型案例正文")
+            found.update(fetched)
         return found
 
 

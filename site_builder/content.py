@@ -127,10 +127,9 @@ def load(content_dir: Path, drafts: bool, today: dt.date, base_url: str | None =
             cache.put(REST_KIND, key, content)
             cache.keep_only(REST_KIND, [key])
     renderer = Renderer(reader.root, content.site.base_path)
-    content.stories = _stories(reader, renderer, drafts, today, cache, pool, progress)
+    content.stories, bodies = _stories(reader, renderer, drafts, today, cache, pool, progress)
+    content.body_store = Bodies(cache, bodies)
     content.unreadable = frozenset(reader.unreadable)
-    if cache.enabled:
-        content.body_store = Bodies(cache)
     if not usable:  # every other file was read with a stand-in site.yaml, to report its problems too
         from site_builder import validate
 
@@ -384,13 +383,14 @@ def _activity(f: Fields, relative: str) -> Activity | None:
 # --- stories -----------------------------------------------------------------------------------
 
 def _stories(reader: _Reader, renderer: Renderer, drafts: bool, today: dt.date, cache: Cache,
-             pool: Pool | None, progress: Progress | None = None) -> dict[str, Story]:
+             pool: Pool | None, progress: Progress | None = None) -> tuple[dict[str, Story], dict[str, str]]:
+    """The stories by slug, newest first, without their bodies; the bodies rendered now, by story digest."""
     paths = _files(reader, "stories", ".md")
-    loaded, problems = stories.load_all(paths, lambda path: reader.shown(f"stories/{path.name}"), renderer, cache, pool,
+    loaded, problems, bodies = stories.load_all(paths, lambda path: reader.shown(f"stories/{path.name}"), renderer, cache, pool,
                                         progress)
     reader.problems += problems
     reader.unreadable |= {f"stories/{path.name}" for path, story in zip(paths, loaded) if story is None}
     kept = [story if story.is_published(today) else replace(story, preview=True)
             for story in loaded if story is not None and (drafts or story.is_published(today))]
     kept.sort(key=lambda s: (-s.date.toordinal(), s.slug))
-    return {s.slug: s for s in kept}
+    return {s.slug: s for s in kept}, bodies

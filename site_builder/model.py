@@ -209,8 +209,7 @@ class Story:
     title: str
     date: dt.date
     summary: str
-    body_markdown: str
-    body_html: str = ""  # rendered and sanitized by the loader
+    body_html: str = ""  # "" once loaded: content.load keeps bodies apart (Content.body_store, Content.body)
     community: str | None = None
     team: str | None = None
     tags: tuple[str, ...] = ()
@@ -250,18 +249,19 @@ class Content:
     rota: tuple[Any, ...] = ()  # duties.Shift: holiday 轮班 of community staff (rota/*.yaml), by date
     stories: dict[str, Story] = field(default_factory=dict)  # by slug, newest first
     digest: str = ""  # of every file but the stories (and of the base path): pages that use content depend on it
-    # Where the bodies of stories loaded from the build cache are (None: every story carries its body).
+    # Where the bodies of loaded stories are (cache.Bodies; None: every story carries its body). Pages that
+    # show one story get its body from here (render.with_bodies); lists, sent to workers, carry none.
     body_store: Any = field(default=None, repr=False, compare=False)
     # Files that could not be read at all (YAML syntax, no front matter: reported once), as paths under
     # content/: validation does not report references to what they would have defined.
     unreadable: frozenset[str] = field(default=frozenset(), compare=False)
 
     def body(self, story: Story) -> str:
-        """A story's HTML body: loaded with it, or fetched from the build cache (warm builds)."""
+        """A story's HTML body: from the body store (what this build rendered, else the build cache)."""
         return self.bodies([story])[story.slug]
 
     def bodies(self, stories: list[Story]) -> dict[str, str]:
-        """slug -> HTML body of each story, fetching from the build cache in one go what is not loaded."""
+        """slug -> HTML body of each story, fetching from the body store in one go what it does not carry."""
         found = {s.slug: s.body_html for s in stories if s.body_html or self.body_store is None}
         waiting = [s for s in stories if s.slug not in found]
         if waiting:

@@ -176,7 +176,7 @@ class _Edit:
         base = rest.site.base_path
         paths = sorted(changed)
         renderer = Renderer(Path(self.options.content_dir), base)
-        loaded, problems = stories.load_all([Path(p) for p in paths], lambda path: f"{STORIES}/{path.name}",
+        loaded, problems, bodies = stories.load_all([Path(p) for p in paths], lambda path: f"{STORIES}/{path.name}",
                                             renderer, self.cache)
         if problems or any(story is None for story in loaded):
             raise _Unsure
@@ -193,7 +193,7 @@ class _Edit:
             gained = {target for target, _line in story.links} - {target for target, _line in before.story.links}
             if gained and validate.check_story_links(replace(rest, stories={story.slug: story}), self._page_urls()):
                 raise _Unsure  # the full build reports it, as a build without the cache would
-            body = Bodies(self.cache).bodies([story.digest])[story.digest] if not story.body_html else story.body_html
+            body = Bodies(self.cache, bodies).bodies([story.digest])[story.digest]
             edited.append((old_digest, replace(story, body_html=body, preview=story.slug in self.known.previews)))
         return edited
 
@@ -326,4 +326,4 @@ class _Edit:
 
 def _only_body_changed(story: "Story", before: "Story") -> bool:
     """Everything but the body (and the links it holds) as before: the front matter, and the images shown."""
-    return replace(story, body_markdown="", body_html="", links=before.links) == before
+    return replace(story, body_html="", links=before.links) == before

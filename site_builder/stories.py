@@ -58,7 +58,7 @@ def load_story(path: Path, shown: str, renderer: Renderer, problems: list[Proble
     if date is None:
         return None
     return Story(
-        slug=slug, title=title, date=date, summary=summary, body_markdown=document.body, body_html=body.html,
+        slug=slug, title=title, date=date, summary=summary, body_html=body.html,
         community=community, team=team, tags=tags, cover=cover,
         images=tuple(_unique(([cover] if cover else []) + body.images)),
         draft=draft, publish_date=publish_date, members=members, links=tuple(body.links),
@@ -109,11 +109,14 @@ def _unique(images: list[Image]) -> list[Image]:
 
 
 def load_all(paths: list[Path], shown: Callable[[Path], str], renderer: Renderer, cache: Cache | None = None,
-             pool: Pool | None = None, progress: Progress | None = None) -> tuple[list[Story | None], list[Problem]]:
+             pool: Pool | None = None,
+             progress: Progress | None = None) -> tuple[list[Story | None], list[Problem], dict[str, str]]:
     """Every story file, in the order given (`shown(path)`: how problems name it): unchanged ones from the
-    cache (fields only: their bodies stay in the cache until Content.body asks), the others rendered (in
-    the build's worker processes when there are many) and cached when they have no problem. A file whose
-    digest the cache does not know is read once, by whoever renders it."""
+    cache, the others rendered (in the build's worker processes when there are many) and cached when they
+    have no problem. A file whose digest the cache does not know is read once, by whoever renders it.
+
+    Stories come without their bodies (body_html ""): those rendered now are returned apart, by story
+    digest; the others stay in the cache until Content.body asks (cache.Bodies serves both)."""
     cache = cache or Cache.none()
     digests = [cache.known_digest(str(path)) for path in paths]
     keys = [story_key(d, renderer.base_path) if d else "" for d in digests]
@@ -135,7 +138,8 @@ def load_all(paths: list[Path], shown: Callable[[Path], str], renderer: Renderer
     loaded = pool.map(_load_chunk, [(paths[i], shown(paths[i])) for i in todo], (renderer.content_root, renderer.base_path),
                       min_items=PARALLEL_FROM, done=progress.advance)
     progress.done()
-    for i, (story, story_problems, file_digest) in zip(todo, loaded):
+    bodies: dict[str, str] = {}
+    for i, (story, body, story_problems, file_digest) in zip(todo, loaded):
         problems += story_problems
         if file_digest:
             cache.record_digest(str(paths[i]), file_digest)
@@ -143,14 +147,15 @@ def load_all(paths: list[Path], shown: Callable[[Path], str], renderer: Renderer
             continue
         key = story_key(file_digest, renderer.base_path)
         images = tuple((image.src, cache.file_digest(str(renderer.content_root / image.src))) for image in story.images)
-        story = replace(story, digest=digest_text(key, *(d for _, d in images)))
+        story = replace(story, digest=digest_text(key, *(d for _, d in images)), body_html="")
         results[i] = story
+        bodies[story.digest] = body
         if not story_problems:
-            fresh_entries[key] = Cached(replace(story, body_markdown="", body_html=""), images)
-            fresh_bodies[story.digest] = story.body_html
+            fresh_entries[key] = Cached(story, images)
+            fresh_bodies[story.digest] = body
     cache.put_many(STORY_KIND, fresh_entries)
     cache.put_many(BODY_KIND, fresh_bodies)
-    return results, problems
+    return results, problems, bodies
 
 
 def story_key(file_digest: str, base_path: str) -> str:
@@ -172,18 +177,24 @@ def _digest_if_current(key: str, entry: Cached, root: Path, cache: Cache) -> str
     return digest_text(key, *digests)
 
 
-def _load_chunk(setting: tuple[Path, str], items: list[tuple[Path, str]]) -> list[tuple[Story | None, list[Problem], str]]:
-    """Load several stories with one renderer (in a worker process, or here for a few): each story, its
-    problems and the digest of the bytes it was read from ("" when it could not be read)."""
+Loaded = tuple[Story | None, str, list[Problem], str]  # the story without its body, the body, problems, file digest
+
+
+def _load_chunk(setting: tuple[Path, str], items: list[tuple[Path, str]]) -> list[Loaded]:
+    """Load several stories with one renderer (in a worker process, or here for a few): each story without
+    its body, the body, its problems and the digest of the bytes it was read from ("" when it could not be
+    read)."""
     renderer = Renderer(*setting)  # a new one each time: it remembers image sizes
-    results: list[tuple[Story | None, list[Problem], str]] = []
+    results: list[Loaded] = []
     for path, name in items:
         problems: list[Problem] = []
         try:
             data = path.read_bytes()
         except OSError:
             problems.append(Problem(name, None, "无法读取为 UTF-8 文本", "UTF-8 编码的 Markdown 文件"))
-            results.append((None, problems, ""))
+            results.append((None, "", problems, ""))
             continue
-        results.append((load_story(path, name, renderer, problems, data), problems, digest_bytes(data)))
+        story = load_story(path, name, renderer, problems, data)
+        body = story.body_html if story else ""
+        results.append((replace(story, body_html="") if story else None, body, problems, digest_bytes(data)))
     return results

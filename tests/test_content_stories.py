@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from content_trees import TREES, copy_tree, load
@@ -17,7 +18,8 @@ def _story_and_problems(tmp_path: Path, body: str, base_url: str | None = None, 
     root = copy_tree("minimal", tmp_path)
     _write(root, body)
     loaded, problems = load(root, base_url=base_url)
-    return loaded.stories.get("test-story"), problems
+    story = loaded.stories.get("test-story")
+    return (replace(story, body_html=loaded.body(story)) if story else None), problems  # with its body
 
 
 def test_raw_html_is_sanitised(tmp_path):
@@ -88,7 +90,7 @@ def test_front_matter_lines_match_the_file(tmp_path):
 def test_percent_encoded_and_chinese_image_names_resolve():
     loaded, problems = load(TREES / "unicode")
     assert problems == []
-    html = loaded.stories["2026-03-12-dengguang"].body_html
+    html = loaded.body(loaded.stories["2026-03-12-dengguang"])
     assert html.count('src="/stories/images/%E5%B0%81%E9%9D%A2%20%E5%9B%BE.png"') == 2
     assert '<a href="/stories/tag/五点半课堂/">' in html
 
@@ -108,7 +110,7 @@ def test_windows_line_endings(tmp_path):
     loaded, problems = load(root, drafts=True)
     assert [(p.line, p.message) for p in problems] == [(5, "典型案例 crlf：字段 draft 的值为 “maybe”")]
     assert loaded.stories["crlf"].links == (("/teams/", 9),)
-    assert "\r" not in loaded.stories["crlf"].body_html
+    assert "\r" not in loaded.body(loaded.stories["crlf"])
 
 
 def test_line_breaks_between_chinese_characters_leave_no_space(tmp_path):

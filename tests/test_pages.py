@@ -42,7 +42,7 @@ def sample_content(base_url: str = "https://sansong.example.cn/", stories: int =
                  "农科社区书屋", "ZC", "其他", "区教育局", community="nongke", team="jiaoyu-wenti"),
     )}
     story_list = [Story(f"story-{n:02d}", f"典型案例第{n}篇", dt.date(2026, 3, 1) + dt.timedelta(days=n), f"摘要{n}",
-                        "正文", body_html=f"<p>正文{n} &amp; 更多</p>",
+                        body_html=f"<p>正文{n} &amp; 更多</p>",
                         community="yangguang" if n % 2 else None, team="jiaoyu-wenti" if n % 3 == 0 else None,
                         tags=("五点半课堂", "教育") if n % 2 else ("环境",),
                         members=(NamedMember("王建华", "D03", dt.date(2026, 3, 1), "坚持辅导作业"),) if n == 1 else ())

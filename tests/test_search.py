@@ -24,7 +24,7 @@ def synthetic_story(n: int) -> Story:
     """Story n as benchmarks/build_many_stories.py write_stories writes it, already loaded."""
     body = "\n".join(f"<p>{PARAGRAPH}（第{n}篇第{k}段）</p>" for k in range(1, 6))
     return Story(slug=f"bench-{n:05d}", title=f"社区志愿服务纪实第{n}篇", date=dt.date(2026, 1, 1) + dt.timedelta(days=n % 300),
-                 summary=f"第{n}篇：在职党员到社区开展志愿服务的一天。", body_markdown="", body_html=body,
+                 summary=f"第{n}篇：在职党员到社区开展志愿服务的一天。", body_html=body,
                  community="yangguang" if n % 2 else "nongke", team="jiaoyu-wenti",
                  tags=(TAGS[n % len(TAGS)], TAGS[(n * 7 + 3) % len(TAGS)]))
 
@@ -43,7 +43,7 @@ def urls(files, query: str) -> list[str]:
 @pytest.fixture(scope="module")
 def sample_files():
     content = sample_content()
-    mid = Story("baodao", "社区里的一天", dt.date(2026, 6, 1), "一位党员的周末。", "",
+    mid = Story("baodao", "社区里的一天", dt.date(2026, 6, 1), "一位党员的周末。",
                 body_html="<p>星期六上午，党员到社区报到服务，下午走访。</p>")
     content.stories[mid.slug] = mid
     return search.outputs(content, TODAY)
