@@ -312,10 +312,12 @@ def _files(reader: _Reader, folder: str, suffix: str) -> list[Path]:
     if reader.escapes(folder):
         return []
     try:
-        entries = sorted((e.name for e in os.scandir(path) if e.is_file() and not e.name.startswith((".", "_"))))
+        entries = sorted((e.name, e.is_symlink()) for e in os.scandir(path)
+                         if e.is_file() and not e.name.startswith((".", "_")))
     except OSError:
         return []
-    files = [path / name for name in entries if not reader.escapes(f"{folder}/{name}")]
+    # only a symbolic link can lead out (the listing knows which entries are: no system call per file)
+    files = [path / name for name, link in entries if not (link and reader.escapes(f"{folder}/{name}"))]
     for near in (p for p in files if p.suffix.lower() in _NEAR_MISSES[suffix]):
         reader.problems.append(Problem(reader.shown(f"{folder}/{near.name}"), None,
                                        f"未读取此文件：扩展名是 “{near.suffix}”", f"扩展名 “{suffix}”"))
