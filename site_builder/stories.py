@@ -132,29 +132,34 @@ def load_all(paths: list[Path], shown: Callable[[Path], str], renderer: Renderer
         else:
             todo.append(i)
     problems: list[Problem] = []
-    fresh_entries, fresh_bodies = {}, {}
+    bodies: dict[str, str] = {}
     pool = pool or Pool(1)
     progress = (progress or Progress.quiet()).start("读取典型案例", len(todo))
-    loaded = pool.map(_load_chunk, [(paths[i], shown(paths[i])) for i in todo], (renderer.content_root, renderer.base_path),
-                      min_items=PARALLEL_FROM, done=progress.advance)
+    waiting = iter(todo)
+    # chunk by chunk as the workers finish them: this process records and caches the first stories
+    # while the workers read the rest
+    for loaded in pool.chunks(_load_chunk, [(paths[i], shown(paths[i])) for i in todo],
+                              (renderer.content_root, renderer.base_path), min_items=PARALLEL_FROM):
+        progress.advance(len(loaded))
+        fresh_entries, fresh_bodies = {}, {}
+        for (story, body, story_problems, file_digest), i in zip(loaded, waiting):  # loaded first: zip would
+            # otherwise take one index past the chunk's end
+            problems += story_problems
+            if file_digest:
+                cache.record_digest(str(paths[i]), file_digest)
+            if story is None:
+                continue
+            key = story_key(file_digest, renderer.base_path)
+            images = tuple((image.src, cache.file_digest(str(renderer.content_root / image.src))) for image in story.images)
+            story = replace(story, digest=digest_text(key, *(d for _, d in images)))
+            results[i] = story
+            bodies[story.digest] = body
+            if not story_problems:
+                fresh_entries[key] = Cached(story, images)
+                fresh_bodies[story.digest] = body
+        cache.put_many(STORY_KIND, fresh_entries)
+        cache.put_many(BODY_KIND, fresh_bodies)
     progress.done()
-    bodies: dict[str, str] = {}
-    for i, (story, body, story_problems, file_digest) in zip(todo, loaded):
-        problems += story_problems
-        if file_digest:
-            cache.record_digest(str(paths[i]), file_digest)
-        if story is None:
-            continue
-        key = story_key(file_digest, renderer.base_path)
-        images = tuple((image.src, cache.file_digest(str(renderer.content_root / image.src))) for image in story.images)
-        story = replace(story, digest=digest_text(key, *(d for _, d in images)), body_html="")
-        results[i] = story
-        bodies[story.digest] = body
-        if not story_problems:
-            fresh_entries[key] = Cached(story, images)
-            fresh_bodies[story.digest] = body
-    cache.put_many(STORY_KIND, fresh_entries)
-    cache.put_many(BODY_KIND, fresh_bodies)
     return results, problems, bodies
 
 

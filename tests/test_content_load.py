@@ -162,6 +162,8 @@ def test_parallel_story_loading_gives_the_same_content(tmp_path, monkeypatch):
         parallel = content.load(root, drafts=True, today=TODAY, pool=pool)
     assert parallel[0].stories == serial[0].stories and list(parallel[0].stories) == list(serial[0].stories)
     assert parallel[1] == serial[1] and len(serial[1]) == 1
+    bodies = [(c.bodies(list(c.stories.values()))) for c in (serial[0], parallel[0])]
+    assert bodies[0] == bodies[1] and len(bodies[0]) == 7 and sum("<p>" in b for b in bodies[0].values()) >= 3
 
 
 def cached_load(root, cache_file, **kwargs):
