@@ -205,8 +205,7 @@ def _build(options: Options, cache: Cache, pool: Pool, progress: Progress) -> Su
     with step("sources"):
         sources = {"content": site_content.digest, "assets": _assets_digest(theme_assets),
                    "today": today.isoformat(), "figures": digest_text(repr(figures))}
-        templates = _templates(options.theme_dir, cache)
-        prints = functools.cache(functools.partial(fingerprint.pages, all_pages, templates, sources))
+        prints = functools.cache(lambda: fingerprint.pages(all_pages, _templates(options.theme_dir, cache), sources))
         groups = derived.groups(site_content, all_pages, theme_assets, today, sources, cache)
         pictures = derived.pictures(site_content, cache)
 

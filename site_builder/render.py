@@ -113,6 +113,7 @@ def environment(theme_dir: Path, content: Content, assets: Assets, today: dt.dat
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,  # templates do not change during a build; skips a stat() per page
+        cache_size=-1,  # every template kept in a plain dict: no LRU bookkeeping (three lookups per page)
     )
     site = content.site
     base_path = site.base_path
