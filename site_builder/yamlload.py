@@ -84,6 +84,16 @@ def _line(loader: _Loader, node: yaml.Node) -> int:
     return node.start_mark.line + 1 + loader.line_offset
 
 
+_STR = "tag:yaml.org,2002:str"
+
+
+def _value(loader: _Loader, node: yaml.Node) -> Any:
+    """A node's value; a string (most values of front matter) directly, as construct_yaml_str gives it."""
+    if node.tag == _STR and type(node) is yaml.ScalarNode:
+        return node.value
+    return loader.construct_object(node, deep=True)
+
+
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Any:
     result = LineDict()
     result.line = _line(loader, node)
@@ -92,7 +102,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Any:
     loader.flatten_mapping(node)
     seen: set[Any] = set()
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
+        key = _value(loader, key_node)
         try:
             hash(key)
         except TypeError:
@@ -102,7 +112,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Any:
             if key in seen:
                 result.duplicate_keys.append((key, _line(loader, key_node)))
             seen.add(key)
-        result[key] = loader.construct_object(value_node, deep=True)
+        result[key] = _value(loader, value_node)
         result.key_lines[key] = _line(loader, key_node)
 
 
@@ -111,7 +121,7 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> Any:
     result.line = _line(loader, node)
     yield result
     for item in node.value:
-        result.append(loader.construct_object(item, deep=True))
+        result.append(_value(loader, item))
         result.item_lines.append(_line(loader, item))
 
 
