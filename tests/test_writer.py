@@ -180,3 +180,39 @@ def test_a_removed_output_loses_its_spare_and_a_second_build_at_once_stages_on_i
     update(site, {"a.html": b"4"}, remove=("b.html",))
     assert tree(site) == {"a.html": b"4", writer.MARKER: writer.MARKER_TEXT}
     assert sorted(p.name for p in writer.spare_folder(site).iterdir()) == ["a.html"]
+
+
+def _flags(folder: Path, add: int = 0) -> int | None:
+    """A folder's inode flags (chattr), after adding `add`; None where the file system has none."""
+    import array
+    import fcntl
+
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        flags = array.array("i", [0])
+        fcntl.ioctl(fd, 0x80086601, flags, True)  # FS_IOC_GETFLAGS
+        if add:
+            flags[0] |= add
+            fcntl.ioctl(fd, 0x40086602, flags, True)  # FS_IOC_SETFLAGS
+            fcntl.ioctl(fd, 0x80086601, flags, True)
+        return flags[0]
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def test_every_folder_written_is_spread_where_the_file_system_can(tmp_path):
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    can = (_flags(probe, add=writer.FS_TOPDIR_FL) or 0) & writer.FS_TOPDIR_FL  # ext4 can (this disk); tmpfs cannot
+    out = tmp_path / "site"
+    writer.write(out, {"index.html": b"<p>1</p>", "stories/a/index.html": b"a", "stories/b/index.html": b"b"})
+    assert (out / "stories" / "b" / "index.html").read_bytes() == b"b"  # written either way
+    for folder in (out, out / "stories", out / "stories" / "a"):
+        assert bool((_flags(folder) or 0) & writer.FS_TOPDIR_FL) == bool(can), folder
+    update = writer.Staging(out, complete=False)  # a later build makes a new page's folder in the site itself
+    update.put("stories/c/index.html", b"c")
+    update.finish()
+    update.discard()
+    assert bool((_flags(out / "stories" / "c") or 0) & writer.FS_TOPDIR_FL) == bool(can)
