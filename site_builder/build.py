@@ -148,6 +148,8 @@ def build(options: Options, progress: Progress | None = None, warn: Callable[[st
     progress = progress or Progress.quiet()
     warnings: list[str] = []
     say = warn or warnings.append
+    with contextlib.suppress(OSError):  # build/, spread (writer.spread) like the folders made in it; an
+        writer.make_folder(os.path.dirname(os.path.abspath(options.out_dir)))  # unwritable one is reported below
     with contextlib.ExitStack() as stack:
         if pool is None:
             pool = stack.enter_context(Pool(options.jobs))

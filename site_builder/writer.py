@@ -73,7 +73,7 @@ class Staging:
         self.out = Path(os.path.abspath(out_dir))
         check_replaceable(self.out)
         self.complete = complete or not (self.out / MARKER).is_file()
-        self.out.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(str(self.out.parent))  # build/: the spare and staging folders in it are spread too
         remove_stale(self.out)
         self.flat = not self.complete  # only a complete build's staging folder becomes the site as it is
         self._lock = _take_spares(self.out) if self.flat else None

@@ -343,3 +343,17 @@ def test_a_draft_body_edit_changes_nothing_but_is_shown_by_a_drafts_build(projec
     edit(draft, "二稿", "三稿")
     summary = warm_equals_cold(project, drafts=True)
     assert summary.quick and summary.written >= 2  # its page (marked 草稿) and the search index
+
+
+def test_the_build_folder_is_spread_like_the_folders_written_in_it(project):
+    """build/ is made spread (writer.spread), so the staging, spare and cache folders made in it are
+    placed where free inodes are; on a file system without the flag, nothing of it shows."""
+    from site_builder import writer
+    from test_writer import _flags
+
+    probe = project / "probe"
+    probe.mkdir()
+    can = bool((_flags(probe, add=writer.FS_TOPDIR_FL) or 0) & writer.FS_TOPDIR_FL)
+    build.build(options(project))
+    assert bool((_flags(project / "build") or 0) & writer.FS_TOPDIR_FL) == can
+    assert bool((_flags(project / "build" / "site" / "stories") or 0) & writer.FS_TOPDIR_FL) == can
