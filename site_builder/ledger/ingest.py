@@ -329,13 +329,13 @@ def _store(conn, name: str, digest: str, size: int, export: Export, settings: ac
     big = _big(export, pool)
     stored = batch.stored_digests(conn, export.records) if big else None  # asked once, not again per batch
     offering = batch.Offering(conn, digest, export.device, settings, export.line_offset is not None, stored)
-    checkins: dict[str, list[tuple[str, bool]]] = {}  # activity -> (record id, code wrong): guessed codes
+    wrong: Counter = Counter()  # activity -> accepted check-ins of it with a wrong code: guessed codes
     parallel = stored is not None and len(stored) * 2 < len(export.records)  # mostly known: checking here costs less than sending
     prepared = _prepared(export, settings, pool if parallel else None, stored or {})
     for start in range(0, len(export.records), batch.BATCH):
         records = export.records[start:start + batch.BATCH]
         outcomes = offering.offer(records, start, list(itertools.islice(prepared, len(records))))
-        rejections = _tally(report, export, records, start, outcomes, checkins)
+        rejections = _tally(report, export, records, start, outcomes, wrong)
         conn.executemany("INSERT OR REPLACE INTO rejections(file_sha256, position, record_id, reason) VALUES (?,?,?,?)",
                          rejections)
         if on_records:
@@ -343,7 +343,7 @@ def _store(conn, name: str, digest: str, size: int, export: Export, settings: ac
     del offering, prepared  # what they hold for the lookups (an entry per record) is not needed below
     if report.accepted:
         report.flags.update(devices.review(conn, last_row, last_checkin, export.device))  # another card's phone
-    report.flags.update(trust.guessing(conn, checkins, last_checkin))
+    report.flags.update(trust.guessing(conn, wrong, last_checkin))
     conn.execute("UPDATE files SET accepted = ?, known = ?, conflicting = ?, rejected = ? WHERE sha256 = ?",
                  (report.accepted, report.known, report.conflicting, report.rejected, digest))
     return report
@@ -371,9 +371,9 @@ def _prepared(export: Export, settings: accept.Settings, pool: Pool | None,
 
 
 def _tally(report: FileReport, export: Export, records: list, start: int, outcomes: list[batch.Offered],
-           checkins: dict[str, list[tuple[str, bool]]]) -> list[tuple]:
-    """Count a batch's outcomes in the report and note its accepted check-ins of known activities, by
-    activity, with whether the code was wrong (for trust.guessing); the rows of its rejected records."""
+           wrong: Counter) -> list[tuple]:
+    """Count a batch's outcomes in the report and its accepted check-ins with a wrong code, by activity
+    (for trust.guessing); the rows of its rejected records."""
     rejections: list[tuple] = []
     flagged: list[str] = []  # the flags of accepted records, counted once per batch
     accepted = 0
@@ -393,9 +393,8 @@ def _tally(report: FileReport, export: Export, records: list, start: int, outcom
             accepted += 1
             flags = outcome.flags
             flagged += flags
-            record = records[offered.position - start]
-            if record.get("type") == "checkin" and "unknown_activity" not in flags:
-                checkins.setdefault(record["activity"], []).append((record["id"], "code_mismatch" in flags))
+            if "code_mismatch" in flags:  # a check-in of a known activity (an unknown one has no code to match)
+                wrong[records[offered.position - start]["activity"]] += 1
     report.accepted += accepted
     report.flags.update(flagged)
     return rejections
