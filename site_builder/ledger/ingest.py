@@ -201,13 +201,13 @@ def _ingest_bytes(conn, name: str, path: Path, held: list[bytes], digest: str, s
         seen = conn.execute("SELECT status, received_at, name FROM files WHERE sha256 = ?", (digest,)).fetchone()
         if seen:
             return _seen(name, digest, seen)
-        try:
-            export = _read(path, data, settings.keys)
-        except Unreadable as unreadable:
-            return _quarantine(conn, name, path, digest, data, str(unreadable), data_dir, settings.now)
-        del data  # the parsed records are all that is needed from here on
-        db.fit_cache(conn, size)
-        with _collector_spares():
+        with _collector_spares():  # from the parse on: 100,000 new dicts would set off collections
+            try:
+                export = _read(path, data, settings.keys)
+            except Unreadable as unreadable:
+                return _quarantine(conn, name, path, digest, data, str(unreadable), data_dir, settings.now)
+            del data  # the parsed records are all that is needed from here on
+            db.fit_cache(conn, size)
             return _store(conn, name, digest, size, export, settings, on_records, pool)
 
 
@@ -269,11 +269,11 @@ def _quarantine_kept(conn, name: str, path: Path, digest: str, size: int, kept: 
 
 @contextlib.contextmanager
 def _collector_spares() -> Iterator[None]:
-    """Python's cycle collector rests while a file's records are stored, and then skips the objects that
-    existed before (the parsed file above all): records and their rows hold no cycles (reference counting
-    frees them), and scanning 100,000 records again and again while new ones are made (the results from
-    the workers above all) cost the main process about 0.5 s of a 100,000-record file. Any cycle made
-    meanwhile is collected once the collector runs again."""
+    """Python's cycle collector rests while a file is parsed and its records are stored, and then skips
+    the objects that existed before: records and their rows hold no cycles (reference counting frees
+    them), and scanning 100,000 records again and again while new ones are made (the parse, the results
+    from the workers) cost the main process about 0.5 s of a 100,000-record file. Any cycle made meanwhile
+    is collected once the collector runs again."""
     collecting = gc.isenabled()
     gc.freeze()
     gc.disable()
@@ -366,7 +366,8 @@ def _prepared(export: Export, settings: accept.Settings, pool: Pool | None,
         return
     setting = prepare.setting_of(settings, export.checker, stored)
     # (a worker that dies leaves its chunks to this process: site_builder.pool)
-    for chunk in pool.chunks(prepare.prepare_chunk, export.records, setting, size=PARALLEL_CHUNK):
+    for chunk in pool.chunks(prepare.prepare_chunk, export.records, setting, size=PARALLEL_CHUNK, first=batch.BATCH,
+                             shared=True):  # the workers are forked with the records: they are not pickled
         yield from map(prepare.Prepared._make, chunk)
 
 
