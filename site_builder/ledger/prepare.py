@@ -95,7 +95,7 @@ def prepare_chunk(setting: Setting, records: list) -> list[tuple]:
     the record goes back only when checking changed it."""
     validate = formats.checker(*setting.checker)
     settings, stored, cleans_text = setting.settings, setting.stored, setting.checker[1]
-    prepared = []
+    prepared: list[tuple] = []
     for record in records:
         before = _snapshot(record, cleans_text)
         record_id = record.get("id") if isinstance(record, dict) else None
