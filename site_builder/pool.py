@@ -8,11 +8,7 @@ stores the first records while workers check the rest). Small jobs (fewer than `
 one-worker pools run in this process.
 
 The setting (what every chunk needs: the content, the theme, the build day …) is pickled once per call
-and unpickled once per worker, then kept there for the following chunks of the same call. `chunks(…,
-shared=True)` forks the workers with the items in memory (afresh when they were forked before for other
-items), so each chunk is sent as a range of positions instead of pickled, and only the results travel
-(ingest: 100,000 records parsed once, not pickled again for the workers); a pool that has to spawn its
-workers (another thread is running) sends the chunks as usual. Workers are
+and unpickled once per worker, then kept there for the following chunks of the same call. Workers are
 started with "spawn" the first time a job is big enough, and live until the pool is closed, so one
 build (or one `serve` session) pays their start-up once. A worker that dies (killed for memory …) does
 not fail the job: its chunks, and every later job of the pool, run in this process.
@@ -25,7 +21,7 @@ import itertools
 import os
 import pickle
 import uuid
-from typing import TYPE_CHECKING, Any, Callable, Iterator, NamedTuple, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -55,7 +51,6 @@ class Pool:
         self.workers = workers if workers is not None else default_workers()
         self._executor: "ProcessPoolExecutor | None" = None
         self._broken = False  # a worker died: every later job runs in this process
-        self._forked_with: Sequence | None = None  # the items the workers were forked with (chunks(shared=True))
 
     def __enter__(self) -> "Pool":
         return self
@@ -67,7 +62,6 @@ class Pool:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
-            self._forked_with = None
 
     def map(self, task: Task[R], items: Sequence[T], setting: Any = None, min_items: int = 1,
             done: Callable[[int], None] | None = None) -> list[R]:
@@ -103,20 +97,17 @@ class Pool:
         return gather
 
     def chunks(self, task: Task[R], items: Sequence[T], setting: Any = None, min_items: int = 1,
-               size: int | None = None, first: int | None = None, shared: bool = False) -> Iterator[list[R]]:
+               size: int | None = None, first: int | None = None) -> Iterator[list[R]]:
         """Like map(), but yields the results chunk by chunk, in the order of items, each as soon as it is
         done: this process can use the first results while the workers compute the rest. `size`: items
-        per chunk (default: as map() splits them); `first`: items of the first chunk, when fewer (the first
-        results come sooner). At most CHUNKS_PER_WORKER chunks per worker are out at once, so results
-        waiting for a slower consumer do not pile up in memory. `shared`: the workers get the items at
-        fork (see the module's docstring); `items` must not change until the last chunk is done."""
-        items = items if shared and isinstance(items, list) else list(items)
+        per chunk (default: as map() splits them); `first`: items of the first chunk, when fewer (the
+        first results come sooner). At most CHUNKS_PER_WORKER chunks per worker are out at once, so
+        results waiting for a slower consumer do not pile up in memory."""
+        items = list(items)
         if self._here(items, min_items):
             if items:
                 yield task(setting, items)
             return
-        if shared:
-            self._fork_with(items)
         sent = self._sent(task, items, setting, size or self._chunk_size(items), first)
         out = collections.deque(itertools.islice(sent, self.workers * CHUNKS_PER_WORKER))
         try:
@@ -141,23 +132,20 @@ class Pool:
     def _sent(self, task: Task[R], items: list, setting: Any, size: int,
               first: int | None = None) -> Iterator[tuple[list, "Future | None"]]:
         """Each chunk of `size` items (the first of `first`) with its future, sent to a worker as the
-        iterator is advanced (as a range of positions when the workers were forked with `items`); the
-        future is None once the workers are gone (the chunk is then done here, by _result). The setting
-        is pickled once for the whole job."""
+        iterator is advanced; the future is None once the workers are gone (the chunk is then done here,
+        by _result). The setting is pickled once for the whole job."""
         from concurrent.futures.process import BrokenProcessPool
 
         executor = self._start()
         key = uuid.uuid4().hex
         payload = pickle.dumps(setting, protocol=pickle.HIGHEST_PROTOCOL)
-        inherited = self._forked_with is items
         starts = [0, *range(first, len(items), size)] if first and first < size else range(0, len(items), size)
-        ends = [*starts[1:], len(items)]
-        for start, end in zip(starts, ends):
+        for start, end in zip(starts, [*starts[1:], len(items)]):
             chunk = items[start:end]
             future = None
             if not self._broken:
                 try:
-                    future = executor.submit(_run, task, key, payload, _Range(start, end) if inherited else chunk)
+                    future = executor.submit(_run, task, key, payload, chunk)
                 except BrokenProcessPool:
                     self._broken = True
             yield chunk, future
@@ -174,61 +162,25 @@ class Pool:
                 self._broken = True
         return task(setting, chunk)
 
-    def _fork_with(self, items: list) -> None:
-        """Workers forked now, with `items` in memory (any forked before are stopped first: the items they
-        hold may have changed since); nothing when they have to be spawned (the chunks are then pickled)."""
-        global _inherited
-        from concurrent.futures.process import BrokenProcessPool
-
-        if self._broken:
-            return
-        self.close()  # its threads end too: a process with other threads cannot fork safely
-        if not _can_fork():
-            return
-        _inherited = items
-        try:
-            self._start().submit(int)  # every worker is forked at once, by the first task
-        except BrokenProcessPool:
-            self._broken = True
-            return
-        finally:
-            _inherited = []  # the workers hold them; this process lets go of its second reference
-        self._forked_with = items
-
     def _start(self) -> "ProcessPoolExecutor":
         """Workers are forked from a process with one thread (a build: they start at once, modules
         loaded), and spawned afresh from one with more (the dev server's watcher thread): forking a process
         while another thread holds a lock can leave the child waiting for it forever."""
         if self._executor is None:
             import multiprocessing
+            import threading
             from concurrent.futures import ProcessPoolExecutor
 
-            method = "fork" if _can_fork() else "spawn"
+            method = "fork" if threading.active_count() == 1 and os.name == "posix" else "spawn"
             self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(method))
         return self._executor
 
 
-def _can_fork() -> bool:
-    import threading
-
-    return threading.active_count() == 1 and os.name == "posix"
-
-
-class _Range(NamedTuple):
-    """A chunk sent as its positions in the items the worker was forked with."""
-
-    start: int
-    end: int
-
-
 _setting: dict[str, Any] = {}  # in a worker: the setting of the call whose chunks it is running
-_inherited: Sequence[Any] = []  # in a worker forked by Pool._fork_with: the items of that job
 
 
-def _run(task: Task[Any], key: str, payload: bytes, chunk: "Sequence[Any] | _Range") -> list[Any]:
+def _run(task: Task[Any], key: str, payload: bytes, chunk: Sequence[Any]) -> list[Any]:
     if key not in _setting:
         _setting.clear()  # keep one setting at a time: memory stays flat over many calls
         _setting[key] = pickle.loads(payload)
-    if isinstance(chunk, _Range):
-        chunk = _inherited[chunk.start:chunk.end]
     return task(_setting[key], chunk)

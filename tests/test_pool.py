@@ -43,26 +43,15 @@ def test_workers_that_live_are_used():
         assert os.getpid() not in [pid for chunk in pool.chunks(where, items) for pid in chunk]
 
 
-def call(_setting: None, chunk: list) -> list:
-    return [(os.getpid(), len(chunk), item()) for item in chunk]
+def sized(_setting: None, chunk: list[int]) -> list[tuple[int, int]]:
+    return [(os.getpid(), len(chunk)) for _ in chunk]
 
 
-def test_shared_items_reach_forked_workers_without_pickling():
-    """chunks(shared=True): the workers are forked with the items, so items that cannot be pickled (these
-    lambdas) still reach them; `first` makes the first chunk smaller; a later job with other items gets
-    workers forked afresh (the first ones never saw those items)."""
+def test_a_smaller_first_chunk():
+    """chunks(first=N): the first chunk holds N items (its results come sooner), the others `size`."""
     with Pool(2) as pool:
-        for base in (0, 1000):
-            items = [lambda n=n, base=base: base + n for n in range(50)]
-            found = [row for chunk in pool.chunks(call, items, size=20, first=5, shared=True) for row in chunk]
-            assert [value for _, _, value in found] == [base + n for n in range(50)]
-            assert [size for _, size, _ in found] == [5] * 5 + [20] * 20 + [20] * 20 + [5] * 5
-            assert os.getpid() not in {pid for pid, _, _ in found} and not pool._broken
-
-
-def test_a_worker_that_dies_leaves_its_shared_chunks_to_this_process():
-    items = list(range(100))
-    with Pool(2) as pool:
-        assert [n for chunk in pool.chunks(die_in_a_worker, items, os.getpid(), size=10, shared=True) for n in chunk] \
-            == [n * n for n in items]
-        assert pool._broken
+        found = [row for chunk in pool.chunks(sized, list(range(50)), size=20, first=5) for row in chunk]
+        assert [size for _, size in found] == [5] * 5 + [20] * 20 + [20] * 20 + [5] * 5
+        assert os.getpid() not in {pid for pid, _ in found} and not pool._broken
+        assert [size for chunk in pool.chunks(sized, list(range(30)), size=20, first=40) for _, size in chunk] \
+            == [20] * 20 + [10] * 10  # a first chunk no smaller than the others: as without it

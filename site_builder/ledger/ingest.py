@@ -366,8 +366,8 @@ def _prepared(export: Export, settings: accept.Settings, pool: Pool | None,
         return
     setting = prepare.setting_of(settings, export.checker, stored)
     # (a worker that dies leaves its chunks to this process: site_builder.pool)
-    for chunk in pool.chunks(prepare.prepare_chunk, export.records, setting, size=PARALLEL_CHUNK, first=batch.BATCH,
-                             shared=True):  # the workers are forked with the records: they are not pickled
+    for chunk in pool.chunks(prepare.prepare_chunk, export.records, setting, size=PARALLEL_CHUNK,
+                             first=batch.BATCH):  # the first batch waits for one batch's work, not a chunk's
         yield from map(prepare.Prepared._make, chunk)
 
 
