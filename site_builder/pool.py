@@ -97,17 +97,18 @@ class Pool:
         return gather
 
     def chunks(self, task: Task[R], items: Sequence[T], setting: Any = None, min_items: int = 1,
-               size: int | None = None) -> Iterator[list[R]]:
+               size: int | None = None, first: int | None = None) -> Iterator[list[R]]:
         """Like map(), but yields the results chunk by chunk, in the order of items, each as soon as it is
         done: this process can use the first results while the workers compute the rest. `size`: items
-        per chunk (default: as map() splits them). At most CHUNKS_PER_WORKER chunks per worker are out at
-        once, so results waiting for a slower consumer do not pile up in memory."""
+        per chunk (default: as map() splits them); `first`: items of the first chunk, when fewer (the
+        first results come sooner). At most CHUNKS_PER_WORKER chunks per worker are out at once, so
+        results waiting for a slower consumer do not pile up in memory."""
         items = list(items)
         if self._here(items, min_items):
             if items:
                 yield task(setting, items)
             return
-        sent = self._sent(task, items, setting, size or self._chunk_size(items))
+        sent = self._sent(task, items, setting, size or self._chunk_size(items), first)
         out = collections.deque(itertools.islice(sent, self.workers * CHUNKS_PER_WORKER))
         try:
             while out:
@@ -128,17 +129,19 @@ class Pool:
     def _chunk_size(self, items: list) -> int:
         return -(-len(items) // (self.workers * CHUNKS_PER_WORKER))
 
-    def _sent(self, task: Task[R], items: list, setting: Any, size: int) -> Iterator[tuple[list, "Future | None"]]:
-        """Each chunk of `size` items with its future, sent to a worker as the iterator is advanced; the
-        future is None once the workers are gone (the chunk is then done here, by _result). The setting
-        is pickled once for the whole job."""
+    def _sent(self, task: Task[R], items: list, setting: Any, size: int,
+              first: int | None = None) -> Iterator[tuple[list, "Future | None"]]:
+        """Each chunk of `size` items (the first of `first`) with its future, sent to a worker as the
+        iterator is advanced; the future is None once the workers are gone (the chunk is then done here,
+        by _result). The setting is pickled once for the whole job."""
         from concurrent.futures.process import BrokenProcessPool
 
         executor = self._start()
         key = uuid.uuid4().hex
         payload = pickle.dumps(setting, protocol=pickle.HIGHEST_PROTOCOL)
-        for start in range(0, len(items), size):
-            chunk = items[start:start + size]
+        starts = [0, *range(first, len(items), size)] if first and first < size else range(0, len(items), size)
+        for start, end in zip(starts, [*starts[1:], len(items)]):
+            chunk = items[start:end]
             future = None
             if not self._broken:
                 try:

@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 
 from site_builder.ledger import db
-from site_builder.ledger.flagstore import INSERT_FLAG, insert_flags
+from site_builder.ledger.flagstore import INSERT_FLAG, insert_flags, insert_selected
 
 
 def ledger(tmp_path, ids: list[str]) -> sqlite3.Connection:
@@ -45,3 +45,25 @@ def test_a_flag_of_a_record_not_stored_is_still_refused(tmp_path):
     conn = ledger(tmp_path, ["a"])
     with pytest.raises(sqlite3.IntegrityError):
         insert_flags(conn, [("a", "late", "迟交"), ("missing", "late", "迟交")])
+
+
+@pytest.mark.parametrize("there", [[], [("b", "shared_device", "旧的说明")]])
+def test_rows_a_select_finds_are_written_like_insert_or_replace(tmp_path, there):
+    """insert_selected: the rows come from a SELECT inside SQLite (a flag already there is replaced, as
+    INSERT OR REPLACE row after row would), and it tells how many rows it wrote."""
+    expected = ledger(tmp_path / "one", ["a", "b", "c"])
+    fast = ledger(tmp_path / "many", ["a", "b", "c"])
+    for conn in (expected, fast):
+        conn.executemany(INSERT_FLAG, there)
+    for record_id in ("a", "b", "c"):
+        expected.execute(INSERT_FLAG, (record_id, "shared_device", "同一部手机"))
+    written = insert_selected(fast, "SELECT id, ?, ? FROM records WHERE id != ?", ("shared_device", "同一部手机", "x"))
+    assert written == 3
+    assert flags(fast) == flags(expected)
+
+
+def test_a_selected_flag_of_a_record_not_stored_is_still_refused(tmp_path):
+    conn = ledger(tmp_path, ["a"])
+    with pytest.raises(sqlite3.IntegrityError):
+        insert_selected(conn, "SELECT 'missing', 'late', '迟交'")
+    assert flags(conn) == []

@@ -41,3 +41,17 @@ def test_workers_that_live_are_used():
         assert pool.map(die_in_a_worker, items, os.getpid()) == [n * n for n in items]
         assert os.getpid() not in pool.map(where, items) and not pool._broken
         assert os.getpid() not in [pid for chunk in pool.chunks(where, items) for pid in chunk]
+
+
+def sized(_setting: None, chunk: list[int]) -> list[tuple[int, int]]:
+    return [(os.getpid(), len(chunk)) for _ in chunk]
+
+
+def test_a_smaller_first_chunk():
+    """chunks(first=N): the first chunk holds N items (its results come sooner), the others `size`."""
+    with Pool(2) as pool:
+        found = [row for chunk in pool.chunks(sized, list(range(50)), size=20, first=5) for row in chunk]
+        assert [size for _, size in found] == [5] * 5 + [20] * 20 + [20] * 20 + [5] * 5
+        assert os.getpid() not in {pid for pid, _ in found} and not pool._broken
+        assert [size for chunk in pool.chunks(sized, list(range(30)), size=20, first=40) for _, size in chunk] \
+            == [20] * 20 + [10] * 10  # a first chunk no smaller than the others: as without it

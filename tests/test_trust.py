@@ -136,3 +136,36 @@ def test_one_or_two_typing_mistakes_are_not_guessing(tmp_path, capsys):
     kit.ingest(capsys, data, kit.write(tmp_path / "typo", records))
     assert "code_guessing" not in flags(data, records[1]["id"])
     assert [c.record.id for c in snapshot.read(data / "records.sqlite").checkins if c.counts] == [records[1]["id"]]
+
+
+def test_guessing_flags_each_check_in_of_a_guessed_activity_in_the_file_only(tmp_path):
+    """trust.guessing writes code_guessing by SQL over the file's `checkins` rows: every check-in of an
+    activity with 3 or more wrong codes, with that activity's count in the detail; an earlier file's
+    check-ins, and activities below the limit, untouched. 300 activities: more than one statement's worth."""
+    from site_builder.ledger import db, trust
+
+    conn = db.connect(tmp_path / "records.sqlite")
+    conn.execute("INSERT INTO files(sha256, name, size, received_at, status) VALUES ('f', 'f.json', 1, 'now', 'ingested')")
+    activities = [f"2026-05-{n:03d}" for n in range(300)]
+
+    def store(prefix: str) -> None:
+        for activity in activities:
+            for n in range(3):
+                record_id = f"{prefix}-{activity}-{n}"
+                conn.execute("INSERT INTO records(id, type, card, created_at, schema, body, digest, file_sha256, ingested_at)"
+                             " VALUES (?, 'checkin', 'D03-0001', 'then', 1, '{}', 'd', 'f', 'now')", (record_id,))
+                conn.execute("INSERT INTO checkins(record_id, activity, activity_date, hours, verification)"
+                             " VALUES (?, ?, '2026-05-15', 1, 'verified')", (record_id, activity))
+
+    store("earlier")
+    after = conn.execute("SELECT max(rowid) FROM checkins").fetchone()[0]
+    store("file")
+    wrong = {activity: n % 4 for n, activity in enumerate(activities)}  # 3 wrong codes: every 4th activity
+    assert trust.guessing(conn, wrong, after) == {trust.CODE_GUESSING: 75 * 3}
+    found = conn.execute("SELECT record_id, detail FROM flags WHERE flag = 'code_guessing'").fetchall()
+    guessed = [a for a in activities if wrong[a] >= trust.GUESS_LIMIT]
+    assert sorted(found) == sorted((f"file-{a}-{n}", f"同一文件中活动 {a} 有 3 个错误签到码，疑为猜码；本文件中此活动的签到均须组织者确认")
+                                   for a in guessed for n in range(3))
+    held = conn.execute("SELECT record_id FROM checkins WHERE verification = 'unverified'").fetchall()
+    assert sorted(r for (r,) in held) == sorted(f"file-{a}-{n}" for a in guessed for n in range(3))
+    assert trust.guessing(conn, {activities[0]: 2}, after) == {}

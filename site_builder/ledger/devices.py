@@ -20,7 +20,7 @@ import json
 import sqlite3
 from collections import Counter
 
-from site_builder.ledger.flagstore import insert_flags
+from site_builder.ledger.flagstore import insert_flags, insert_selected
 
 MAX_CARDS = 2  # a couple sharing a phone is common; a third card on one phone is worth a look
 DEVICE_MISMATCH, SHARED_DEVICE = "device_mismatch", "shared_device"
@@ -43,31 +43,34 @@ def registered_device(conn: sqlite3.Connection, card: str) -> str | None:
 def review(conn: sqlite3.Connection, after_row: int, after_checkin: int, device: str | None) -> Counter:
     """Flag the check-ins this file brought: the records stored after rowid `after_row` in the file's
     transaction, whose `checkins` rows are those after rowid `after_checkin` (ranges of the rowid, whatever
-    the size of the ledger). Returns the flags added, counted."""
+    the size of the ledger). Returns the flags added, counted. The file's check-ins never pass through
+    Python: their cards are asked with DISTINCT, and shared_device is written by one INSERT … SELECT."""
     added: Counter = Counter()
     if not device:
         return added
-    checkins = conn.execute("SELECT id, card FROM records WHERE rowid > ? AND type = 'checkin'", (after_row,)).fetchall()
-    if not checkins:
+    cards = [card for (card,) in conn.execute(f"SELECT DISTINCT card {_CHECKINS}", (after_row,))]
+    if not cards:
         return added
-    cards = conn.execute("SELECT COUNT(DISTINCT card) FROM records WHERE device = ? AND type = 'checkin'", (device,)).fetchone()[0]
-    shared = {SHARED_DEVICE: f"同一部手机（设备 {_short(device)}）已为 {cards} 个报到卡签到，待组织者确认"} if cards > MAX_CARDS else {}
-    by_card: dict[str, list[tuple[str, str]]] = {}  # card -> its check-ins' flags, sorted
-    for card in dict.fromkeys(card for _, card in checkins):
-        flags = dict(shared)
+    count = conn.execute("SELECT COUNT(DISTINCT card) FROM records WHERE device = ? AND type = 'checkin'", (device,)).fetchone()[0]
+    mismatched = {}  # card -> device_mismatch's detail
+    for card in cards:
         home = registered_device(conn, card)
         if home and home != device:
-            flags[DEVICE_MISMATCH] = f"报到卡 {card} 在另一部手机（设备 {_short(home)}）上报到，这次签到来自设备 {_short(device)}，待组织者确认"
-        by_card[card] = sorted(flags.items())
-    rows = [(record_id, flag, detail) for record_id, card in checkins for flag, detail in by_card[card]]
-    if not rows:
-        return added
-    insert_flags(conn, rows)  # one statement, whatever the file's size; only review() sets these two flags
-    if shared:  # every check-in of the file is held: their rows are the file's, a range of the rowid
+            mismatched[card] = f"报到卡 {card} 在另一部手机（设备 {_short(home)}）上报到，这次签到来自设备 {_short(device)}，待组织者确认"
+    if mismatched:  # only review() sets these two flags
+        rows = [(record_id, DEVICE_MISMATCH, mismatched[card])
+                for record_id, card in conn.execute(f"SELECT id, card {_CHECKINS}", (after_row,)) if card in mismatched]
+        insert_flags(conn, rows)
+        added[DEVICE_MISMATCH] = len(rows)
+    if count > MAX_CARDS:  # every check-in of the file is held: their rows are the file's, a range of the rowid
+        detail = f"同一部手机（设备 {_short(device)}）已为 {count} 个报到卡签到，待组织者确认"
+        added[SHARED_DEVICE] = insert_selected(conn, f"SELECT id, ?, ? {_CHECKINS}", (SHARED_DEVICE, detail, after_row))
         conn.execute("UPDATE checkins SET verification = 'unverified' WHERE rowid > ? AND verification = 'verified'",
                      (after_checkin,))
-    else:
+    elif mismatched:
         conn.executemany("UPDATE checkins SET verification = 'unverified' WHERE record_id = ? AND verification = 'verified'",
-                         [(record_id,) for record_id, card in checkins if by_card[card]])
-    added.update(flag for _, flag, _ in rows)  # records newly flagged, per flag
+                         [(record_id,) for record_id, _, _ in rows])
     return added
+
+
+_CHECKINS = "FROM records WHERE rowid > ? AND type = 'checkin'"  # the file's check-ins (review's `after_row`)

@@ -20,13 +20,15 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import fastjsonschema
-import jsonschema
 
 from site_builder.ledger import messages
 from site_builder.safetext import bad_chars, clean, describe, printable, short
+
+if TYPE_CHECKING:  # jsonschema (0.05 s to import) is imported once a record or envelope is refused
+    import jsonschema
 
 FORMAT = "sansong-records"
 MAX_BYTES = 20 * 1024 * 1024
@@ -67,6 +69,8 @@ def schema(version: int) -> dict:
 
 @cache
 def _validators(version: int) -> tuple[jsonschema.Draft202012Validator, jsonschema.Draft202012Validator]:
+    import jsonschema
+
     whole = schema(version)
     record = {"$schema": whole["$schema"], "$defs": whole["$defs"], "$ref": "#/$defs/record"}
     return jsonschema.Draft202012Validator(whole), jsonschema.Draft202012Validator(record)
@@ -150,14 +154,13 @@ def _inline(node: object, defs: dict, depth: int = 0) -> object:
 
 def record_checker(version: int) -> Callable[[object], list[str]]:
     """Chinese reasons why a record does not match format `version` (empty when it does)."""
-    _, record = _validators(version)
     fast = _compiled(version)
 
     def check(value: object) -> list[str]:
         try:
             fast(value)
         except Exception:  # JsonSchemaValueException (or anything unexpected): jsonschema decides
-            return _schema_reasons(record, value)
+            return _schema_reasons(_validators(version)[1], value)
         return []
 
     return check

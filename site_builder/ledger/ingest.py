@@ -201,13 +201,13 @@ def _ingest_bytes(conn, name: str, path: Path, held: list[bytes], digest: str, s
         seen = conn.execute("SELECT status, received_at, name FROM files WHERE sha256 = ?", (digest,)).fetchone()
         if seen:
             return _seen(name, digest, seen)
-        try:
-            export = _read(path, data, settings.keys)
-        except Unreadable as unreadable:
-            return _quarantine(conn, name, path, digest, data, str(unreadable), data_dir, settings.now)
-        del data  # the parsed records are all that is needed from here on
-        db.fit_cache(conn, size)
-        with _collector_spares():
+        with _collector_spares():  # from the parse on: 100,000 new dicts would set off collections
+            try:
+                export = _read(path, data, settings.keys)
+            except Unreadable as unreadable:
+                return _quarantine(conn, name, path, digest, data, str(unreadable), data_dir, settings.now)
+            del data  # the parsed records are all that is needed from here on
+            db.fit_cache(conn, size)
             return _store(conn, name, digest, size, export, settings, on_records, pool)
 
 
@@ -269,11 +269,11 @@ def _quarantine_kept(conn, name: str, path: Path, digest: str, size: int, kept: 
 
 @contextlib.contextmanager
 def _collector_spares() -> Iterator[None]:
-    """Python's cycle collector rests while a file's records are stored, and then skips the objects that
-    existed before (the parsed file above all): records and their rows hold no cycles (reference counting
-    frees them), and scanning 100,000 records again and again while new ones are made (the results from
-    the workers above all) cost the main process about 0.5 s of a 100,000-record file. Any cycle made
-    meanwhile is collected once the collector runs again."""
+    """Python's cycle collector rests while a file is parsed and its records are stored, and then skips
+    the objects that existed before: records and their rows hold no cycles (reference counting frees
+    them), and scanning 100,000 records again and again while new ones are made (the parse, the results
+    from the workers) cost the main process about 0.5 s of a 100,000-record file. Any cycle made meanwhile
+    is collected once the collector runs again."""
     collecting = gc.isenabled()
     gc.freeze()
     gc.disable()
@@ -329,13 +329,13 @@ def _store(conn, name: str, digest: str, size: int, export: Export, settings: ac
     big = _big(export, pool)
     stored = batch.stored_digests(conn, export.records) if big else None  # asked once, not again per batch
     offering = batch.Offering(conn, digest, export.device, settings, export.line_offset is not None, stored)
-    checkins: dict[str, list[tuple[str, bool]]] = {}  # activity -> (record id, code wrong): guessed codes
+    wrong: Counter = Counter()  # activity -> accepted check-ins of it with a wrong code: guessed codes
     parallel = stored is not None and len(stored) * 2 < len(export.records)  # mostly known: checking here costs less than sending
     prepared = _prepared(export, settings, pool if parallel else None, stored or {})
     for start in range(0, len(export.records), batch.BATCH):
         records = export.records[start:start + batch.BATCH]
         outcomes = offering.offer(records, start, list(itertools.islice(prepared, len(records))))
-        rejections = _tally(report, export, records, start, outcomes, checkins)
+        rejections = _tally(report, export, records, start, outcomes, wrong)
         conn.executemany("INSERT OR REPLACE INTO rejections(file_sha256, position, record_id, reason) VALUES (?,?,?,?)",
                          rejections)
         if on_records:
@@ -343,7 +343,7 @@ def _store(conn, name: str, digest: str, size: int, export: Export, settings: ac
     del offering, prepared  # what they hold for the lookups (an entry per record) is not needed below
     if report.accepted:
         report.flags.update(devices.review(conn, last_row, last_checkin, export.device))  # another card's phone
-    report.flags.update(trust.guessing(conn, checkins, last_checkin))
+    report.flags.update(trust.guessing(conn, wrong, last_checkin))
     conn.execute("UPDATE files SET accepted = ?, known = ?, conflicting = ?, rejected = ? WHERE sha256 = ?",
                  (report.accepted, report.known, report.conflicting, report.rejected, digest))
     return report
@@ -366,14 +366,15 @@ def _prepared(export: Export, settings: accept.Settings, pool: Pool | None,
         return
     setting = prepare.setting_of(settings, export.checker, stored)
     # (a worker that dies leaves its chunks to this process: site_builder.pool)
-    for chunk in pool.chunks(prepare.prepare_chunk, export.records, setting, size=PARALLEL_CHUNK):
+    for chunk in pool.chunks(prepare.prepare_chunk, export.records, setting, size=PARALLEL_CHUNK,
+                             first=batch.BATCH):  # the first batch waits for one batch's work, not a chunk's
         yield from map(prepare.Prepared._make, chunk)
 
 
 def _tally(report: FileReport, export: Export, records: list, start: int, outcomes: list[batch.Offered],
-           checkins: dict[str, list[tuple[str, bool]]]) -> list[tuple]:
-    """Count a batch's outcomes in the report and note its accepted check-ins of known activities, by
-    activity, with whether the code was wrong (for trust.guessing); the rows of its rejected records."""
+           wrong: Counter) -> list[tuple]:
+    """Count a batch's outcomes in the report and its accepted check-ins with a wrong code, by activity
+    (for trust.guessing); the rows of its rejected records."""
     rejections: list[tuple] = []
     flagged: list[str] = []  # the flags of accepted records, counted once per batch
     accepted = 0
@@ -393,9 +394,8 @@ def _tally(report: FileReport, export: Export, records: list, start: int, outcom
             accepted += 1
             flags = outcome.flags
             flagged += flags
-            record = records[offered.position - start]
-            if record.get("type") == "checkin" and "unknown_activity" not in flags:
-                checkins.setdefault(record["activity"], []).append((record["id"], "code_mismatch" in flags))
+            if "code_mismatch" in flags:  # a check-in of a known activity (an unknown one has no code to match)
+                wrong[records[offered.position - start]["activity"]] += 1
     report.accepted += accepted
     report.flags.update(flagged)
     return rejections

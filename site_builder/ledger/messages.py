@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import jsonschema
+from typing import TYPE_CHECKING
 
 from site_builder.safetext import printable
+
+if TYPE_CHECKING:
+    import jsonschema
 
 FIELD_NAMES = {
     "id": "记录编号 id", "type": "记录类型 type", "schema": "记录版本 schema", "created_at": "记录时间 created_at",

@@ -94,14 +94,16 @@ def prepare_chunk(setting: Setting, records: list) -> list[tuple]:
     """prepare() in a worker (a site_builder.pool task), each as a plain tuple (Prepared._make() reads it):
     the record goes back only when checking changed it."""
     validate = formats.checker(*setting.checker)
-    prepared = []
+    settings, stored, cleans_text = setting.settings, setting.stored, setting.checker[1]
+    prepared: list[tuple] = []
     for record in records:
-        before = _snapshot(record, setting.checker[1])
+        before = _snapshot(record, cleans_text)
         record_id = record.get("id") if isinstance(record, dict) else None
-        one = prepare(record, setting.settings, validate, setting.stored.get(record_id) if type(record_id) is str else None)
+        one = prepare(record, settings, validate, stored.get(record_id) if type(record_id) is str else None)
         if one.record is not None and before is not None and _unchanged(one.record, before):
-            one = one._replace(record=None)
-        prepared.append(tuple(one))
+            prepared.append(one[:-1] + (None,))  # as one._replace(record=None), without its cost per record
+        else:
+            prepared.append(tuple(one))
     return prepared
 
 

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from typing import Mapping
 
-from site_builder.ledger.flagstore import insert_flags
+from site_builder.ledger.flagstore import insert_selected
 
 CORRECTION_UNCONFIRMED = "correction_unconfirmed"
 CONSENT_UNCONFIRMED = "consent_unconfirmed"
@@ -105,25 +106,23 @@ def registration_flags(conn: sqlite3.Connection, record: dict, device: str | Non
     return flags
 
 
-def guessing(conn: sqlite3.Connection, checkins: dict[str, list[tuple[str, bool]]], after_checkin: int) -> dict[str, int]:
-    """After a file's records are stored: `checkins` is activity -> [(record id, code wrong)] of the file,
-    whose `checkins` rows are those after rowid `after_checkin`. Where GUESS_LIMIT or more codes were wrong,
-    every check-in of that activity in the file is flagged code_guessing and stops counting until confirmed.
-    Returns flag -> records newly flagged."""
-    rows: list[tuple[str, str, str]] = []
-    guessed: list[str] = []
-    for activity, found in sorted(checkins.items()):
-        wrong = sum(1 for _, mismatch in found if mismatch)
-        if wrong < GUESS_LIMIT:
-            continue
-        detail = f"同一文件中活动 {activity} 有 {wrong} 个错误签到码，疑为猜码；本文件中此活动的签到均须组织者确认"
-        rows += [(record_id, CODE_GUESSING, detail) for record_id, _ in found]
-        guessed.append(activity)
-    if not rows:
-        return {}
-    insert_flags(conn, rows)  # only guessing() sets code_guessing
-    for start in range(0, len(guessed), 500):  # the file's check-ins rows: one walk of a rowid range
-        part = guessed[start:start + 500]
+def guessing(conn: sqlite3.Connection, wrong: Mapping[str, int], after_checkin: int) -> dict[str, int]:
+    """After a file's records are stored: `wrong` is activity -> how many of the file's accepted check-ins
+    of it had a wrong code; the file's `checkins` rows are those after rowid `after_checkin`. Where
+    GUESS_LIMIT or more codes were wrong, every check-in of that activity in the file (its `checkins` row)
+    is flagged code_guessing, by one INSERT … SELECT, and stops counting until confirmed. Returns flag ->
+    records newly flagged."""
+    details = {activity: f"同一文件中活动 {activity} 有 {count} 个错误签到码，疑为猜码；本文件中此活动的签到均须组织者确认"
+               for activity, count in sorted(wrong.items()) if count >= GUESS_LIMIT}
+    flagged = 0
+    guessed = list(details)
+    for start in range(0, len(guessed), 250):  # the file's check-ins rows: one walk of a rowid range per 250
+        part = guessed[start:start + 250]
+        pairs = [value for activity in part for value in (activity, details[activity])]  # the detail by a CASE:
+        flagged += insert_selected(conn, "SELECT record_id, ?, CASE activity"  # a join walks the range per activity
+                                   f" {' '.join(['WHEN ? THEN ?'] * len(part))} END FROM checkins"
+                                   f" WHERE rowid > ? AND activity IN ({','.join('?' * len(part))})",
+                                   (CODE_GUESSING, *pairs, after_checkin, *part))
         conn.execute("UPDATE checkins SET verification = 'unverified' WHERE rowid > ? AND verification = 'verified'"
                      f" AND activity IN ({','.join('?' * len(part))})", (after_checkin, *part))
-    return {CODE_GUESSING: len(rows)}
+    return {CODE_GUESSING: flagged} if flagged else {}
