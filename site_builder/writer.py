@@ -7,8 +7,8 @@ included (`put`), and nothing touches the site until every check has passed. The
   it), so readers see the old site or the new one, never half of either;
 - an incremental build (the build cache knew the site folder) moves each changed file into place with
   one rename each (each file is old or new, never half-written) and removes files no longer produced.
-  Its staging folder is flat (`staged`): one file per output, not a tree, so re-rendering 10,000 pages
-  does not make and remove 10,000 folders on the way.
+  Its staging folder is flat (`staged`): one file per output in one of 256 folders, not a tree, so
+  re-rendering 10,000 pages does not make and remove 10,000 folders on the way.
 
 An incremental build stages in the site's spare folder (`.<site>.spare`, kept between builds, locked
 while a build uses it) and swaps each staged file with the one it replaces (renameat2 RENAME_EXCHANGE):
@@ -45,6 +45,7 @@ import os
 import shutil
 import stat as stat_
 import sys
+import zlib
 from pathlib import Path
 from typing import Sequence
 
@@ -95,7 +96,7 @@ class Staging:
         """An output file that is a copy of an input file (story images), not read into memory."""
         self.names.add(safe_name(name))
         target = self.folder / staged(name, self.flat)
-        make_folder(str(target.parent))
+        _make(str(target.parent))
         with contextlib.suppress(FileNotFoundError):
             target.unlink()  # a spare is written into only by put(), which checks it is not linked elsewhere
         shutil.copyfile(source, target)
@@ -143,15 +144,18 @@ _made: set[str] = set()  # folders this process made (or found) while writing: o
 
 def staged(name: str, flat: bool) -> str:
     """Where output `name` waits in a staging folder: at its own path (a complete build, whose staging folder
-    becomes the site), or flat, its / written %2F (an incremental build: no folder per page, and no folder
-    in the spare folder for a file's name to meet), or, when that would not fit in a file name, "%%" and
-    the sha256 of the name (an encoded name never holds "%%")."""
+    becomes the site), or flat: in one of 256 folders named by two hex digits of the name's CRC-32, its /
+    written %2F (an incremental build: no folder per page, and only files in those folders for a file's
+    name to meet), or, when that would not fit in a file name, "%%" and the sha256 of the name (an
+    encoded name never holds "%%"). The 256 folders are spread (see spread()): the files of 10,000
+    re-rendered pages land in many places on the disk, not all beside just-freed inodes."""
     if not flat:
         return name
+    shard = f"{zlib.crc32(name.encode('utf-8')) & 0xFF:02x}/"
     encoded = name.replace("%", "%25").replace("/", "%2F")
     if len(encoded.encode("utf-8")) <= FLAT_NAME_BYTES:
-        return encoded
-    return "%%" + hashlib.sha256(name.encode("utf-8")).hexdigest()
+        return shard + encoded
+    return shard + "%%" + hashlib.sha256(name.encode("utf-8")).hexdigest()
 
 
 FLAT_NAME_BYTES = 240  # file names are limited to 255 bytes
@@ -182,7 +186,10 @@ def put(folder: Path | str, name: str, data: bytes, flat: bool = False) -> tuple
 
 
 def _make(folder: str) -> None:
-    """Make a staging folder once per process."""
+    """Make a staging folder once per process; something other than a folder at its name (a symbolic link
+    planted in the spare folder, a file of an older layout) is removed, never followed."""
+    if os.path.lexists(folder) and (os.path.islink(folder) or not os.path.isdir(folder)):
+        remove_tree(Path(folder))
     make_folder(folder)
     if len(_made) > 100_000:
         _made.clear()
@@ -342,6 +349,9 @@ def _take_spares(out: Path) -> int | None:
     except OSError:
         os.close(fd)
         return None
+    for entry in os.scandir(folder):  # a file beside the 256 folders: a spare of the older, one-level layout
+        if not entry.is_dir(follow_symlinks=False):
+            remove_tree(Path(entry.path))
     return fd
 
 

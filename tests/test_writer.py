@@ -92,10 +92,13 @@ def test_an_incremental_build_stages_flat_and_puts_every_file_at_its_path(tmp_pa
         for name in ("stories/a/index.html", "stories/b/index.html", "a%2Fb.html", long_name):
             staging.put(name, name.encode())
         assert not any(str(staging.folder) + "/stories/a" in m or str(staging.folder) + "/stories/b" in m for m in made)
-        assert writer.staged("stories/a/index.html", True) == "stories%2Fa%2Findex.html"
-        assert writer.staged("a%2Fb.html", True) == "a%252Fb.html"
-        assert writer.staged(long_name, True).startswith("%%") and len(writer.staged(long_name, True)) == 66
-        assert [p.name for p in staging.folder.iterdir() if p.is_dir()] == []  # flat: not one folder
+        shard, _, flat = writer.staged("stories/a/index.html", True).partition("/")
+        assert flat == "stories%2Fa%2Findex.html" and len(shard) == 2 and int(shard, 16) >= 0
+        assert writer.staged("a%2Fb.html", True).endswith("/a%252Fb.html")
+        assert writer.staged(long_name, True)[3:].startswith("%%") and len(writer.staged(long_name, True)) == 69
+        folders = [p for p in staging.folder.iterdir()]
+        assert all(p.is_dir() and len(p.name) == 2 for p in folders)  # one level of 256 folders, files in them
+        assert all(q.is_file() for p in folders for q in p.iterdir())
         staging.finish()
     finally:
         staging.discard()
@@ -155,12 +158,12 @@ def test_a_spare_linked_from_elsewhere_is_never_written_into(tmp_path):
     writer.write(site, {"a.html": b"1", "b.html": b"1"})
     update(site, {"a.html": b"2", "b.html": b"2"})
     spares = writer.spare_folder(site)
-    os.link(spares / "a.html", tmp_path / "deployed-a.html")
-    (spares / "b.html").unlink()
-    (spares / "b.html").symlink_to(tmp_path / "elsewhere.html")
+    os.link(spares / writer.staged("a.html", True), tmp_path / "deployed-a.html")
+    (spares / writer.staged("b.html", True)).unlink()
+    (spares / writer.staged("b.html", True)).symlink_to(tmp_path / "elsewhere.html")
     (tmp_path / "elsewhere.html").write_bytes(b"not ours")
-    (spares / "c.html").mkdir()  # a folder where a spare would be
-    (spares / "c.html" / "x").write_bytes(b"x")
+    (spares / writer.staged("c.html", True)).mkdir(parents=True)  # a folder where a spare would be
+    (spares / writer.staged("c.html", True) / "x").write_bytes(b"x")
     update(site, {"a.html": b"3", "b.html": b"3", "c.html": b"3"})
     assert (tmp_path / "deployed-a.html").read_bytes() == b"1"
     assert (tmp_path / "elsewhere.html").read_bytes() == b"not ours"
@@ -179,7 +182,22 @@ def test_a_removed_output_loses_its_spare_and_a_second_build_at_once_stages_on_i
         holder.discard()
     update(site, {"a.html": b"4"}, remove=("b.html",))
     assert tree(site) == {"a.html": b"4", writer.MARKER: writer.MARKER_TEXT}
-    assert sorted(p.name for p in writer.spare_folder(site).iterdir()) == ["a.html"]
+    assert sorted(p.name for p in writer.spare_folder(site).rglob("*") if p.is_file()) == ["a.html"]
+
+
+def test_the_spare_folders_own_folders_are_never_followed_and_an_older_layout_is_cleared(tmp_path):
+    site = tmp_path / "site"
+    writer.write(site, {"a.html": b"1", "b.html": b"1"})
+    spares = writer.spare_folder(site)
+    spares.mkdir()
+    (spares / "b.html").write_bytes(b"a spare of the older layout, beside the folders")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (spares / writer.staged("a.html", True)).parent.symlink_to(elsewhere)  # planted where a folder belongs
+    update(site, {"a.html": b"2", "b.html": b"2"})
+    assert tree(site) == {"a.html": b"2", "b.html": b"2", writer.MARKER: writer.MARKER_TEXT}
+    assert list(elsewhere.iterdir()) == []  # nothing written through the link
+    assert not (spares / "b.html").exists() and (spares / writer.staged("a.html", True)).read_bytes() == b"1"
 
 
 def _flags(folder: Path, add: int = 0) -> int | None:
