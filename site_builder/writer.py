@@ -112,21 +112,22 @@ class Staging:
             swap(self.folder, self.out)
             return
         names = sorted(self.names)
-        for folder in sorted({str(self.out / name).rpartition("/")[0] for name in names}):
+        out = str(self.out)  # paths as strings: 10,000 moves without pathlib's cost per path
+        for folder in sorted({f"{out}/{name}".rpartition("/")[0] for name in names}):
             make_folder(folder)
         for name in names:  # (threads were tried: renames that free blocks do not go faster side by side)
-            self._move(name)
+            self._move(name, out)
         for name in sorted(remove):
             remove_tree(self.out / name)
             _remove_empty_parents(self.out / name, self.out)
             if self._lock is not None:  # its spare too: the spare folder holds at most one file per output
                 remove_tree(self.folder / staged(name, self.flat))
 
-    def _move(self, name: str) -> None:
-        target = self.out / name
-        if target.is_dir() and not target.is_symlink():
-            remove_tree(target)
-        source = self.folder / staged(name, self.flat)
+    def _move(self, name: str, out: str) -> None:
+        target = f"{out}/{name}"
+        if os.path.isdir(target) and not os.path.islink(target):
+            remove_tree(Path(target))
+        source = f"{self.folder}/{staged(name, self.flat)}"
         if self._lock is not None and exchange(source, target):
             return  # the replaced file is now the spare at `source`
         os.replace(source, target)
@@ -309,7 +310,7 @@ def swap(staging: Path, out: Path) -> None:
     remove_tree(old)
 
 
-def exchange(a: Path, b: Path) -> bool:
+def exchange(a: Path | str, b: Path | str) -> bool:
     """Atomically swap two paths with renameat2(RENAME_EXCHANGE); False where unsupported or where either
     path does not exist."""
     renameat2 = _renameat2()
