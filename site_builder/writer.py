@@ -74,7 +74,7 @@ class Staging:
         self.out = Path(os.path.abspath(out_dir))
         check_replaceable(self.out)
         self.complete = complete or not (self.out / MARKER).is_file()
-        make_folder(str(self.out.parent))  # build/: the spare and staging folders in it are spread too
+        self.out.parent.mkdir(parents=True, exist_ok=True)  # (build.build makes it spread, before its cache)
         remove_stale(self.out)
         self.flat = not self.complete  # only a complete build's staging folder becomes the site as it is
         self._lock = _take_spares(self.out) if self.flat else None
@@ -83,8 +83,7 @@ class Staging:
         else:
             self.folder = self.out.parent / f".{self.out.name}.new-{os.getpid()}"
             remove_tree(self.folder)
-            self.folder.mkdir()
-            spread(str(self.folder))
+            make_folder(str(self.folder))
         self.names: set[str] = set()
 
     def put(self, name: str, data: bytes) -> tuple[int, int]:
@@ -187,10 +186,8 @@ def put(folder: Path | str, name: str, data: bytes, flat: bool = False) -> tuple
 
 
 def _make(folder: str) -> None:
-    """Make a staging folder once per process; something other than a folder at its name (a symbolic link
-    planted in the spare folder, a file of an older layout) is removed, never followed."""
-    if os.path.lexists(folder) and (os.path.islink(folder) or not os.path.isdir(folder)):
-        remove_tree(Path(folder))
+    """Make a staging folder once per process. (In the spare folder, anything but a folder at one of the
+    256 names was removed when the build took it: _take_spares.)"""
     make_folder(folder)
     if len(_made) > 100_000:
         _made.clear()
@@ -350,8 +347,8 @@ def _take_spares(out: Path) -> int | None:
     except OSError:
         os.close(fd)
         return None
-    for entry in os.scandir(folder):  # a file beside the 256 folders: a spare of the older, one-level layout
-        if not entry.is_dir(follow_symlinks=False):
+    for entry in os.scandir(folder):  # only the 256 folders belong here: a spare of the older one-level
+        if not entry.is_dir(follow_symlinks=False):  # layout, or a symbolic link planted at a folder's name, goes
             remove_tree(Path(entry.path))
     return fd
 

@@ -15,6 +15,7 @@ Cross-origin requests are allowed from the site's origin (site.yaml base_url) an
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 from typing import Callable
 
@@ -50,17 +51,16 @@ async def _body(request: Request, most: int) -> bytes | None:
 DRAINED_BYTES = 4 * limits.MAX_BATCH_BYTES  # past this a refused body is not read: the connection just closes
 
 
-async def _drain(request: Request, most: int) -> None:
-    """Read and drop what is left of a refused body, up to `most` bytes: a phone still sending then reads
-    the answer (413, "too large") instead of a connection broken under it."""
+async def _too_large(request: Request, max_bytes: int) -> JSONResponse:
+    """413, once what is left of the body is read and dropped (up to DRAINED_BYTES): a phone still sending
+    then reads the answer instead of a connection broken under it."""
     size = 0
-    try:
+    with contextlib.suppress(ClientDisconnect):
         async for chunk in request.stream():
             size += len(chunk)
-            if size > most:
-                return
-    except ClientDisconnect:
-        return
+            if size > DRAINED_BYTES:
+                break
+    return _error(413, f"这批记录太大（超过 {max_bytes // 1024 // 1024} MB），请在“我的记录”中导出文件发送")
 
 
 def make_app(collector: Collector, origins: list[str], rate: limits.RateLimit | None = None,
@@ -73,11 +73,9 @@ def make_app(collector: Collector, origins: list[str], rate: limits.RateLimit | 
         if wait:
             return _error(429, "发送太频繁，请稍后再试（记录仍在手机上，会自动重发）",
                           {"Retry-After": str(max(1, math.ceil(wait)))})
-        too_large = _error(413, f"这批记录太大（超过 {max_bytes // 1024 // 1024} MB），请在“我的记录”中导出文件发送")
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > max_bytes):
-            await _drain(request, DRAINED_BYTES)
-            return too_large
+            return await _too_large(request, max_bytes)
         if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
             return _error(415, "发送的不是 JSON 记录文件")
         try:
@@ -85,8 +83,7 @@ def make_app(collector: Collector, origins: list[str], rate: limits.RateLimit | 
         except ClientDisconnect:
             return _error(400, "连接中断，没有收完这批记录")
         if data is None:
-            await _drain(request, DRAINED_BYTES)
-            return too_large
+            return await _too_large(request, max_bytes)
         answer: Answer = await asyncio.get_running_loop().run_in_executor(collector.executor, collector.receive, data)
         if answer.line:
             say(answer.line)

@@ -38,6 +38,9 @@ class Prepared(NamedTuple):
     record: dict | None = None  # the record as checked; from a worker only when checking changed it
 
 
+_RECORD = Prepared._fields.index("record")
+
+
 class Setting(NamedTuple):
     """What a worker needs (pickled once per file): the settings without the private keys, which checker
     the file's records are validated with (formats.checker), and the digests the ledger holds for the
@@ -101,7 +104,7 @@ def prepare_chunk(setting: Setting, records: list) -> list[tuple]:
         record_id = record.get("id") if isinstance(record, dict) else None
         one = prepare(record, settings, validate, stored.get(record_id) if type(record_id) is str else None)
         if one.record is not None and before is not None and _unchanged(one.record, before):
-            prepared.append(one[:-1] + (None,))  # as one._replace(record=None), without its cost per record
+            prepared.append(one[:_RECORD] + (None,) + one[_RECORD + 1:])  # one._replace(record=None), cheaper
         else:
             prepared.append(tuple(one))
     return prepared
