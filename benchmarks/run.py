@@ -1,6 +1,6 @@
 """Every benchmark in one command: what docs/benchmarks.md records.
 
-    .venv/bin/python benchmarks/run.py            # the full set (about 15 minutes on 2 cores)
+    .venv/bin/python benchmarks/run.py            # the full set (about 18 minutes on 2 cores)
     .venv/bin/python benchmarks/run.py --quick    # a smaller set (about 2 minutes)
 
 1. build_many_stories.py: 1,000 and 10,000 synthetic stories, cold / warm / one story edited / one
@@ -8,7 +8,9 @@
    gzipped and the search data one query downloads;
 2. ingest_many_records.py: one file of 10,000 and of 100,000 records, a folder of 10,000 files, and the
    same again (everything already known);
-3. serve_reload.py: under `site-builder serve` on the sample content, an edit saved to the page reloaded.
+3. serve_reload.py: under `site-builder serve` on the sample content, an edit saved to the page reloaded;
+4. folders_after_delete.py: 16,000 folders or files made right after removing as many, plain and spread
+   (what writer.spread and the 256 staging folders are for).
 
 Each prints wall time, CPU time and peak memory; nothing is asserted (speed is measured, not tested).
 """
@@ -23,6 +25,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import build_many_stories  # noqa: E402
+import folders_after_delete  # noqa: E402
 import ingest_many_records  # noqa: E402
 import serve_reload  # noqa: E402
 
@@ -43,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         ingest_many_records.main([])
     print("\n== serve: edit saved -> page reloaded ==", flush=True)
     serve_reload.main(["--edits", "5" if args.quick else "10"])
+    print("\n== the disk: folders and files made right after removing as many ==", flush=True)
+    folders_after_delete.main(["--pages", "4000", "--rounds", "1"] if args.quick else [])
     return 0
 
 
