@@ -14,6 +14,7 @@ parser's common complaints (the parser's own English words otherwise, after a Ch
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Any
@@ -193,6 +194,14 @@ def _plainly_bounded(text: str) -> bool:
 
 def parse(text: str, shown: str, line_offset: int = 0) -> tuple[Any, list[Problem]]:
     """Parse YAML text; `shown` is the path used in problems, `line_offset` lines precede the text."""
+    simple = _simple(text, line_offset)
+    if simple is not None:
+        return simple, []
+    return _parsed(text, shown, line_offset)
+
+
+def _parsed(text: str, shown: str, line_offset: int) -> tuple[Any, list[Problem]]:
+    """parse() by the parser itself."""
     bounded = _bounded(text, shown, line_offset)
     if bounded is not None:
         return None, [bounded]
@@ -207,6 +216,80 @@ def parse(text: str, shown: str, line_offset: int = 0) -> tuple[Any, list[Proble
     finally:
         loader.dispose()
     return data, _duplicate_key_problems(data, shown)
+
+
+# The front matter most stories have, read without the parser (a third of a story's load time went to
+# the parser's Python side): one `key: value` per line, each value a plain scalar, or a flow list of
+# plain scalars, that resolves to a string, a whole number or a date. Anything else returns None and is
+# left to the parser: quotes, nesting, comments, blank lines, a key given twice, other types, any
+# character that is not plainly printable. tests/test_content_yamlload.py checks that it gives exactly
+# what the parser gives, on hand-picked and on generated lines.
+_SIMPLE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*: ")
+_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@` ")  # a plain scalar does not start with one (nor a blank)
+_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_INT_TAG, _TIMESTAMP_TAG = "tag:yaml.org,2002:int", "tag:yaml.org,2002:timestamp"
+_NOT_SIMPLE = object()
+
+
+def _simple(text: str, line_offset: int) -> LineDict | None:
+    if not text or "\t" in text or "\r" in text:
+        return None
+    result = LineDict()
+    result.line = 1 + line_offset
+    for number, line in enumerate(text.split("\n"), 1 + line_offset):
+        match = _SIMPLE_KEY.match(line)
+        if match is None:
+            return None
+        key, raw = line[:match.end() - 2], line[match.end():]
+        if key in result or _tag(key) != _STR:
+            return None
+        value = _flow_list(raw[1:-1], number) if raw[:1] == "[" and raw[-1:] == "]" else _scalar(raw, False)
+        if value is _NOT_SIMPLE:
+            return None
+        result[key] = value
+        result.key_lines[key] = number
+    return result
+
+
+def _flow_list(inner: str, number: int) -> Any:
+    result = LineList()
+    result.line = number
+    if not inner.strip(" "):
+        return result
+    for part in inner.split(","):
+        value = _scalar(part.strip(" "), True)
+        if value is _NOT_SIMPLE:
+            return value
+        result.append(value)
+        result.item_lines.append(number)
+    return result
+
+
+def _scalar(raw: str, in_flow: bool) -> Any:
+    """A plain scalar's value, as the parser would construct it, or _NOT_SIMPLE."""
+    if (not raw or raw[0] in _INDICATORS or raw[-1] in " :" or ": " in raw or " #" in raw
+            or not raw.isprintable() or (in_flow and any(c in raw for c in ":?[]{}"))):
+        return _NOT_SIMPLE
+    tag = _tag(raw)
+    if tag == _STR:
+        return raw
+    if tag == _INT_TAG and _DECIMAL.fullmatch(raw):
+        return int(raw)
+    if tag == _TIMESTAMP_TAG and _DATE.fullmatch(raw):
+        try:
+            return dt.date(int(raw[:4]), int(raw[5:7]), int(raw[8:]))
+        except ValueError:  # 2026-13-01 stays a string, as _construct_timestamp leaves it
+            return raw
+    return _NOT_SIMPLE
+
+
+def _tag(value: str) -> str:
+    """The tag the loader's implicit resolvers give a plain scalar (as yaml.resolver.BaseResolver.resolve)."""
+    for tag, regexp in _Loader.yaml_implicit_resolvers.get(value[0], ()):
+        if regexp.match(value):
+            return tag
+    return _STR
 
 
 def load(path: Path, shown: str) -> tuple[Any, list[Problem]]:
