@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import shutil
 import subprocess
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -88,3 +90,45 @@ def test_python_and_javascript_find_the_same_numbers():
     assert run_js(texts) == expected
     kinds = [kind for found in expected for _, kind in found]
     assert kinds.count("手机号码") > 100 and kinds.count("身份证号码") > 50  # the texts do hold both kinds
+
+
+def _folded_classes() -> tuple[set[int], set[int], int]:
+    """From unicodedata, over every code point: those NFKC folds into something with an ASCII digit, those
+    it folds into exactly one separator, and the most digits one character gives a run of digits and
+    separators."""
+    separators = {chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF and re.fullmatch(privacy.SEP, chr(c))}
+    run = re.compile("[0-9" + re.escape("".join(sorted(separators))) + "]+")
+    digitish, separatorish, most = set(), set(), 0
+    for code in range(0x110000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        folded = unicodedata.normalize("NFKC", chr(code))
+        if any("0" <= c <= "9" for c in folded):
+            digitish.add(code)
+            most = max([most] + [sum(c.isdigit() for c in part) for part in run.findall(folded)])
+        elif len(folded) == 1 and folded in separators:
+            separatorish.add(code)
+    return digitish, separatorish, most
+
+
+def test_the_shortcut_knows_every_character_that_folds_into_a_digit_or_separator():
+    digitish, separatorish, most = _folded_classes()
+    digit_class, separator_class = re.compile(f"[{privacy.DIGITISH}]"), re.compile(f"[{privacy.SEPARATORISH}]")
+    every = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    assert {ord(c) for c in every if digit_class.match(c)} == digitish
+    assert {ord(c) for c in every if separator_class.match(c)} == separatorish
+    assert most == 2  # CANDIDATE asks for six digit-ish characters: 11 digits need at least six
+
+
+def test_text_the_shortcut_passes_over_holds_no_personal_number():
+    pieces = ["1", "3", "9", "0", "6", "x", "X", "１", "３", "⑳", "⑴", "¹", "𝟗", " ", "-", "－", "　", "\u00a0", "—",
+              "年", "月", "，", "a", "\t", "⒈", "㏿"]
+    rng = random.Random(4)
+    skipped = 0
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 24)))
+        folded = unicodedata.normalize("NFKC", text)
+        unfiltered = [(m.group(), what) for pattern, what in privacy.PATTERNS if (m := pattern.search(folded))]
+        assert privacy.personal_numbers(text) == unfiltered, text
+        skipped += not privacy.CANDIDATE.search(text)
+    assert skipped > 2_000 and len(FOUND) > 0
