@@ -11,6 +11,8 @@ benchmark's rounds, then times:
 
   site, plain      N folders of one file each, made with os.mkdir (before writer.spread), after a plain site
   site, spread     the same, every folder made by writer.make_folder (FS_TOPDIR_FL), after a spread site
+  site, hubs       the same, each folder made in a hub and moved into place (writer._make_by_hub, as a
+                   complete build makes its folders), hubs removed at the end, after a site made so
   staged, flat     N files in one folder (the spare folder as it was), after a plain site
   staged, 256      N files in writer.staged's 256 spread folders, after a spread site
 
@@ -47,6 +49,19 @@ def site(root: str, n: int, make) -> None:
             handle.write(DATA)
 
 
+def hubbed(root: str, n: int) -> None:
+    """As a complete build makes its site: page folders made in hubs and moved into place, hubs removed."""
+    writer._made.clear()  # (a build starts in a new process, knowing no folder)
+    writer.make_folder(root)
+    writer.make_folder(writer.hubs_of(root))
+    for i in range(n):
+        folder = f"{root}/stories/s{i:05d}"
+        writer._make_by_hub(folder, root)
+        with open(f"{folder}/index.html", "wb") as handle:
+            handle.write(DATA)
+    shutil.rmtree(writer.hubs_of(root))
+
+
 def staged(root: str, n: int, shards: bool) -> None:
     writer.make_folder(root)
     for i in range(n):
@@ -61,13 +76,17 @@ def staged(root: str, n: int, shards: bool) -> None:
 CASES = {  # name: (how that code made the site removed before, what is timed)
     "site, plain": (os.mkdir, lambda root, n: site(root, n, os.mkdir)),
     "site, spread": (writer.make_folder, lambda root, n: site(root, n, writer.make_folder)),
+    "site, hubs": (None, hubbed),
     "staged, flat": (os.mkdir, lambda root, n: staged(root, n, shards=False)),
     "staged, 256": (writer.make_folder, lambda root, n: staged(root, n, shards=True)),
 }
 
 
 def timed(old_make, case, root: str, n: int) -> tuple[float, float]:
-    site(f"{root}/old", n, old_make)  # what `rm -rf build` frees just before
+    if old_make is None:  # what `rm -rf build` frees just before
+        hubbed(f"{root}/old", n)
+    else:
+        site(f"{root}/old", n, old_make)
     shutil.rmtree(f"{root}/old")
     os.sync()
     time.sleep(1)

@@ -356,4 +356,5 @@ def test_the_build_folder_is_spread_like_the_folders_written_in_it(project):
     can = bool((_flags(probe, add=writer.FS_TOPDIR_FL) or 0) & writer.FS_TOPDIR_FL)
     build.build(options(project))
     assert bool((_flags(project / "build") or 0) & writer.FS_TOPDIR_FL) == can
-    assert bool((_flags(project / "build" / "site" / "stories") or 0) & writer.FS_TOPDIR_FL) == can
+    assert bool((_flags(project / "build" / "site") or 0) & writer.FS_TOPDIR_FL) == can
+    assert not [p for p in (project / "build").iterdir() if p.name.endswith(writer.HUBS)]  # no hub is left

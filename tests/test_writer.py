@@ -220,17 +220,49 @@ def _flags(folder: Path, add: int = 0) -> int | None:
         os.close(fd)
 
 
-def test_every_folder_written_is_spread_where_the_file_system_can(tmp_path):
+def test_a_complete_build_makes_its_folders_in_hubs_and_leaves_none(tmp_path):
+    """The staging folder (the site) and its hubs folder are spread; page folders are made in hubs (plain
+    folders, 16 to a hub) and moved into place, so the site holds them plain and no hub is left."""
     probe = tmp_path / "probe"
     probe.mkdir()
     can = (_flags(probe, add=writer.FS_TOPDIR_FL) or 0) & writer.FS_TOPDIR_FL  # ext4 can (this disk); tmpfs cannot
     out = tmp_path / "site"
-    writer.write(out, {"index.html": b"<p>1</p>", "stories/a/index.html": b"a", "stories/b/index.html": b"b"})
-    assert (out / "stories" / "b" / "index.html").read_bytes() == b"b"  # written either way
-    for folder in (out, out / "stories", out / "stories" / "a"):
-        assert bool((_flags(folder) or 0) & writer.FS_TOPDIR_FL) == bool(can), folder
+    pages = {f"stories/s{i:02d}/index.html": f"<p>{i}</p>".encode() for i in range(40)}
+    pages |= {"index.html": b"<p>1</p>", "tags/x/index.html": b"x", "tags/x/page/2/index.html": b"x2"}
+    staging = writer.Staging(out, complete=True)
+    hubs = Path(writer.hubs_of(staging.folder))
+    assert bool((_flags(hubs) or 0) & writer.FS_TOPDIR_FL) == bool(can)
+    for name in sorted(pages):
+        staging.put(name, pages[name])
+    assert len([h for h in hubs.iterdir() if not any(h.iterdir())]) >= 3  # 43 folders, 16 to a hub: emptied
+    staging.finish()
+    staging.discard()
+    assert {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()} == set(pages) | {writer.MARKER}
+    assert all((out / name).read_bytes() == data for name, data in pages.items())
+    assert not hubs.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["probe", "site"]
+    assert bool((_flags(out) or 0) & writer.FS_TOPDIR_FL) == bool(can)
+    assert not (_flags(out / "stories" / "s01") or 0) & writer.FS_TOPDIR_FL
     update = writer.Staging(out, complete=False)  # a later build makes a new page's folder in the site itself
     update.put("stories/c/index.html", b"c")
     update.finish()
     update.discard()
-    assert bool((_flags(out / "stories" / "c") or 0) & writer.FS_TOPDIR_FL) == bool(can)
+    assert (out / "stories" / "c" / "index.html").read_bytes() == b"c"
+
+
+def test_a_folder_made_meanwhile_by_another_worker_is_used_and_the_hub_folder_removed(tmp_path):
+    staging = writer.Staging(tmp_path / "site", complete=True)
+    folder = str(staging.folder)
+    os.makedirs(f"{folder}/stories/a")  # as another worker would have, after this one looked
+    writer._make_by_hub(f"{folder}/stories/a/images", folder)
+    assert os.path.isdir(f"{folder}/stories/a/images")
+    left = [p for p in Path(writer.hubs_of(folder)).rglob("*") if p.parent != Path(writer.hubs_of(folder))]
+    assert left == []  # the hub's folders were moved into place or removed
+    staging.discard()
+
+
+def test_the_hubs_of_a_killed_build_are_removed(tmp_path):
+    out = tmp_path / "site"
+    stale = tmp_path / f".site.new-{2**22 + 12345}{writer.HUBS}"  # a pid beyond any running one
+    (stale / "1-0" / "3").mkdir(parents=True)
+    writer.write(out, {"index.html": b"1"})
+    assert not stale.exists()
