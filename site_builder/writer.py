@@ -261,14 +261,26 @@ def _make_by_hub(folder: str, staging: str) -> None:
 
 
 def _in_hub(staging: str) -> str:
-    """A new empty folder in this process's hub (a new hub every HUB_FOLDERS folders)."""
-    hub = _hub
-    if hub.made >= HUB_FOLDERS or hub.staging != staging or hub.pid != os.getpid():
-        hub.staging, hub.pid, hub.made = staging, os.getpid(), 0
-        hub.path = f"{hubs_of(staging)}/{hub.pid}-{next(_hub_serial)}"
-        os.mkdir(hub.path)
-    made = f"{hub.path}/{hub.made}"
-    hub.made += 1
+    """A new empty folder in this process's hub (a new hub every HUB_FOLDERS folders, and when the hub is
+    gone: a process that builds again, like the dev server's workers, still holds the last build's)."""
+    if _hub.made >= HUB_FOLDERS or _hub.staging != staging or _hub.pid != os.getpid():
+        _new_hub(staging)
+    try:
+        return _next_in_hub()
+    except FileNotFoundError:
+        _new_hub(staging)
+        return _next_in_hub()
+
+
+def _new_hub(staging: str) -> None:
+    _hub.staging, _hub.pid, _hub.made = staging, os.getpid(), 0
+    _hub.path = f"{hubs_of(staging)}/{_hub.pid}-{next(_hub_serial)}"
+    os.mkdir(_hub.path)
+
+
+def _next_in_hub() -> str:
+    made = f"{_hub.path}/{_hub.made}"
+    _hub.made += 1
     os.mkdir(made)
     return made
 

@@ -249,6 +249,20 @@ def test_a_complete_build_makes_its_folders_in_hubs_and_leaves_none(tmp_path):
     assert (out / "stories" / "c" / "index.html").read_bytes() == b"c"
 
 
+def test_a_process_that_builds_again_makes_its_folders_in_new_hubs(tmp_path):
+    """The dev server's workers build again and again: the hub of the last build is gone, not the method."""
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    can = (_flags(probe, add=writer.FS_TOPDIR_FL) or 0) & writer.FS_TOPDIR_FL
+    out = tmp_path / "site"
+    for round in range(2):
+        writer._made.clear()  # (what a build's own process would know of the last build's folders)
+        writer.write(out, {f"stories/s{i}/index.html": b"%d" % round for i in range(20)})
+        assert (out / "stories" / "s19" / "index.html").read_bytes() == b"%d" % round
+        assert not (_flags(out / "stories" / "s19") or 0) & writer.FS_TOPDIR_FL  # by a hub, not spread
+    assert can is not None
+
+
 def test_a_folder_made_meanwhile_by_another_worker_is_used_and_the_hub_folder_removed(tmp_path):
     staging = writer.Staging(tmp_path / "site", complete=True)
     folder = str(staging.folder)
