@@ -90,7 +90,8 @@ class Staging:
             remove_tree(self.folder)
             make_folder(str(self.folder))
             remove_tree(Path(hubs_of(self.folder)))
-            make_folder(hubs_of(self.folder))  # (spread: each hub made in it is placed on its own)
+            if self.complete:  # (spread: each hub made in it is placed on its own)
+                make_folder(hubs_of(self.folder))
         self.names: set[str] = set()
 
     def put(self, name: str, data: bytes) -> tuple[int, int]:
@@ -249,13 +250,21 @@ def _make_by_hub(folder: str, staging: str) -> None:
     would meet the inodes the last build freed there: the next hub goes elsewhere."""
     if folder == staging or folder in _made:
         return
+    if not folder.startswith(staging + "/"):
+        return _make(folder)
     _make_by_hub(folder.rpartition("/")[0], staging)
     try:
         made = _in_hub(staging)
     except OSError:  # the hubs folder is gone: as without hubs
         _hubs[staging] = False
         return _make(folder)
-    if not _move_new(made, folder):  # made meanwhile by another worker
+    try:
+        moved = _move_new(made, folder)
+    except OSError:  # a file system that cannot rename so: as without hubs
+        os.rmdir(made)
+        _hubs[staging] = False
+        return _make(folder)
+    if not moved:  # made meanwhile by another worker
         os.rmdir(made)
     _made.add(folder)
 

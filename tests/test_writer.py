@@ -280,3 +280,15 @@ def test_the_hubs_of_a_killed_build_are_removed(tmp_path):
     (stale / "1-0" / "3").mkdir(parents=True)
     writer.write(out, {"index.html": b"1"})
     assert not stale.exists()
+
+
+def test_where_folders_cannot_be_moved_so_they_are_made_in_place(tmp_path, monkeypatch):
+    """renameat2 refused (a file system without RENAME_NOREPLACE): the build goes on without hubs."""
+    def refused(source, target):
+        raise OSError(22, "Invalid argument", target)
+
+    monkeypatch.setattr(writer, "_move_new", refused)
+    out = tmp_path / "site"
+    writer.write(out, {f"stories/s{i}/index.html": b"x" for i in range(20)})
+    assert sorted(p.name for p in (out / "stories").iterdir()) == sorted(f"s{i}" for i in range(20))
+    assert not any(tmp_path.glob("*" + writer.HUBS))
