@@ -201,6 +201,10 @@ def _make(folder: str) -> None:
     """Make a staging folder once per process. (In the spare folder, anything but a folder at one of the
     256 names was removed when the build took it: _take_spares.)"""
     make_folder(folder)
+    _remember(folder)
+
+
+def _remember(folder: str) -> None:
     if len(_made) > 100_000:
         _made.clear()
     _made.add(folder)
@@ -266,7 +270,7 @@ def _make_by_hub(folder: str, staging: str) -> None:
         return _make(folder)
     if not moved:  # made meanwhile by another worker
         os.rmdir(made)
-    _made.add(folder)
+    _remember(folder)
 
 
 def _in_hub(staging: str) -> str:
