@@ -200,14 +200,14 @@ def _build(options: Options, cache: Cache, pool: Pool, progress: Progress) -> Su
     with step("load"):
         site_content = load_checked(options, cache, pool, progress)
     with step("figures"):
-        figures = _figures(site_content, ledger, today, cache)
+        figures = cached_figures(site_content, ledger, today, cache)
         theme_assets = assets.collect(options.theme_dir)
     with step("pages"):
         all_pages = collect_pages(site_content, figures, today)
     with step("sources"):
         sources = {"content": site_content.digest, "assets": _assets_digest(theme_assets),
                    "today": today.isoformat(), "figures": digest_text(repr(figures))}
-        prints = functools.cache(lambda: fingerprint.pages(all_pages, _templates(options.theme_dir, cache), sources))
+        prints = functools.cache(lambda: fingerprint.pages(all_pages, cached_templates(options.theme_dir, cache), sources))
         groups = derived.groups(site_content, all_pages, theme_assets, today, sources, cache)
         pictures = derived.pictures(site_content, cache)
 
@@ -275,7 +275,7 @@ def _fill(staging: writer.Staging, options: Options, site_content: Content, figu
         todo = render.with_bodies(_pages_to_render(all_pages, prints, intact, result), site_content)
     with step("dispatch"):
         setting = render.setting_for(site_content, options.theme_dir, theme_assets, today, figures, linkable,
-                                     staging.folder, _bytecode_dir(options, cache), staging.flat)
+                                     staging.folder, bytecode_dir(options, cache), staging.flat)
         rendering = pool.start(render.render_pages, todo, setting, min_items=render.PARALLEL_FROM)
     with step("unlinked"):
         produced.update({g.name: g.produce() for g in todo_groups if not g.linked})
@@ -374,7 +374,7 @@ def _publish_images(staging: writer.Staging, pictures: list[derived.Picture], in
             result.put(staging, name, data, picture.fingerprint, intact)
 
 
-def _bytecode_dir(options: Options, cache: Cache) -> Path | None:
+def bytecode_dir(options: Options, cache: Cache) -> Path | None:
     """Compiled templates, beside the cache file (Jinja checks each against its template's source)."""
     if not cache.enabled:
         return None
@@ -459,7 +459,7 @@ def _ledger_digest(ledger: Path) -> str:
     return digest_text(*parts) if parts else "no ledger"
 
 
-def _figures(site_content: Content, ledger: Path, today: dt.date, cache: Cache) -> dict | None:
+def cached_figures(site_content: Content, ledger: Path, today: dt.date, cache: Cache) -> dict | None:
     if not ledger.exists():
         return None
     key = digest_text("figures", _ledger_digest(ledger), site_content.digest, today.isoformat())
@@ -482,7 +482,7 @@ def _public_figures(site_content: Content, ledger: Path, today: dt.date) -> dict
 TEMPLATES_KIND = "templates"  # cache kind: what each template parsed to, by the digest of its bytes
 
 
-def _templates(theme_dir: Path, cache: Cache) -> fingerprint.TemplateInputs:
+def cached_templates(theme_dir: Path, cache: Cache) -> fingerprint.TemplateInputs:
     """What every template is made from; only a template whose bytes changed is parsed again."""
     known = cache.get(TEMPLATES_KIND, "parsed")
     found, parsed = fingerprint.template_inputs(theme_dir, known if isinstance(known, dict) else None,

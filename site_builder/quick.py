@@ -268,7 +268,7 @@ class _Edit:
         names = (set(self.previous) - set(self.removed)) | set(self.files) | {app.SERVICE_WORKER}
         written: dict[str, Written] = {}
         if edited:
-            templates = build._templates(self.options.theme_dir, self.cache)
+            templates = build.cached_templates(self.options.theme_dir, self.cache)
             todo, prints = [], {}
             for old, story in edited:
                 page = pages.story_page(rest, story)
@@ -277,9 +277,9 @@ class _Edit:
                     raise _Unsure  # not the page the last build recorded: something is not as known
                 prints[page.output_path] = fingerprint.page(page, templates, self.known.sources)
                 todo.append(page)
-            figures = build._figures(rest, self.ledger, self.today, self.cache)
+            figures = build.cached_figures(rest, self.ledger, self.today, self.cache)
             setting = render.setting_for(rest, self.options.theme_dir, assets, self.today, figures, frozenset(names),
-                                         staging.folder, build._bytecode_dir(self.options, self.cache), staging.flat)
+                                         staging.folder, build.bytecode_dir(self.options, self.cache), staging.flat)
             for r in render.render_pages(setting, todo):
                 if r.problems:
                     raise _Unsure
