@@ -104,9 +104,10 @@ class Offering:
         self.named = True  # a stored record may name one of the file's ids (expect_corrections)
 
     def expect_corrections(self, records: list) -> None:
-        """Whether a stored record may name one of the ids of `records` (the whole file) in `replaces`: not
-        when neither the ledger nor the file holds a record with `replaces` and the file makes no corrections
-        of its own (a 民主测评 CSV does); then the batches need not ask (a query per batch)."""
+        """Find out (self.named) whether a stored record may name one of the ids of `records` (the whole
+        file) in `replaces`: not when neither the ledger nor the file holds a record with `replaces` and the
+        file makes no corrections of its own (a 民主测评 CSV does); then the batches need not ask (a query
+        per batch)."""
         if self.correctable or any(type(record) is dict and record.get("replaces") for record in records):
             return
         self.named = self.conn.execute("SELECT 1 FROM records WHERE replaces IS NOT NULL LIMIT 1").fetchone() is not None
