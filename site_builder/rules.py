@@ -16,6 +16,7 @@ Python takes them from here; templates through the page context; the phone's Jav
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import unicodedata
@@ -84,6 +85,7 @@ def today_in_beijing(now: dt.datetime | None = None) -> dt.date:
 CHECKIN_EARLIEST_DAYS = 1  # a check-in may be made at most this many days before the activity's date
 
 
+@functools.lru_cache(maxsize=256)  # ingest asks twice per check-in (semantic.py refuses "early", accept.py flags the rest)
 def checkin_timing(checked_in_at: str, activity_date: dt.date | str) -> str | None:
     """When a check-in was made, against its activity's date, both in Beijing time:
     None on the activity's day; "early" more than CHECKIN_EARLIEST_DAYS days before it (the app refuses

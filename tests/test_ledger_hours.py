@@ -21,6 +21,15 @@ def test_working_days_between(start, end, expected):
     assert hours.working_days_between(dt.date.fromisoformat(start), dt.date.fromisoformat(end)) == expected
 
 
+def test_working_days_between_counts_as_a_calendar_would():
+    """Every start weekday and every span up to eight weeks, against counting day by day."""
+    for start in (dt.date(2026, 5, 11) + dt.timedelta(days=d) for d in range(7)):
+        for span in range(-3, 60):
+            end = start + dt.timedelta(days=span)
+            by_hand = sum(1 for d in range(1, span + 1) if (start + dt.timedelta(days=d)).weekday() < 5)
+            assert hours.working_days_between(start, end) == by_hand, (start, end)
+
+
 def test_late_only_after_the_limit():
     day = dt.date(2026, 5, 15)
     assert hours.late(day, "2026-05-29T23:00:00+08:00", 10) is None

@@ -124,9 +124,12 @@ def record_flags(record: dict, settings: Settings, body: str = "") -> dict[str, 
 def _ahead_of(created_at: str, now: str) -> bool:
     """A record made more than a day after the ledger received it: the phone's clock is wrong."""
     try:
-        return dt.datetime.fromisoformat(created_at) - _moment(now) > dt.timedelta(days=1)
+        return dt.datetime.fromisoformat(created_at) - _moment(now) > _DAY
     except (TypeError, ValueError):
         return False  # naive vs aware or unparsable: the schema has already judged the field
+
+
+_DAY = dt.timedelta(days=1)
 
 
 @functools.lru_cache(maxsize=8)

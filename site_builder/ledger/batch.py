@@ -101,6 +101,16 @@ class Offering:
         self.waiting = _Waiting()
         self.digests: dict[str, str | None] = {}  # id -> digest in the ledger (or accepted in this batch), None: absent
         self.replaced: set[str] = set()  # ids of this batch that a stored record names in `replaces`
+        self.named = True  # a stored record may name one of the file's ids (expect_corrections)
+
+    def expect_corrections(self, records: list) -> None:
+        """Find out (self.named) whether a stored record may name one of the ids of `records` (the whole
+        file) in `replaces`: not when neither the ledger nor the file holds a record with `replaces` and the
+        file makes no corrections of its own (a 民主测评 CSV does); then the batches need not ask (a query
+        per batch)."""
+        if self.correctable or any(type(record) is dict and record.get("replaces") for record in records):
+            return
+        self.named = self.conn.execute("SELECT 1 FROM records WHERE replaces IS NOT NULL LIMIT 1").fetchone() is not None
 
     def offer(self, records: list, start: int, prepared: list[Prepared]) -> list[Offered]:
         """Offer records (at most BATCH) that sit at positions start, start + 1, … of the file, each with
@@ -125,7 +135,7 @@ class Offering:
         asked = [record_id for record_id in unique
                  if record_id in unsure or (not self.whole and record_id not in stored)]
         self.digests.update(_digests_of(self.conn, asked))
-        for part in chunks(unique):
+        for part in chunks(unique) if self.named else ():
             self.replaced.update(r for (r,) in self.conn.execute(
                 f"SELECT DISTINCT replaces FROM records WHERE replaces IN ({_marks(len(part))})", part))
 

@@ -20,9 +20,10 @@ from typing import Iterator
 from site_builder.errors import LedgerError
 
 SCHEMA_VERSION = "1"
-# least and most page cache while a file is written (SQLite's default is 2 MiB); 4 x the file's bytes in
-# between: a 20 MB export (formats.MAX_BYTES) gets 80 MiB, the benchmark's 34 MB file 136 MiB
+# least and most page cache while a file is written (SQLite's default is 2 MiB); CACHE_PER_BYTE x the
+# file's bytes in between: a 20 MB export (formats.MAX_BYTES) gets 100 MiB, the benchmark's 34 MB file 170 MiB
 CACHE_KIB = (2 * 1024, 256 * 1024)
+CACHE_PER_BYTE = 5
 CRASH_ENV = "SITE_BUILDER_CRASH_AFTER"
 
 
@@ -59,12 +60,16 @@ def connect(path: Path) -> sqlite3.Connection:
 
 def fit_cache(conn: sqlite3.Connection, file_bytes: int) -> None:
     """Size the page cache for the file about to be written: its rows and index entries take about three
-    times its bytes (3.5 for the benchmark's 100,000 records), and a transaction that outgrows the cache
-    spills to the WAL half-way and reads pages back for every random insert into an index (slow: with 64
-    MiB for 118 MB of ledger, the 62,000 shared_device flags took 1.1 s instead of 0.4). Small files keep
+    times its bytes (3.6 for the benchmark's 100,000 records: 123 MB of ledger), and a transaction that
+    outgrows the cache spills to the WAL half-way and reads pages back for every random insert into an
+    index (slow: with 64 MiB for 118 MB of ledger, the 62,000 shared_device flags took 1.1 s instead of
+    0.4). Even a small spill costs the commit a second pass over the whole WAL: a page written to the WAL
+    early and changed again is overwritten in place, and SQLite then reads every later frame back to
+    chain the checksums anew (4 x the bytes, 136 MiB, spilled in the last statements: 30,000 frames read
+    back, 0.1 s more of the commit's CPU). The cache only takes what the transaction uses. Small files keep
     the default, so a folder of many small files stays at the default memory."""
     least, most = CACHE_KIB
-    conn.execute(f"PRAGMA cache_size=-{min(most, max(least, 4 * file_bytes // 1024))}")
+    conn.execute(f"PRAGMA cache_size=-{min(most, max(least, CACHE_PER_BYTE * file_bytes // 1024))}")
 
 
 def _statements(script: str) -> list[str]:

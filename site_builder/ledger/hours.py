@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from site_builder import rules
 
 
-@dataclass(frozen=True)
-class Credit:
+class Credit(NamedTuple):  # a tuple: made for every check-in ingested (a frozen dataclass costs 1 µs more)
     hours: float
     flags: dict[str, str]  # flag -> detail (Chinese)
+
+
+_MILLISECOND = dt.timedelta(milliseconds=1)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -32,7 +34,7 @@ def credit(checked_in_at: str, checked_out_at: str | None, planned: float) -> Cr
     precedes check-in."""
     if not checked_out_at:
         return Credit(rules.credited_hours(None, planned), {"missing_checkout": f"未签退，按计划时长 {planned:g} 小时计"})
-    spent_ms = (parse_time(checked_out_at) - parse_time(checked_in_at)) // dt.timedelta(milliseconds=1)
+    spent_ms = (parse_time(checked_out_at) - parse_time(checked_in_at)) // _MILLISECOND
     if spent_ms < 0:
         raise ValueError("签退时间早于签到时间")
     hours = rules.credited_hours(spent_ms, planned)
@@ -45,13 +47,12 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
     """Mon–Fri days after start up to and including end (0 when end <= start)."""
     if end <= start:
         return 0
-    days = (end - start).days
-    weeks, rest = divmod(days, 7)
-    count = weeks * 5
-    for offset in range(1, rest + 1):
-        if (start + dt.timedelta(days=weeks * 7 + offset)).weekday() < 5:
-            count += 1
-    return count
+    weeks, rest = divmod((end - start).days, 7)
+    return weeks * 5 + _WORKING_DAYS_AFTER[start.weekday()][rest]
+
+
+# [weekday of a day][n]: how many of the n days after it (n < 7) are Mon–Fri (ingest asks for every check-in)
+_WORKING_DAYS_AFTER = [[sum((weekday + k) % 7 < 5 for k in range(1, n + 1)) for n in range(7)] for weekday in range(7)]
 
 
 def late(activity_date: dt.date, created_at: str, limit: int) -> str | None:

@@ -329,6 +329,7 @@ def _store(conn, name: str, digest: str, size: int, export: Export, settings: ac
     big = _big(export, pool)
     stored = batch.stored_digests(conn, export.records) if big else None  # asked once, not again per batch
     offering = batch.Offering(conn, digest, export.device, settings, export.line_offset is not None, stored)
+    offering.expect_corrections(export.records)
     wrong: Counter = Counter()  # activity -> accepted check-ins of it with a wrong code: guessed codes
     parallel = stored is not None and len(stored) * 2 < len(export.records)  # mostly known: checking here costs less than sending
     prepared = _prepared(export, settings, pool if parallel else None, stored or {})

@@ -59,7 +59,7 @@ def check(record: object, validate: Callable[[object], list[str]]) -> Prepared:
         return Prepared(_id_of(record), reasons)
     assert isinstance(record, dict)  # the schema says so
     body = accept.canonical(record)
-    return Prepared(_id_of(record), None, body, accept.digest_of(body), record=record)
+    return Prepared(_id_of(record), None, body, accept.digest_of(body), False, None, None, None, record)
 
 
 def judge(prepared: Prepared, record: dict, settings: accept.Settings) -> Prepared:
