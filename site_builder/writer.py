@@ -460,6 +460,7 @@ def _take_spares(out: Path) -> int | None:
     folder = spare_folder(out)
     with contextlib.suppress(FileExistsError):
         folder.mkdir()
+    spread(str(folder))  # so that its 256 folders are placed apart (the flag is read from a folder's parent)
     try:
         fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError:

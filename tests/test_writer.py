@@ -292,3 +292,19 @@ def test_where_folders_cannot_be_moved_so_they_are_made_in_place(tmp_path, monke
     writer.write(out, {f"stories/s{i}/index.html": b"x" for i in range(20)})
     assert sorted(p.name for p in (out / "stories").iterdir()) == sorted(f"s{i}" for i in range(20))
     assert not any(tmp_path.glob("*" + writer.HUBS))
+
+
+def test_the_spare_folder_is_spread_so_its_256_folders_are_placed_apart(tmp_path):
+    """ext4 reads the flag from a folder's parent: the spare folder carries it, for its 256 folders."""
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    can = (_flags(probe, add=writer.FS_TOPDIR_FL) or 0) & writer.FS_TOPDIR_FL
+    out = tmp_path / "site"
+    writer.write(out, {"index.html": b"1"})
+    (tmp_path / ".site.spare").mkdir()  # as an older version made it: plain
+    update = writer.Staging(out, complete=False)
+    update.put("index.html", b"2")
+    update.finish()
+    update.discard()
+    assert bool((_flags(writer.spare_folder(out)) or 0) & writer.FS_TOPDIR_FL) == bool(can)
+    assert (out / "index.html").read_bytes() == b"2"
