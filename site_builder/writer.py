@@ -24,8 +24,9 @@ folder of its own and renames over the old files, as before.
 Where its folders go on the disk matters on ext4 without a journal: every new file and folder skips,
 one by one, the inodes freed in the last minute beside it (the site a moment after `rm -rf build`),
 which was most of a cold build's time here. The folders it makes to write in (build/, the staging
-folder, the hubs folder, the 256 spare folders) are marked as the top of unrelated folders (`spread`:
-the TOPDIR flag, `chattr +T`), so ext4 places each folder made in them where free inodes are. A
+folder, the hubs folder, the spare folder and its 256 folders) are marked as the top of unrelated
+folders (`spread`: the TOPDIR flag, `chattr +T`, read from a new folder's parent), so ext4 places each
+folder made in them where free inodes are. A
 complete build makes its page folders 16 at a time in a hub made in the hubs folder, and moves each
 into place (`_make_by_hub`): one look over the disk's block groups per hub instead of per folder.
 Elsewhere the flag is refused or means nothing, and nothing else changes.
@@ -156,8 +157,9 @@ def staged(name: str, flat: bool) -> str:
     becomes the site), or flat: in one of 256 folders named by two hex digits of the name's CRC-32, its /
     written %2F (an incremental build: no folder per page, and only files in those folders for a file's
     name to meet), or, when that would not fit in a file name, "%%" and the sha256 of the name (an
-    encoded name never holds "%%"). The 256 folders are spread (see spread()): the files of 10,000
-    re-rendered pages land in many places on the disk, not all beside just-freed inodes."""
+    encoded name never holds "%%"). The 256 folders are placed apart (their parent, the spare folder, is
+    spread): the files of 10,000 re-rendered pages land in many places on the disk, not all beside
+    just-freed inodes."""
     if not flat:
         return name
     shard = f"{zlib.crc32(name.encode('utf-8')) & 0xFF:02x}/"
