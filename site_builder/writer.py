@@ -26,9 +26,9 @@ one by one, the inodes freed in the last minute beside it (the site a moment aft
 which was most of a cold build's time here. The folders it makes to write in (build/, the staging
 folder, the hubs folder, the spare folder and its 256 folders) are marked as the top of unrelated
 folders (`spread`: the TOPDIR flag, `chattr +T`, read from a new folder's parent), so ext4 places each
-folder made in them where free inodes are. A
-complete build makes its page folders 16 at a time in a hub made in the hubs folder, and moves each
-into place (`_make_by_hub`): one look over the disk's block groups per hub instead of per folder.
+folder made in them where free inodes are. A complete build makes its page folders 16 at a time in a
+hub made in the hubs folder, and moves each into place (`_make_by_hub`): one look over the disk's block
+groups per hub instead of per folder.
 Elsewhere the flag is refused or means nothing, and nothing else changes.
 
 It refuses output names that escape the folder, and refuses to replace an existing folder that does not
