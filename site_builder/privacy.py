@@ -26,7 +26,7 @@ EXPECTED = "公开内容中不写个人手机号码或身份证号码（可以�
 
 # Characters that NFKC folds into something holding an ASCII digit (DIGITISH: ０ ① ⑳ ¹ …), and those it
 # folds into exactly one character of SEP (SEPARATORISH: the blanks and dashes), as regex ranges.
-# tests/test_privacy.py recomputes both, and the bound below, from unicodedata over every code point.
+# tests/test_privacy_patterns.py recomputes both, and the bound below, from unicodedata over every code point.
 DIGITISH = (r"\u0030-\u0039\u00b2-\u00b3\u00b9\u00bc-\u00be\u2070\u2074-\u2079\u2080-\u2089\u2150-\u215f"
             r"\u2189\u2460-\u249b\u24ea\u3251-\u325f\u32b1-\u32cb\u3358-\u3370\u3378-\u3379\u339f-\u33a6"
             r"\u33a8\u33af\u33e0-\u33fe\uff10-\uff19\U0001d7ce-\U0001d7ff\U0001f100-\U0001f10a\U0001fbf0-\U0001fbf9")

@@ -178,14 +178,12 @@ def put(folder: Path | str, name: str, data: bytes, flat: bool = False) -> tuple
     target = f"{folder}/{staged(safe_name(name), flat)}"
     parent = target.rpartition("/")[0]
     if parent not in _made:
-        if flat or not _hubs_at(str(folder)):
-            _make(parent)
-        else:
-            _make_by_hub(parent, str(folder))
+        _make_parent(parent, str(folder), flat)
     try:
         fd, old_size = _writable(target)
-    except FileNotFoundError:  # a folder of an earlier build with the same staging name, since removed
-        make_folder(parent)
+    except FileNotFoundError:  # this process made it for an earlier build with the same staging name
+        _forget(str(folder))
+        _make_parent(parent, str(folder), flat)
         fd, old_size = _writable(target)
     try:  # straight to the descriptor: a page is written whole, with no buffer between (16,000 of them)
         view = memoryview(data)
@@ -212,16 +210,25 @@ def _remember(folder: str) -> None:
     _made.add(folder)
 
 
+def _forget(staging: str) -> None:
+    """Forget the folders made in `staging` (a build that used the same staging name before this one)."""
+    _made.difference_update([folder for folder in _made if folder.startswith(staging + "/")])
+
+
+def _make_parent(parent: str, staging: str, flat: bool) -> None:
+    if flat:
+        _make(parent)
+    else:
+        _make_by_hub(parent, staging)
+
+
+HUBS = ".hubs"
 HUB_FOLDERS = 16  # folders made in one hub before the next hub
 
 
 def hubs_of(staging: Path | str) -> str:
     """Where a complete build's folders are made before they are moved into its staging folder."""
     return f"{staging}{HUBS}"
-
-
-HUBS = ".hubs"
-_hubs: dict[str, bool] = {}  # staging folder -> whether it has hubs (this process looked once)
 
 
 @dataclass
@@ -236,13 +243,6 @@ class _Hub:
 
 _hub = _Hub()
 _hub_serial = itertools.count()
-
-
-def _hubs_at(staging: str) -> bool:
-    found = _hubs.get(staging)
-    if found is None:
-        found = _hubs[staging] = os.path.isdir(hubs_of(staging))
-    return found
 
 
 def _make_by_hub(folder: str, staging: str) -> None:
@@ -261,14 +261,12 @@ def _make_by_hub(folder: str, staging: str) -> None:
     _make_by_hub(folder.rpartition("/")[0], staging)
     try:
         made = _in_hub(staging)
-    except OSError:  # the hubs folder is gone: as without hubs
-        _hubs[staging] = False
+    except OSError:  # no hubs folder (a staging folder made without one): as without hubs
         return _make(folder)
     try:
         moved = _move_new(made, folder)
     except OSError:  # a file system that cannot rename so: as without hubs
         os.rmdir(made)
-        _hubs[staging] = False
         return _make(folder)
     if not moved:  # made meanwhile by another worker
         os.rmdir(made)

@@ -284,12 +284,16 @@ def _scalar(raw: str, in_flow: bool) -> Any:
     return _NOT_SIMPLE
 
 
+class _Resolver(yaml.resolver.BaseResolver):
+    yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers  # the loader's own (14:30 is a string)
+
+
+_RESOLVER = _Resolver()
+
+
 def _tag(value: str) -> str:
-    """The tag the loader's implicit resolvers give a plain scalar (as yaml.resolver.BaseResolver.resolve)."""
-    for tag, regexp in _Loader.yaml_implicit_resolvers.get(value[0], ()):
-        if regexp.match(value):
-            return tag
-    return _STR
+    """The tag the loader gives a plain scalar, by PyYAML's own resolution."""
+    return _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))
 
 
 def load(path: Path, shown: str) -> tuple[Any, list[Problem]]:

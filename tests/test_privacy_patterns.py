@@ -131,4 +131,4 @@ def test_text_the_shortcut_passes_over_holds_no_personal_number():
         unfiltered = [(m.group(), what) for pattern, what in privacy.PATTERNS if (m := pattern.search(folded))]
         assert privacy.personal_numbers(text) == unfiltered, text
         skipped += not privacy.CANDIDATE.search(text)
-    assert skipped > 2_000 and len(FOUND) > 0
+    assert skipped > 2_000  # the shortcut was taken often, and each time rightly

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from site_builder.ledger import accept, prepare, trust
+from site_builder.ledger.db import chunks, marks
 from site_builder.ledger.flagstore import insert_flags
 from site_builder.ledger.accept import ACCEPTED, CONFLICT, KNOWN, REJECTED, Outcome, Settings
 from site_builder.ledger.prepare import Prepared
@@ -64,15 +64,6 @@ class _Waiting:
             rows.clear()
 
 
-def chunks(items: list, size: int = BATCH) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
-def _marks(count: int) -> str:
-    return ",".join("?" * count)
-
-
 def stored_digests(conn: sqlite3.Connection, records: list) -> dict[str, str]:
     """Record id -> digest for the ids of `records` the ledger holds."""
     return _digests_of(conn, [r["id"] for r in records if isinstance(r, dict) and isinstance(r.get("id"), str)])
@@ -82,7 +73,7 @@ def _digests_of(conn: sqlite3.Connection, ids: list[str]) -> dict[str, str]:
     """Record id -> digest of those of `ids` the ledger holds (by the primary key, BATCH at a time)."""
     found: dict[str, str] = {}
     for part in chunks(list(dict.fromkeys(ids))):
-        found.update(conn.execute(f"SELECT id, digest FROM records WHERE id IN ({_marks(len(part))})", part))
+        found.update(conn.execute(f"SELECT id, digest FROM records WHERE id IN ({marks(len(part))})", part))
     return found
 
 
@@ -137,7 +128,7 @@ class Offering:
         self.digests.update(_digests_of(self.conn, asked))
         for part in chunks(unique) if self.named else ():
             self.replaced.update(r for (r,) in self.conn.execute(
-                f"SELECT DISTINCT replaces FROM records WHERE replaces IN ({_marks(len(part))})", part))
+                f"SELECT DISTINCT replaces FROM records WHERE replaces IN ({marks(len(part))})", part))
 
     def _offer_one(self, record: dict, prepared: Prepared) -> Outcome:
         body, digest = prepared.body, prepared.digest

@@ -72,6 +72,17 @@ def fit_cache(conn: sqlite3.Connection, file_bytes: int) -> None:
     conn.execute(f"PRAGMA cache_size=-{min(most, max(least, CACHE_PER_BYTE * file_bytes // 1024))}")
 
 
+def chunks(items: list, size: int = 500) -> Iterator[list]:
+    """items in lists of at most `size`: a statement's `IN (?,…)` stays within SQLite's 999 parameters."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def marks(count: int) -> str:
+    """`?,?,…`: the parameters of an `IN (…)` of `count` values."""
+    return ",".join("?" * count)
+
+
 def _statements(script: str) -> list[str]:
     lines = [line.split("--", 1)[0] for line in script.splitlines()]
     return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]

@@ -23,6 +23,7 @@ import json
 import sqlite3
 from typing import Mapping
 
+from site_builder.ledger.db import chunks, marks
 from site_builder.ledger.flagstore import insert_selected
 
 CORRECTION_UNCONFIRMED = "correction_unconfirmed"
@@ -115,14 +116,12 @@ def guessing(conn: sqlite3.Connection, wrong: Mapping[str, int], after_checkin: 
     details = {activity: f"同一文件中活动 {activity} 有 {count} 个错误签到码，疑为猜码；本文件中此活动的签到均须组织者确认"
                for activity, count in sorted(wrong.items()) if count >= GUESS_LIMIT}
     flagged = 0
-    guessed = list(details)
-    for start in range(0, len(guessed), 250):  # the file's check-ins rows: one walk of a rowid range per 250
-        part = guessed[start:start + 250]
+    for part in chunks(list(details), 250):  # 3 parameters an activity; one walk of the rowid range per part
         pairs = [value for activity in part for value in (activity, details[activity])]  # the detail by a CASE:
         flagged += insert_selected(conn, "SELECT record_id, ?, CASE activity"  # a join walks the range per activity
                                    f" {' '.join(['WHEN ? THEN ?'] * len(part))} END FROM checkins"
-                                   f" WHERE rowid > ? AND activity IN ({','.join('?' * len(part))})",
+                                   f" WHERE rowid > ? AND activity IN ({marks(len(part))})",
                                    (CODE_GUESSING, *pairs, after_checkin, *part))
         conn.execute("UPDATE checkins SET verification = 'unverified' WHERE rowid > ? AND verification = 'verified'"
-                     f" AND activity IN ({','.join('?' * len(part))})", (after_checkin, *part))
+                     f" AND activity IN ({marks(len(part))})", (after_checkin, *part))
     return {CODE_GUESSING: flagged} if flagged else {}
