@@ -17,7 +17,7 @@ import html
 import posixpath
 import re
 from functools import lru_cache
-from typing import Container
+from typing import Container, Sequence
 from urllib.parse import unquote, urlsplit
 
 from site_builder.errors import Problem
@@ -145,7 +145,7 @@ def _unescape(value: str) -> str:
 
 
 def check_page(output: str, text: str, names: Container[str], base_path: str,
-               fine: set | None = None) -> list[Problem]:
+               fine: set | None = None, blocks: Sequence[str] = ()) -> list[Problem]:
     """Problems of one HTML page (lines counted only for what is reported).
 
     `fine` remembers absolute site paths already found to resolve against the same names and base path
@@ -153,9 +153,13 @@ def check_page(output: str, text: str, names: Container[str], base_path: str,
     also holds the matches (attribute, quoted value) found fine, so a page whose every reference is known
     is done with one scan and a set difference, without a step in Python per reference. Of a page with
     new references, only those are looked at; the page is walked tag by tag (to place a problem on its
-    line, or to judge a link to another site by its tag) only when one of them is not fine."""
+    line, or to judge a link to another site by its tag) only when one of them is not fine.
+
+    `blocks`: parts of the page rendered once and reused on many pages (render.Memo: the navigation, the
+    footer, story cards). A block whose every reference is an absolute site path found fine is judged
+    once per build (remembered in `fine`) and left out of the scan of the pages that show it."""
     fine = set() if fine is None else fine
-    unknown = set(VALUE.findall(text)) - fine
+    unknown = set(VALUE.findall(_outside(output, text, blocks, names, base_path, fine) if blocks else text)) - fine
     if not unknown:
         return []
     problems: list[Problem] = []
@@ -163,6 +167,43 @@ def check_page(output: str, text: str, names: Container[str], base_path: str,
         problems = _page_problems(output, text, names, base_path, fine)
     fine.update(m for m in unknown if (m[1] or m[2] or m[3]) in fine)
     return problems
+
+
+def _outside(output: str, text: str, blocks: Sequence[str], names: Container[str], base_path: str,
+             fine: set) -> str:
+    """The page without the blocks fine on every page (_fine_block), each cut out where it stands between
+    tags. The parts left are joined by ">", after which no reference can start, so a joint makes no new
+    match; a block not found in place (out of order, changed by a filter) is simply scanned."""
+    pieces = []
+    start = 0
+    for block in blocks:
+        at = text.find(block, start) if _fine_block(output, block, names, base_path, fine) else -1
+        if at < 0 or _tag_start(text, at) >= 0:
+            continue
+        pieces.append(text[start:at])
+        start = at + len(block)
+    if not pieces:
+        return text
+    pieces.append(text[start:])
+    return ">".join(pieces)
+
+
+def _fine_block(output: str, block: str, names: Container[str], base_path: str, fine: set) -> bool:
+    """Whether a block is whole elements (it starts with "<" and ends with ">") whose every reference is
+    fine on any page: an absolute site path or fragment that resolves, or one never checked. Judged once
+    per build: the verdict is kept in `fine` (the block's text, or ("not fine", the text))."""
+    if block in fine:  # no reference is remembered by a value starting like a block ("<" or a blank)
+        return True
+    refused = ("not fine", block)
+    if refused in fine:
+        return False
+    inner = block.strip()
+    good = inner.startswith("<") and inner.endswith(">") and all(
+        _fine_anywhere(match, output, names, base_path, fine)
+        and all(value in fine or value.startswith(NOT_CHECKED) for value in _values(match[0].lower(), _unescape(match[1] or match[2] or match[3])))
+        for match in set(VALUE.findall(block)))
+    fine.add(block if good else refused)
+    return good
 
 
 def _fine_anywhere(match: tuple[str, str, str, str], output: str, names: Container[str], base_path: str,

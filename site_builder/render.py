@@ -133,19 +133,29 @@ def environment(theme_dir: Path, content: Content, assets: Assets, today: dt.dat
     return env
 
 
-def memo_of() -> Any:
+def memo_of() -> "Memo":
     """`{% call memo("nav", section) %}…{% endcall %}`: the block is rendered once per key in one
     environment (one build's worker) and its HTML reused, for the parts of every page that are the same
     on many pages (the navigation, the footer). The key must name everything the block depends on besides
     the build's constants (site, content, url(), asset(), today, figures)."""
-    store: dict[tuple, Any] = {}
+    return Memo()
 
-    def memo(*key: Any, caller: Any) -> Any:
-        found = store.get(key)
+
+class Memo:
+    """The `memo` of one environment: its blocks by key, and those used on the page being rendered
+    (`used`, emptied by render_pages before each page), which the link check scans once per build, not
+    once per page (links.check_page)."""
+
+    def __init__(self) -> None:
+        self.store: dict[tuple, Any] = {}
+        self.used: list[str] = []
+
+    def __call__(self, *key: Any, caller: Any) -> Any:
+        found = self.store.get(key)
         if found is None:
-            found = store[key] = caller()
+            found = self.store[key] = caller()
+        self.used.append(found)
         return found
-    return memo
 
 
 def filters(site: Site | None) -> dict[str, Any]:
@@ -173,6 +183,11 @@ def template_line(error: BaseException, fallback: str) -> tuple[str, int | None]
 def render_page(env: jinja2.Environment, page: Any) -> bytes:
     """One page -> UTF-8 bytes. Template errors become located problems, explained in Chinese (Jinja's
     own words, which name the variable or attribute, follow in parentheses)."""
+    return render_text(env, page).encode("utf-8")
+
+
+def render_text(env: jinja2.Environment, page: Any) -> str:
+    """One page's HTML (render_page, before it is encoded)."""
     try:
         template = env.get_template(page.template)
         html = template.render(page=page, **page.context)
@@ -188,7 +203,7 @@ def render_page(env: jinja2.Environment, page: Any) -> bytes:
         what = "模板用到了没有定义的变量或属性" if isinstance(error, jinja2.UndefinedError) else "模板出错"
         raise ContentErrors([Problem(where, line, f"渲染页面 {page.url} 时{what}（Jinja 提示：{error}）",
                                      "只用 docs/design.md “Templates” 一节列出的变量")]) from None
-    return html.encode("utf-8")
+    return html
 
 
 PARALLEL_FROM = 500  # pages; below this, sending pages to worker processes costs more than it saves
@@ -258,16 +273,19 @@ class Rendered:
 def render_pages(setting: Setting, pages: list[Any]) -> list[Rendered]:
     """Pool task: render, check the links of and (with write_dir) write each page."""
     results = []
+    memo = setting.env.globals["memo"]
     for page in pages:
+        memo.used.clear()
         try:
-            data = render_page(setting.env, page)
+            text = render_text(setting.env, page)
         except ContentErrors as error:
             results.append(Rendered(page.output_path, "", None, 0, 0, tuple(error.problems)))
             continue
+        data = text.encode("utf-8")
         problems: tuple[Problem, ...] = ()
         if setting.names is not None:
-            problems = tuple(links.check_page(page.output_path, data.decode("utf-8"), setting.names,
-                                              setting.content.site.base_path, setting.fine_links))
+            problems = tuple(links.check_page(page.output_path, text, setting.names, setting.content.site.base_path,
+                                              setting.fine_links, memo.used))
         digest = hashlib.sha256(data).hexdigest()
         if setting.write_dir is not None:
             size, mtime_ns = writer.put(setting.write_dir, page.output_path, data, setting.write_flat)

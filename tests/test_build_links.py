@@ -88,3 +88,43 @@ def test_a_page_with_new_references_still_finds_what_a_walk_finds():
         (3, "<script src='https://cdn.example.org/x.js'> 从其他网站加载"),
         (4, "链接 “/gone/” 失效：构建不会生成 gone/index.html")]
     assert problems == links.check_page("index.html", page, names, "/", None)
+
+
+NAV = '\n<nav><a href="/">首页</a> <a href="/a/">甲</a> <a href="#main">跳</a> <a href="mailto:x@example.org">信</a></nav>\n'
+
+
+def test_a_block_fine_on_every_page_is_judged_once_and_left_out_of_later_scans(monkeypatch):
+    fine: set = set()
+    names = {"index.html", "a/index.html"}
+    page = '<main>\n<p><a href="/a/">甲</a></p>' + NAV + '<p>\n<a href="/gone/">丙</a></p></main>'
+    problems = links.check_page("index.html", page, names, "/", fine, [NAV])
+    assert [(p.line, "gone/index.html" in p.message) for p in problems] == [(5, True)]  # lines of the whole page
+    assert NAV in fine
+    scanned: list[str] = []
+    findall = links.VALUE.findall
+    monkeypatch.setattr(links, "VALUE", type("V", (), {"findall": lambda _, text: scanned.append(text) or findall(text)})())
+    assert links.check_page("a/index.html", "<main></main>" + NAV + "<footer></footer>", names, "/", fine, [NAV]) == []
+    assert scanned == ["<main></main>><footer></footer>"]  # the block cut out; ">" at the joint
+
+
+def test_a_block_with_a_broken_or_relative_link_is_checked_on_every_page():
+    names = {"index.html", "a/index.html", "b/index.html"}
+    broken = '<nav><a href="/a/">甲</a>\n<a href="/gone/">丙</a></nav>'
+    for output in ("index.html", "a/index.html"):
+        problems = links.check_page(output, "<h1>题</h1>\n" + broken, names, "/", set(), [broken])
+        assert [(p.line, "gone/index.html" in p.message) for p in problems] == [(3, True)]
+    fine: set = set()
+    relative = '<nav><a href="b/">乙</a></nav>'  # resolves from index.html only
+    assert links.check_page("index.html", relative, names, "/", fine, [relative]) == []
+    assert [p.line for p in links.check_page("a/index.html", relative, names, "/", fine, [relative])] == [1]
+
+
+def test_a_block_is_cut_out_only_where_it_stands_between_tags():
+    fine: set = set()
+    names = {"index.html", "a/index.html"}
+    inside = '<img alt="' + NAV + '" src="/a/">'  # the block is inside a tag: the page is scanned whole
+    assert links._outside("index.html", inside, [NAV], names, "/", fine) == inside
+    assert links._outside("index.html", "<p>" + NAV + "</p>", [NAV], names, "/", fine) == "<p>></p>"
+    plain = "no tags"  # not whole elements: never cut
+    assert links._outside("index.html", "<p>" + plain + "</p>", [plain], names, "/", fine) == "<p>" + plain + "</p>"
+    assert links._outside("index.html", "<p></p>", [NAV], names, "/", fine) == "<p></p>"  # not on the page
