@@ -14,7 +14,7 @@ import hashlib
 import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, cast
 from urllib.parse import quote, urljoin, urlsplit
 
 import jinja2
@@ -273,7 +273,7 @@ class Rendered:
 def render_pages(setting: Setting, pages: list[Any]) -> list[Rendered]:
     """Pool task: render, check the links of and (with write_dir) write each page."""
     results = []
-    memo = setting.env.globals["memo"]
+    memo = cast(Memo, setting.env.globals["memo"])
     for page in pages:
         memo.used.clear()
         try:
