@@ -4,7 +4,7 @@
                                                        [--timeout S] [--keep] [--json]
 
 Cases (each a fresh `site-builder ingest` process, measured with os.wait4, so peak memory is that
-process's own maximum resident set):
+process's own maximum resident set; each starts after os.sync() and a pause, from a quiet disk):
 
   a        one export file of --small valid records (default 10,000), fresh ledger
   b        one export file of --large valid records (default 100,000), fresh ledger
@@ -46,6 +46,7 @@ from site_builder.ledger import formats  # noqa: E402
 
 NOW = "2026-12-31T20:00:00+08:00"  # the ledger clock: after every generated record
 CASES = ("a", "b", "c", "d-folder", "d-file")
+SETTLE_SECONDS = 3  # before each case, after os.sync() (as benchmarks/build_many_stories.py does)
 
 
 @dataclass
@@ -111,6 +112,7 @@ def measure(case: str, what: str, paths: list[Path], data: Path, records: int, f
     """Run one ingest in a fresh process: wall time here, CPU time from os.wait4, peak memory from the
     child's own VmHWM (ru_maxrss would include the memory of this parent at the fork)."""
     peak_file = data / "peak-kib.txt"
+    settle()
     argv = [sys.executable, str(Path(__file__).resolve()), "--child", "--peak-file", str(peak_file)]
     if max_bytes:
         argv += ["--max-bytes", str(max_bytes)]
@@ -131,6 +133,13 @@ def measure(case: str, what: str, paths: list[Path], data: Path, records: int, f
     rate = round(records / wall) if wall and status == "ok" else None
     return Figures(case, what, records, files, status, round(wall, 2), round(cpu, 2), rate,
                    round(peak_kib / 1024, 1), "; ".join(notes))
+
+
+def settle() -> None:
+    """Let the disk finish what came before (the inputs just written, or another benchmark's removed
+    trees, which this machine's disk frees in the background): each case starts from a quiet disk."""
+    os.sync()
+    time.sleep(SETTLE_SECONDS)
 
 
 def _wait(child: subprocess.Popen, timeout: float):
