@@ -176,9 +176,12 @@ def _outside(output: str, text: str, blocks: Sequence[str], names: Container[str
     match; a block not found in place (out of order, changed by a filter) is simply scanned."""
     pieces = []
     start = 0
+    find, rfind = text.find, text.rfind
     for block in blocks:
-        at = text.find(block, start) if _fine_block(output, block, names, base_path, fine) else -1
-        if at < 0 or _tag_start(text, at) >= 0:
+        if block not in fine and not _fine_block(output, block, names, base_path, fine):
+            continue
+        at = find(block, start)
+        if at < 0 or rfind("<", 0, at) > rfind(">", 0, at):  # not found, or inside a tag (_tag_start)
             continue
         pieces.append(text[start:at])
         start = at + len(block)
