@@ -366,9 +366,10 @@ def _prepared(export: Export, settings: accept.Settings, pool: Pool | None,
             yield prepare.check(record, export.validate_record)
         return
     setting = prepare.setting_of(settings, export.checker, stored)
-    # (a worker that dies leaves its chunks to this process: site_builder.pool)
+    # (a worker that dies leaves its chunks to this process; workers forked for this file are forked with its
+    # records, which are then not sent: site_builder.pool)
     for chunk in pool.chunks(prepare.prepare_chunk, export.records, setting, size=PARALLEL_CHUNK,
-                             first=batch.BATCH):  # the first batch waits for one batch's work, not a chunk's
+                             first=batch.BATCH, inherit=True):  # the first batch waits for one batch's work
         yield from map(prepare.Prepared._make, chunk)
 
 
