@@ -27,7 +27,7 @@ import itertools
 import os
 import pickle
 import uuid
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Generator, Iterator, Sequence, TypeVar
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -139,7 +139,7 @@ class Pool:
         return -(-len(items) // (self.workers * CHUNKS_PER_WORKER))
 
     def _sent(self, task: Task[R], items: list, setting: Any, size: int, first: int | None = None,
-              inherit: bool = False) -> Iterator[tuple[list, "Future | None"]]:
+              inherit: bool = False) -> Generator[tuple[list, "Future | None"], None, None]:
         """Each chunk of `size` items (the first of `first`) with its future, sent to a worker as the
         iterator is advanced; the future is None once the workers are gone (the chunk is then done here,
         by _result). The setting is pickled once for the whole job. `inherit`: when this job forks the
