@@ -116,3 +116,30 @@ def test_summary_puts_problems_first_and_notes_in_one_line_per_kind(tmp_path, ca
     total = next(i for i, line in enumerate(lines) if line.startswith("合计"))
     assert needs < total and "隔离 1 个文件" in lines[needs]
     assert [line for line in lines if "时长超过计划" in line] == ["说明（无需处理）：时长超过计划（按计划封顶） 5 条。"]
+
+
+def test_a_big_files_copy_is_kept_while_it_is_parsed(tmp_path, capsys, monkeypatch):
+    """A file from ingest.KEEP_ASIDE_MIN bytes is archived in a thread while it is parsed: the copy is on disk
+    when the ledger takes the file; a copy that cannot be written stops the run, and the ledger holds
+    nothing of the file."""
+    from site_builder.ledger import archive, ingest
+
+    monkeypatch.setattr(ingest, "KEEP_ASIDE_MIN", 0)  # every file is big
+    data = kit.data_dir(tmp_path)
+    good = kit.write(tmp_path, [kit.record("claim")], name="sansong-D03-0001-20260516-120000.json")
+    bad = tmp_path / "not-json.json"
+    bad.write_bytes(b"hello, this is a letter")
+    status, out, _ = kit.ingest(capsys, data, good, bad)
+    assert status == 2 and f"{good.name}】新接收 1 条" in out and "不是 JSON 格式" in out
+    for name, digest in kit.ledger(data).execute("SELECT name, sha256 FROM files"):
+        assert (data / "archive" / f"{digest}.json").read_bytes() == (tmp_path / name).read_bytes()
+    assert "已接收" in kit.ingest(capsys, data, good)[1]  # seen: the copy is there already
+
+    def full(*_args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(archive, "keep", full)
+    other = kit.write(tmp_path, [kit.record("diary")], name="sansong-D03-0001-20260517-120000.json")
+    status, out, _ = kit.ingest(capsys, data, other)
+    assert status == 1 and "Traceback" not in out
+    assert kit.ledger(data).execute("SELECT count(*) FROM files WHERE name = ?", (other.name,)).fetchone()[0] == 0

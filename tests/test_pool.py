@@ -55,3 +55,31 @@ def test_a_smaller_first_chunk():
         assert os.getpid() not in {pid for pid, _ in found} and not pool._broken
         assert [size for chunk in pool.chunks(sized, list(range(30)), size=20, first=40) for _, size in chunk] \
             == [20] * 20 + [10] * 10  # a first chunk no smaller than the others: as without it
+
+
+
+def seen(_setting: None, chunk: list[dict]) -> list[tuple[int, int]]:
+    """Each item's number, and the pid of the process that saw it."""
+    return [(item["n"], os.getpid()) for item in chunk]
+
+
+def test_inherited_items_are_not_sent():
+    """chunks(inherit=True): workers forked by the job are forked with its items and get ranges of them
+    (these items cannot be pickled: sent, they would fail the job); a later job (workers already running)
+    sends its chunks; either way the results are the same."""
+    import threading
+
+    from site_builder import pool as pool_module
+
+    lock = threading.Lock()  # cannot be pickled
+    items = [{"n": n, "lock": lock} for n in range(100)]
+    with Pool(2) as pool:
+        if pool._method() != "fork":
+            return  # spawned workers: nothing to inherit
+        found = [row for chunk in pool.chunks(seen, items, size=10, first=5, inherit=True) for row in chunk]
+        assert [n for n, _ in found] == list(range(100))
+        assert os.getpid() not in {pid for _, pid in found} and not pool._broken
+        assert pool_module._inherited == {}  # let go of once the job is done
+        plain = [{"n": n} for n in range(100)]
+        again = [row for chunk in pool.chunks(seen, plain, size=10, inherit=True) for row in chunk]
+        assert [n for n, _ in again] == list(range(100)) and os.getpid() not in {pid for _, pid in again}

@@ -65,7 +65,10 @@ class _Waiting:
 
 
 def stored_digests(conn: sqlite3.Connection, records: list) -> dict[str, str]:
-    """Record id -> digest for the ids of `records` the ledger holds."""
+    """Record id -> digest for the ids of `records` the ledger holds (none when it holds no record yet:
+    its first file is not asked about 200 times for 100,000 records)."""
+    if conn.execute("SELECT 1 FROM records LIMIT 1").fetchone() is None:
+        return {}
     return _digests_of(conn, [r["id"] for r in records if isinstance(r, dict) and isinstance(r.get("id"), str)])
 
 
