@@ -90,7 +90,7 @@ class Pool:
                     done(len(items))
                 return results
             return here
-        sent = list(self._sent(task, items, setting, self._chunk_size(items)))
+        sent = list(self._sent(task, items, setting, self._chunk_size(items), guided=True))
 
         def gather(done: Callable[[int], None] | None = None) -> list[R]:
             results: list[R] = []
@@ -139,11 +139,12 @@ class Pool:
         return -(-len(items) // (self.workers * CHUNKS_PER_WORKER))
 
     def _sent(self, task: Task[R], items: list, setting: Any, size: int, first: int | None = None,
-              inherit: bool = False) -> Generator[tuple[list, "Future | None"], None, None]:
-        """Each chunk of `size` items (the first of `first`) with its future, sent to a worker as the
-        iterator is advanced; the future is None once the workers are gone (the chunk is then done here,
-        by _result). The setting is pickled once for the whole job. `inherit`: when this job forks the
-        workers, they are forked with `items` and each task names its range of them instead."""
+              inherit: bool = False, guided: bool = False) -> Generator[tuple[list, "Future | None"], None, None]:
+        """Each chunk of `size` items (the first of `first`; `guided`: sizes from _guided instead) with its
+        future, sent to a worker as the iterator is advanced; the future is None once the workers are gone
+        (the chunk is then done here, by _result). The setting is pickled once for the whole job.
+        `inherit`: when this job forks the workers, they are forked with `items` and each task names its
+        range of them instead."""
         from concurrent.futures.process import BrokenProcessPool
 
         key = uuid.uuid4().hex
@@ -152,7 +153,11 @@ class Pool:
             _inherited[key] = items  # before the first submit, which forks the workers
         executor = self._start()
         payload = pickle.dumps(setting, protocol=pickle.HIGHEST_PROTOCOL)
-        starts = [0, *range(first, len(items), size)] if first and first < size else range(0, len(items), size)
+        starts: Sequence[int]
+        if guided:
+            starts = _guided(len(items), self.workers)
+        else:
+            starts = [0, *range(first, len(items), size)] if first and first < size else range(0, len(items), size)
         try:
             for start, end in zip(starts, [*starts[1:], len(items)]):
                 chunk = items[start:end]
@@ -200,6 +205,19 @@ class Pool:
         import threading
 
         return "fork" if threading.active_count() == 1 and os.name == "posix" else "spawn"
+
+
+def _guided(count: int, workers: int) -> list[int]:
+    """Where the chunks of map() and start() begin: each chunk half a worker's share of the items left,
+    down to a floor (a sixteenth of an even share), so the first chunks are big and the last small, and
+    no worker waits long at the end for another to finish a big one. (Renders of a 10,000-story site
+    ended with one core idle for up to a chunk, ~0.8 s, with 8 even chunks.)"""
+    floor = max(1, -(-count // (workers * CHUNKS_PER_WORKER * 4)))
+    starts, start = [], 0
+    while start < count:
+        starts.append(start)
+        start += max(floor, -(-(count - start) // (2 * workers)))
+    return starts
 
 
 _setting: dict[str, Any] = {}  # in a worker: the setting of the call whose chunks it is running

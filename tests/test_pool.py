@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
+from site_builder import pool
 from site_builder.pool import Pool
 
 
@@ -83,3 +86,14 @@ def test_inherited_items_are_not_sent():
         plain = [{"n": n} for n in range(100)]
         again = [row for chunk in pool.chunks(seen, plain, size=10, inherit=True) for row in chunk]
         assert [n for n, _ in again] == list(range(100)) and os.getpid() not in {pid for _, pid in again}
+
+
+@pytest.mark.parametrize("count, workers", [(1, 2), (7, 2), (16_811, 2), (10_015, 2), (1_000, 8), (3, 8)])
+def test_guided_chunks_cover_every_item_once_big_first_and_small_last(count, workers):
+    starts = pool._guided(count, workers)
+    sizes = [end - start for start, end in zip(starts, [*starts[1:], count])]
+    assert starts[0] == 0 and sum(sizes) == count and all(size > 0 for size in sizes)
+    assert sizes == sorted(sizes, reverse=True)  # a big chunk never comes last
+    assert len(sizes) <= workers * pool.CHUNKS_PER_WORKER * 4  # the floor bounds how many are sent
+    if count >= 1_000:
+        assert sizes[0] >= count // (2 * workers) and sizes[-2] <= count // (workers * pool.CHUNKS_PER_WORKER)
