@@ -211,12 +211,16 @@ def _build(options: Options, cache: Cache, pool: Pool, progress: Progress) -> Su
         groups = derived.groups(site_content, all_pages, theme_assets, today, sources, cache)
         pictures = derived.pictures(site_content, cache)
 
-    staging = writer.Staging(options.out_dir, complete=not intact)
+    # with no record of the site in place, every output is written again: over that site, file by file
+    old = writer.old_site(Path(options.out_dir)) if not intact else None
+    staging = writer.Staging(options.out_dir, complete=not intact and old is None)
     try:
         if staging.complete:
             intact = {}
         result = _fill(staging, options, site_content, figures, theme_assets, all_pages, prints, groups, pictures,
                        intact, previous, cache, pool, progress, today)
+        if old is not None:
+            result.removed = _left_over(old, result.written, Path(options.out_dir))
         with step("finish"):
             staging.finish(result.removed if not staging.complete else [])
             inputs = inputs or _inputs(options, cache, today, ledger).digest()
@@ -228,6 +232,20 @@ def _build(options: Options, cache: Cache, pool: Pool, progress: Progress) -> Su
         _forget_unused(site_content, cache)
         cache.commit()
     return Summary(files=len(result.written), written=result.count, removed=len(result.removed))
+
+
+def _left_over(old: list[str], written: dict[str, Written], out_dir: Path) -> list[str]:
+    """What of a site written over in place (writer.old_site) the new one does not have: its files and empty
+    folders not written again, but not the folders new files go in. An old file (or link) where a folder of
+    the new site goes is removed now, so that the new files can be moved in (and never through a link)."""
+    parents = {name[:at] for name in written for at, char in enumerate(name) if char == "/"}
+    gone = []
+    for name in set(old) - set(written):
+        if name not in parents:
+            gone.append(name)
+        elif os.path.islink(out_dir / name) or not os.path.isdir(out_dir / name):
+            writer.remove_tree(out_dir / name)
+    return sorted(gone)
 
 
 @dataclass

@@ -14,7 +14,7 @@ import pytest
 
 from content_trees import files_of, project_options
 
-from site_builder import build, pool as pool_, render, stories
+from site_builder import build, pool as pool_, render, stories, writer
 from site_builder.cache import Cache
 from site_builder.errors import ContentErrors
 
@@ -358,3 +358,39 @@ def test_the_build_folder_is_spread_like_the_folders_written_in_it(project):
     assert bool((_flags(project / "build") or 0) & writer.FS_TOPDIR_FL) == can
     assert bool((_flags(project / "build" / "site") or 0) & writer.FS_TOPDIR_FL) == can
     assert not [p for p in (project / "build").iterdir() if p.name.endswith(writer.HUBS)]  # no hub is left
+
+
+def test_a_site_with_no_record_of_it_is_written_over_in_place_and_ends_as_a_cold_build(project, tmp_path):
+    """What the first build after an upgrade (a foreign cache) or a --no-cache build meets: the old site and
+    no record of it. Every output is written again over it; the old files stay behind as spares instead of
+    the whole tree being removed; what the new site does not have goes."""
+    build.build(options(project))
+    site = project / "build" / "site"
+    (site / "stray.html").write_text("left by hand", encoding="utf-8")
+    (site / "empty" / "deeper").mkdir(parents=True)
+    shutil.rmtree(site / "communities")
+    (site / "communities").write_text("a file where a folder goes", encoding="utf-8")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    shutil.rmtree(site / "teams")
+    (site / "teams").symlink_to(outside, target_is_directory=True)  # never written through
+    story_file(project).unlink()  # its page is no longer part of the site
+
+    summary = build.build(options(project, cache=False))
+    build.build(options(project, out="cold/site", cache=False))
+    assert tree(site) == tree(project / "cold" / "site")
+    assert not (site / "empty").exists() and not (site / "teams").is_symlink() and list(outside.iterdir()) == []
+    assert summary.written == summary.files and summary.removed >= 3  # the stray, the story's page, the empty folders
+    spares = [p for p in (project / "build" / ".site.spare").rglob("*") if p.is_file()]
+    assert len(spares) > summary.files // 2  # the old files, kept for the next build to write into
+    assert [p.name for p in (project / "build").iterdir() if ".new-" in p.name] == []
+
+
+def test_a_site_holding_a_name_no_output_could_have_is_swapped_whole(project):
+    build.build(options(project))
+    site = project / "build" / "site"
+    (site / "a\\b.html").write_text("not an output name", encoding="utf-8")
+    assert writer.old_site(site) is None
+    build.build(options(project, cache=False))
+    build.build(options(project, out="cold/site", cache=False))
+    assert tree(site) == tree(project / "cold" / "site")
