@@ -90,7 +90,7 @@ class Pool:
                     done(len(items))
                 return results
             return here
-        sent = list(self._sent(task, items, setting, self._chunk_size(items), guided=True))
+        sent = list(self._sent(task, items, setting, _guided(len(items), self.workers)))
 
         def gather(done: Callable[[int], None] | None = None) -> list[R]:
             results: list[R] = []
@@ -106,8 +106,8 @@ class Pool:
                size: int | None = None, first: int | None = None, inherit: bool = False) -> Iterator[list[R]]:
         """Like map(), but yields the results chunk by chunk, in the order of items, each as soon as it is
         done: this process can use the first results while the workers compute the rest. `size`: items
-        per chunk (default: as map() splits them); `first`: items of the first chunk, when fewer (the
-        first results come sooner). At most CHUNKS_PER_WORKER chunks per worker are out at once, so
+        per chunk (default: CHUNKS_PER_WORKER even chunks per worker); `first`: items of the first chunk,
+        when fewer (the first results come sooner). At most CHUNKS_PER_WORKER chunks per worker are out at once, so
         results waiting for a slower consumer do not pile up in memory. `inherit`: workers this job forks
         are forked with the items, which are then not sent (see the module's docstring); the task must
         not rely on changes this process makes to the items after the call."""
@@ -116,7 +116,9 @@ class Pool:
             if items:
                 yield task(setting, items)
             return
-        sent = self._sent(task, items, setting, size or self._chunk_size(items), first, inherit)
+        size = size or self._chunk_size(items)
+        starts = [0, *range(first, len(items), size)] if first and first < size else range(0, len(items), size)
+        sent = self._sent(task, items, setting, starts, inherit)
         out = collections.deque(itertools.islice(sent, self.workers * CHUNKS_PER_WORKER))
         try:
             while out:
@@ -138,13 +140,12 @@ class Pool:
     def _chunk_size(self, items: list) -> int:
         return -(-len(items) // (self.workers * CHUNKS_PER_WORKER))
 
-    def _sent(self, task: Task[R], items: list, setting: Any, size: int, first: int | None = None,
-              inherit: bool = False, guided: bool = False) -> Generator[tuple[list, "Future | None"], None, None]:
-        """Each chunk of `size` items (the first of `first`; `guided`: sizes from _guided instead) with its
-        future, sent to a worker as the iterator is advanced; the future is None once the workers are gone
-        (the chunk is then done here, by _result). The setting is pickled once for the whole job.
-        `inherit`: when this job forks the workers, they are forked with `items` and each task names its
-        range of them instead."""
+    def _sent(self, task: Task[R], items: list, setting: Any, starts: Sequence[int],
+              inherit: bool = False) -> Generator[tuple[list, "Future | None"], None, None]:
+        """Each chunk of items (one from each of `starts` to the next) with its future, sent to a worker as
+        the iterator is advanced; the future is None once the workers are gone (the chunk is then done
+        here, by _result). The setting is pickled once for the whole job. `inherit`: when this job forks
+        the workers, they are forked with `items` and each task names its range of them instead."""
         from concurrent.futures.process import BrokenProcessPool
 
         key = uuid.uuid4().hex
@@ -153,11 +154,6 @@ class Pool:
             _inherited[key] = items  # before the first submit, which forks the workers
         executor = self._start()
         payload = pickle.dumps(setting, protocol=pickle.HIGHEST_PROTOCOL)
-        starts: Sequence[int]
-        if guided:
-            starts = _guided(len(items), self.workers)
-        else:
-            starts = [0, *range(first, len(items), size)] if first and first < size else range(0, len(items), size)
         try:
             for start, end in zip(starts, [*starts[1:], len(items)]):
                 chunk = items[start:end]

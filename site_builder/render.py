@@ -1,7 +1,7 @@
 """Renders pages with Jinja2 (owner: rendering stage).
 
 `environment()` builds the one Jinja environment every template sees (its globals and filters are the
-contract written in docs/design.md, "Templates"); `render_page()` is a pure function page -> bytes;
+contract written in docs/design.md, "Templates"); `render_text()` is a pure function page -> HTML;
 `render_pages()` is the build pool's task: it renders pages, checks their links and writes them, in a
 worker process; `render_all()` renders every page in memory (tests, and what `check` needs).
 """
@@ -180,14 +180,9 @@ def template_line(error: BaseException, fallback: str) -> tuple[str, int | None]
     return f"theme/templates/{fallback}", None
 
 
-def render_page(env: jinja2.Environment, page: Any) -> bytes:
-    """One page -> UTF-8 bytes. Template errors become located problems, explained in Chinese (Jinja's
-    own words, which name the variable or attribute, follow in parentheses)."""
-    return render_text(env, page).encode("utf-8")
-
-
 def render_text(env: jinja2.Environment, page: Any) -> str:
-    """One page's HTML (render_page, before it is encoded)."""
+    """One page's HTML. Template errors become located problems, explained in Chinese (Jinja's own words,
+    which name the variable or attribute, follow in parentheses)."""
     try:
         template = env.get_template(page.template)
         html = template.render(page=page, **page.context)

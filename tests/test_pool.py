@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from site_builder import pool
+from site_builder import pool as pool_module
 from site_builder.pool import Pool
 
 
@@ -60,7 +60,6 @@ def test_a_smaller_first_chunk():
             == [20] * 20 + [10] * 10  # a first chunk no smaller than the others: as without it
 
 
-
 def seen(_setting: None, chunk: list[dict]) -> list[tuple[int, int]]:
     """Each item's number, and the pid of the process that saw it."""
     return [(item["n"], os.getpid()) for item in chunk]
@@ -72,13 +71,10 @@ def test_inherited_items_are_not_sent():
     sends its chunks; either way the results are the same."""
     import threading
 
-    from site_builder import pool as pool_module
-
     lock = threading.Lock()  # cannot be pickled
     items = [{"n": n, "lock": lock} for n in range(100)]
     with Pool(2) as pool:
-        if pool._method() != "fork":
-            return  # spawned workers: nothing to inherit
+        assert pool._method() == "fork", threading.enumerate()  # (spawned workers inherit nothing: untested)
         found = [row for chunk in pool.chunks(seen, items, size=10, first=5, inherit=True) for row in chunk]
         assert [n for n, _ in found] == list(range(100))
         assert os.getpid() not in {pid for _, pid in found} and not pool._broken
@@ -90,10 +86,10 @@ def test_inherited_items_are_not_sent():
 
 @pytest.mark.parametrize("count, workers", [(1, 2), (7, 2), (16_811, 2), (10_015, 2), (1_000, 8), (3, 8)])
 def test_guided_chunks_cover_every_item_once_big_first_and_small_last(count, workers):
-    starts = pool._guided(count, workers)
+    starts = pool_module._guided(count, workers)
     sizes = [end - start for start, end in zip(starts, [*starts[1:], count])]
     assert starts[0] == 0 and sum(sizes) == count and all(size > 0 for size in sizes)
     assert sizes == sorted(sizes, reverse=True)  # a big chunk never comes last
-    assert len(sizes) <= workers * pool.CHUNKS_PER_WORKER * 4  # the floor bounds how many are sent
+    assert len(sizes) <= workers * pool_module.CHUNKS_PER_WORKER * 4  # the floor bounds how many are sent
     if count >= 1_000:
-        assert sizes[0] >= count // (2 * workers) and sizes[-2] <= count // (workers * pool.CHUNKS_PER_WORKER)
+        assert sizes[0] >= count // (2 * workers) and sizes[-2] <= count // (workers * pool_module.CHUNKS_PER_WORKER)
