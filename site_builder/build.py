@@ -220,7 +220,7 @@ def _build(options: Options, cache: Cache, pool: Pool, progress: Progress) -> Su
         result = _fill(staging, options, site_content, figures, theme_assets, all_pages, prints, groups, pictures,
                        intact, previous, cache, pool, progress, today)
         if old is not None:
-            result.removed = _left_over(old, result.written, Path(options.out_dir))
+            result.removed = _left_over(old, result.written)
         with step("finish"):
             staging.finish(result.removed if not staging.complete else [])
             inputs = inputs or _inputs(options, cache, today, ledger).digest()
@@ -234,18 +234,12 @@ def _build(options: Options, cache: Cache, pool: Pool, progress: Progress) -> Su
     return Summary(files=len(result.written), written=result.count, removed=len(result.removed))
 
 
-def _left_over(old: list[str], written: dict[str, Written], out_dir: Path) -> list[str]:
+def _left_over(old: list[str], written: dict[str, Written]) -> list[str]:
     """What of a site written over in place (writer.old_site) the new one does not have: its files and empty
-    folders not written again, but not the folders new files go in. An old file (or link) where a folder of
-    the new site goes is removed now, so that the new files can be moved in (and never through a link)."""
-    parents = {name[:at] for name in written for at, char in enumerate(name) if char == "/"}
-    gone = []
-    for name in set(old) - set(written):
-        if name not in parents:
-            gone.append(name)
-        elif os.path.islink(out_dir / name) or not os.path.isdir(out_dir / name):
-            writer.remove_tree(out_dir / name)
-    return sorted(gone)
+    folders not written again, but not the folders new files go in (a file or link there is cleared by
+    Staging.finish as it makes the folder)."""
+    kept = writer.folders_of(written)
+    return sorted(name for name in set(old) - set(written) if name not in kept)
 
 
 @dataclass

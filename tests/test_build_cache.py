@@ -370,6 +370,8 @@ def test_a_site_with_no_record_of_it_is_written_over_in_place_and_ends_as_a_cold
     (site / "empty" / "deeper").mkdir(parents=True)
     shutil.rmtree(site / "communities")
     (site / "communities").write_text("a file where a folder goes", encoding="utf-8")
+    shutil.rmtree(site / "stories" / "tag")  # a folder that holds only folders
+    (site / "stories" / "tag").write_text("a file where a folder of folders goes", encoding="utf-8")
     outside = tmp_path / "outside"
     outside.mkdir()
     shutil.rmtree(site / "teams")
@@ -384,6 +386,19 @@ def test_a_site_with_no_record_of_it_is_written_over_in_place_and_ends_as_a_cold
     spares = [p for p in (project / "build" / ".site.spare").rglob("*") if p.is_file()]
     assert len(spares) > summary.files // 2  # the old files, kept for the next build to write into
     assert [p.name for p in (project / "build").iterdir() if ".new-" in p.name] == []
+
+
+def test_a_later_build_clears_a_file_or_link_found_where_a_folder_goes(project, tmp_path):
+    build.build(options(project))
+    site = project / "build" / "site"
+    shutil.rmtree(site / "stories" / "tag")
+    (site / "stories" / "tag").write_text("a file where a folder of folders goes", encoding="utf-8")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    shutil.rmtree(site / "teams")
+    (site / "teams").symlink_to(outside, target_is_directory=True)
+    warm_equals_cold(project)  # the pages under them are written again, into folders of the site
+    assert not (site / "teams").is_symlink() and list(outside.iterdir()) == []
 
 
 def test_a_site_holding_a_name_no_output_could_have_is_swapped_whole(project):
