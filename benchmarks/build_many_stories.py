@@ -85,11 +85,11 @@ def ours(project: Path) -> list[str]:
             "--ledger", str(project / "none.sqlite")]
 
 
-def settle() -> None:
+def settle(seconds: float = SETTLE_SECONDS) -> None:
     """Let the disk finish what the last step left (a removed tree is freed in the background): each
-    measurement starts from the same quiet state, ours and Hugo's alike."""
+    measurement starts from the same quiet state, ours and Hugo's alike (ingest_many_records.py too)."""
     os.sync()
-    time.sleep(SETTLE_SECONDS)
+    time.sleep(seconds)
 
 
 def round_of_ours(project: Path, round_number: int, n: int) -> dict[str, dict[str, float]]:

@@ -44,9 +44,11 @@ sys.path.insert(0, str(ROOT))
 from site_builder import sample  # noqa: E402
 from site_builder.ledger import formats  # noqa: E402
 
+from build_many_stories import settle  # noqa: E402  (benchmarks/ is on the path: this script's folder)
+
 NOW = "2026-12-31T20:00:00+08:00"  # the ledger clock: after every generated record
 CASES = ("a", "b", "c", "d-folder", "d-file")
-SETTLE_SECONDS = 3  # before each case, after os.sync() (as benchmarks/build_many_stories.py does)
+SETTLE_SECONDS = 3  # pause before each case, after os.sync() (build_many_stories.settle)
 
 
 @dataclass
@@ -112,7 +114,7 @@ def measure(case: str, what: str, paths: list[Path], data: Path, records: int, f
     """Run one ingest in a fresh process: wall time here, CPU time from os.wait4, peak memory from the
     child's own VmHWM (ru_maxrss would include the memory of this parent at the fork)."""
     peak_file = data / "peak-kib.txt"
-    settle()
+    settle(SETTLE_SECONDS)
     argv = [sys.executable, str(Path(__file__).resolve()), "--child", "--peak-file", str(peak_file)]
     if max_bytes:
         argv += ["--max-bytes", str(max_bytes)]
@@ -133,13 +135,6 @@ def measure(case: str, what: str, paths: list[Path], data: Path, records: int, f
     rate = round(records / wall) if wall and status == "ok" else None
     return Figures(case, what, records, files, status, round(wall, 2), round(cpu, 2), rate,
                    round(peak_kib / 1024, 1), "; ".join(notes))
-
-
-def settle() -> None:
-    """Let the disk finish what came before (the inputs just written, or another benchmark's removed
-    trees, which this machine's disk frees in the background): each case starts from a quiet disk."""
-    os.sync()
-    time.sleep(SETTLE_SECONDS)
 
 
 def _wait(child: subprocess.Popen, timeout: float):
