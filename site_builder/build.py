@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping
 
-from site_builder import (app, assets, cache as cache_, clock, content, derived, fingerprint, images, links, pages,
+from site_builder import (app, assets, cache as cache_, clock, collector, content, derived, fingerprint, images, links, pages,
                           quick, render, search, validate, writer)
 from site_builder.cache import Cache, Untrusted, Written, digest_text
 from site_builder.errors import ContentErrors, Problem
@@ -151,6 +151,7 @@ def build(options: Options, progress: Progress | None = None, warn: Callable[[st
     with contextlib.suppress(OSError):  # build/, spread (writer.spread) like the folders made in it; an
         writer.make_folder(os.path.dirname(os.path.abspath(options.out_dir)))  # unwritable one is reported below
     with contextlib.ExitStack() as stack:
+        stack.enter_context(collector.resting())  # ~10^6 objects at 10,000 stories, no cycles among them
         if pool is None:
             pool = stack.enter_context(Pool(options.jobs))
         for attempt in (1, 2):
@@ -288,7 +289,9 @@ def _fill(staging: writer.Staging, options: Options, site_content: Content, figu
     with step("dispatch"):
         setting = render.setting_for(site_content, options.theme_dir, theme_assets, today, figures, linkable,
                                      staging.folder, bytecode_dir(options, cache), staging.flat)
-        rendering = pool.start(render.render_pages, todo, setting, min_items=render.PARALLEL_FROM)
+        if len(todo) >= render.PARALLEL_FROM:
+            pool.renew()  # workers forked now start with the pages in memory: they are not pickled to them
+        rendering = pool.start(render.render_pages, todo, setting, min_items=render.PARALLEL_FROM, inherit=True)
     with step("unlinked"):
         produced.update({g.name: g.produce() for g in todo_groups if not g.linked})
     with step("fingerprints"):

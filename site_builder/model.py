@@ -8,6 +8,7 @@ See docs/content-format.md for the YAML/Markdown that produces these objects.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,7 +47,7 @@ class Site:
     description: str = ""
     source: str = "site.yaml"
 
-    @property
+    @functools.cached_property  # asked for every link of every page: worked out once per Site
     def base_path(self) -> str:
         """The path part of base_url ("/" or "/sub/path/"), used to prefix internal links."""
         from urllib.parse import urlsplit

@@ -84,6 +84,25 @@ def test_inherited_items_are_not_sent():
         assert [n for n, _ in again] == list(range(100)) and os.getpid() not in {pid for _, pid in again}
 
 
+def test_renewed_pool_forks_the_next_job_with_its_items():
+    """The build's render: renew() stops the workers the stories were loaded by, so start(inherit=True)
+    forks new ones that already hold the pages (unpicklable items would fail the job if sent)."""
+    import threading
+
+    lock = threading.Lock()  # cannot be pickled
+    with Pool(2) as pool:
+        assert pool._method() == "fork", threading.enumerate()
+        first = pool.map(seen, [{"n": n} for n in range(40)])
+        pool.renew()
+        assert pool._executor is None  # (forked workers: stopped)
+        items = [{"n": n, "lock": lock} for n in range(100)]
+        found = pool.start(seen, items, inherit=True)(None)
+        assert [n for n, _ in found] == list(range(100)) and not pool._broken
+        assert os.getpid() not in {pid for _, pid in found}
+        assert not {pid for _, pid in found} & {pid for _, pid in first}  # new workers
+        assert pool_module._inherited == {}
+
+
 @pytest.mark.parametrize("count, workers", [(1, 2), (7, 2), (16_811, 2), (10_015, 2), (1_000, 8), (3, 8)])
 def test_guided_chunks_cover_every_item_once_big_first_and_small_last(count, workers):
     starts = pool_module._guided(count, workers)

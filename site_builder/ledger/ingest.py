@@ -21,8 +21,6 @@ the run, for the top-level guard to report. Names are shown and stored through s
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import itertools
 import os
 import sqlite3
@@ -33,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from site_builder import guard
+from site_builder import collector, guard
 from site_builder.errors import UsageError, rel
 from site_builder.ledger import accept, archive, batch, db, devices, evaluation_csv, formats, prepare, trust
 from site_builder.ledger.db import transaction
@@ -241,7 +239,7 @@ def _ingest_bytes(conn, name: str, path: Path, held: list[bytes], digest: str, s
         if seen:
             keeping.wait()
             return _seen(name, digest, seen)
-        with _collector_spares():  # from the parse on: 100,000 new dicts would set off collections
+        with collector.resting():  # from the parse on: 100,000 new dicts would set off collections
             try:
                 export = _read(path, data, settings.keys)
             except Unreadable as unreadable:
@@ -307,24 +305,6 @@ def _quarantine_kept(conn, name: str, path: Path, digest: str, size: int, kept: 
         conn.execute("INSERT INTO files(sha256, name, size, received_at, status, reason) VALUES (?,?,?,?,?,?)",
                      (digest, printable(path.name), size, now, "quarantined", reason))
     return FileReport(name, digest, "quarantined", reason=reason)
-
-
-@contextlib.contextmanager
-def _collector_spares() -> Iterator[None]:
-    """Python's cycle collector rests while a file is parsed and its records are stored, and then skips
-    the objects that existed before: records and their rows hold no cycles (reference counting frees
-    them), and scanning 100,000 records again and again while new ones are made (the parse, the results
-    from the workers) cost the main process about 0.5 s of a 100,000-record file. Any cycle made meanwhile
-    is collected once the collector runs again."""
-    collecting = gc.isenabled()
-    gc.freeze()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
-        gc.unfreeze()
 
 
 def _oversized(conn, name: str, path: Path, data_dir: Path, now: str) -> FileReport:
