@@ -99,12 +99,21 @@ def count(value: int | str | None, min_group: int = 5, unit: str = "") -> str:
     return f"{value}{unit}"
 
 
+class _Environment(jinja2.Environment):
+    """Templates get their globals as one plain dict, copied when a template is loaded (the globals are all
+    set before the first is): Jinja's ChainMap over the environment's globals is copied key by key in
+    Python for every page rendered and every template imported (8% of a render worker's time)."""
+
+    def make_globals(self, d):  # type: ignore[override]
+        return {**self.globals, **(d or {})}
+
+
 def environment(theme_dir: Path, content: Content, assets: Assets, today: dt.date,
                 figures: dict | None = None, bytecode_dir: Path | None = None) -> jinja2.Environment:
     """The Jinja environment: autoescape, StrictUndefined, the globals and filters of docs/design.md.
 
     With `bytecode_dir` (in the build cache), compiled templates are kept between builds."""
-    env = jinja2.Environment(
+    env = _Environment(
         bytecode_cache=jinja2.FileSystemBytecodeCache(str(bytecode_dir)) if bytecode_dir else None,
         loader=jinja2.FileSystemLoader(str(Path(theme_dir) / "templates")),
         autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True),
