@@ -284,11 +284,11 @@ def _fill(staging: writer.Staging, options: Options, site_content: Content, figu
     names |= {path for files in produced.values() for path in files}
     linkable = frozenset(names)
 
-    with step("bodies"):
-        todo = render.with_bodies(_pages_to_render(all_pages, prints, intact, result), site_content)
+    with step("bodies"):  # (those kept in the build cache are read where the pages are rendered)
+        todo, bodies = render.with_bodies_or_file(_pages_to_render(all_pages, prints, intact, result), site_content)
     with step("dispatch"):
         setting = render.setting_for(site_content, options.theme_dir, theme_assets, today, figures, linkable,
-                                     staging.folder, bytecode_dir(options, cache), staging.flat)
+                                     staging.folder, bytecode_dir(options, cache), staging.flat, bodies)
         if len(todo) >= render.PARALLEL_FROM:
             pool.renew()  # workers forked now start with the pages in memory: they are not pickled to them
         rendering = pool.start(render.render_pages, todo, setting, min_items=render.PARALLEL_FROM, inherit=True)

@@ -246,16 +246,7 @@ class Cache:
         self.mark(kind, keys)
         if self.db is None:
             return {}
-        found: dict[str, Any] = {}
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            with _reading():
-                rows = self.db.execute(f"SELECT key, check_digest, value FROM blobs WHERE kind = ? AND key IN ({marks})",
-                                       (kind, *chunk)).fetchall()
-            for key, check, value in rows:
-                found[key] = _unpickle(check, value)
-        return found
+        return _fetch(self.db, kind, keys)
 
     def mark(self, kind: str, keys: Iterable[str]) -> None:
         """Keys of `kind` the current content uses (kept by keep_only)."""
@@ -363,6 +354,20 @@ def _walk(folder: str, found: list[str], top: str | None = None) -> None:
 def _inside(path: str, top: str) -> bool:
     real, base = os.path.realpath(path), os.path.realpath(top)
     return real == base or real.startswith(base.rstrip(os.sep) + os.sep)
+
+
+def _fetch(db: sqlite3.Connection, kind: str, keys: list[str]) -> dict[str, Any]:
+    """Values of several keys of one kind, each checked (chunks of 500 keys a query)."""
+    found: dict[str, Any] = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        with _reading():
+            rows = db.execute(f"SELECT key, check_digest, value FROM blobs WHERE kind = ? AND key IN ({marks})",
+                              (kind, *chunk)).fetchall()
+        for key, check, value in rows:
+            found[key] = _unpickle(check, value)
+    return found
 
 
 def _unpickle(check: str, data: bytes) -> Any:
@@ -482,6 +487,13 @@ class Bodies:
         self.cache = cache
         self.loaded = loaded or {}
 
+    def file(self, digests: frozenset[str]) -> BodyFile | None:
+        """Those of `digests` this build did not render, for the render workers to read from the cache file
+        (BodyFile); None without a cache file."""
+        if self.cache.db is None or self.cache.path is None:
+            return None
+        return BodyFile(self.cache.path, digests)
+
     def bodies(self, digests: list[str]) -> dict[str, str]:
         found = {d: self.loaded[d] for d in digests if d in self.loaded}
         kept = [d for d in digests if d not in found]
@@ -490,6 +502,38 @@ class Bodies:
             if len(fetched) != len(set(kept)):
                 raise Untrusted("缺少典型案例正文")
             found.update(fetched)
+        return found
+
+
+class BodyFile:
+    """Story bodies read from the cache file by the process that renders their pages (a render worker), so
+    the build's own process neither fetches nor sends them (a template edit at 10,000 stories: 0.15 s
+    of its serial work). `digests`: the bodies to read this way. Pickled as its path and digests; each
+    process opens its own read-only connection when it first reads. A body missing or damaged is
+    Untrusted, as in Bodies."""
+
+    def __init__(self, path: Path, digests: frozenset[str]):
+        self.path, self.digests = Path(path), digests
+        self._db: sqlite3.Connection | None = None
+        self._pid = 0
+
+    def __getstate__(self) -> dict:
+        return {"path": self.path, "digests": self.digests}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["path"], state["digests"])  # type: ignore[misc]
+
+    def bodies(self, digests: list[str]) -> dict[str, str]:
+        if self._db is None or self._pid != os.getpid():  # (a worker forked with this process's object)
+            try:
+                self._db = sqlite3.connect(f"{self.path.absolute().as_uri()}?mode=ro", uri=True, timeout=5)
+            except sqlite3.Error:
+                raise Untrusted("无法读取") from None
+            self._pid = os.getpid()
+        wanted = list(dict.fromkeys(digests))
+        found = _fetch(self._db, "body", wanted)
+        if len(found) != len(wanted):
+            raise Untrusted("缺少典型案例正文")
         return found
 
 

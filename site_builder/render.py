@@ -104,7 +104,7 @@ class _Environment(jinja2.Environment):
     set before the first is): Jinja's ChainMap over the environment's globals is copied key by key in
     Python for every page rendered and every template imported (8% of a render worker's time)."""
 
-    def make_globals(self, d):  # type: ignore[override]
+    def make_globals(self, d):
         return {**self.globals, **(d or {})}
 
 
@@ -240,6 +240,7 @@ class Setting:
     write_dir: Path | None = None  # pages are written here (writer.put) instead of being returned
     bytecode_dir: Path | None = None  # compiled templates kept between builds (build cache)
     write_flat: bool = False  # write_dir is a flat staging folder (writer.staged)
+    bodies: Any = None  # cache.BodyFile: story bodies the pages are given where they are rendered
     _env: jinja2.Environment | None = field(default=None, repr=False, compare=False)
     fine_links: set[str] = field(default_factory=set, repr=False, compare=False)  # links.check_page's memo
 
@@ -256,10 +257,10 @@ class Setting:
 
 def setting_for(content: Content, theme_dir: Path, assets: Assets, today: dt.date, figures: dict | None,
                 names: frozenset[str] | None = None, write_dir: Path | None = None,
-                bytecode_dir: Path | None = None, write_flat: bool = False) -> Setting:
+                bytecode_dir: Path | None = None, write_flat: bool = False, bodies: Any = None) -> Setting:
     shared = replace(content, stories=NoStories(), body_store=None)  # type: ignore[arg-type]  # refuses use
     return Setting(shared, Path(theme_dir), dict(assets.names), today, figures, names, write_dir, bytecode_dir,
-                   write_flat)
+                   write_flat, bodies)
 
 
 @dataclass(frozen=True)
@@ -278,6 +279,8 @@ def render_pages(setting: Setting, pages: list[Any]) -> list[Rendered]:
     """Pool task: render, check the links of and (with write_dir) write each page."""
     results = []
     memo = cast(Memo, setting.env.globals["memo"])
+    if setting.bodies is not None:
+        _read_bodies(pages, setting.bodies)
     for page in pages:
         memo.used.clear()
         try:
@@ -314,9 +317,40 @@ def render_all(pages: Iterable[Any], content: Content, theme_dir: Path, assets: 
     return {r.path: r.data for r in results if r.data is not None}
 
 
+def with_bodies_or_file(pages: list[Any], content: Content) -> tuple[list[Any], Any]:
+    """with_bodies() for the bodies this build rendered (in memory); those in the build cache are left
+    for render_pages to read where the pages are rendered: (pages, the cache.BodyFile to read them from,
+    or None). Without a cache file, as with_bodies()."""
+    store = content.body_store
+    waiting = _waiting(pages)
+    if not waiting or store is None:
+        return pages, None
+    kept = frozenset(p.context["story"].digest for p in waiting) - store.loaded.keys()
+    file = store.file(kept) if kept else None
+    if file is None:
+        return with_bodies(pages, content), None
+    with_bodies([p for p in waiting if p.context["story"].digest not in kept], content)
+    return pages, file
+
+
+def _waiting(pages: list[Any]) -> list[Any]:
+    """The pages showing a story whose body they do not carry (story pages show one)."""
+    return [p for p in pages if isinstance(p.context.get("story"), Story) and not p.context["story"].body_html]
+
+
+def _read_bodies(pages: list[Any], file: Any) -> None:
+    """Give the pages whose story's body is among `file`'s (cache.BodyFile) that body, read from it."""
+    waiting = [p for p in _waiting(pages) if p.context["story"].digest in file.digests]
+    if waiting:
+        bodies = file.bodies([p.context["story"].digest for p in waiting])
+        for page in waiting:
+            story = page.context["story"]
+            page.context = {**page.context, "story": replace(story, body_html=bodies[story.digest])}
+
+
 def with_bodies(pages: list[Any], content: Content) -> list[Any]:
     """Pages whose story comes from the build cache get its body (story pages only show one)."""
-    waiting = [p for p in pages if isinstance(p.context.get("story"), Story) and not p.context["story"].body_html]
+    waiting = _waiting(pages)
     if not waiting or content.body_store is None:
         return pages
     bodies = content.bodies([p.context["story"] for p in waiting])

@@ -14,7 +14,7 @@ import pytest
 
 from content_trees import files_of, project_options
 
-from site_builder import build, pool as pool_, render, stories, writer
+from site_builder import build, cache as cache_, pool as pool_, render, stories, writer
 from site_builder.cache import Cache
 from site_builder.errors import ContentErrors
 
@@ -174,6 +174,30 @@ def test_an_untrusted_cache_is_ignored_with_one_warning_and_rebuilt(project):
     warnings.clear()
     build.build(options(project, out="elsewhere/site"), warn=warnings.append)
     assert len(warnings) == 1 and "另一个" in warnings[0]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_bodies_missing_from_the_cache_where_pages_are_rendered_mean_one_warning_and_a_rebuild(project, monkeypatch, jobs):
+    """After a template edit, story pages get their bodies from the cache file where they are rendered
+    (cache.BodyFile: in the render workers with 2 jobs): bodies gone from it are found there, and the
+    build starts again without the cache, with one warning, and ends with the bytes of a cold build."""
+    monkeypatch.setattr(render, "PARALLEL_FROM", 2)
+    warm_equals_cold(project, jobs=jobs)
+    with sqlite3.connect(options(project).cache_file()) as db:
+        assert db.execute("DELETE FROM blobs WHERE kind = 'body'").rowcount > 0
+    edit(project / "theme" / "templates" / "story.html", '<p class="lead', '<p data-edited class="lead')
+    fetch = cache_.Bodies.bodies
+
+    def in_memory_only(store, digests):  # the build's own process reads no body from the cache file
+        assert set(digests) <= store.loaded.keys()
+        return fetch(store, digests)
+    monkeypatch.setattr(cache_.Bodies, "bodies", in_memory_only)
+    warnings: list[str] = []
+    summary = build.build(options(project, jobs=jobs), warn=warnings.append)
+    assert len(warnings) == 1 and "缺少典型案例正文" in warnings[0] and summary.written == summary.files
+    build.build(options(project, out="cold/site", cache=False, jobs=jobs))
+    assert tree(project / "build" / "site") == tree(project / "cold" / "site")
+    assert "data-edited" in (project / "build" / "site" / "stories" / STORY / "index.html").read_text(encoding="utf-8")
 
 
 def test_no_cache_neither_reads_nor_writes_one(project):
