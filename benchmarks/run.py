@@ -1,6 +1,6 @@
 """Every benchmark in one command: what docs/benchmarks.md records.
 
-    .venv/bin/python benchmarks/run.py            # the full set (about 18 minutes on 2 cores)
+    .venv/bin/python benchmarks/run.py            # the full set (about 8 minutes on 2 cores here)
     .venv/bin/python benchmarks/run.py --quick    # a smaller set (about 2 minutes)
 
 1. build_many_stories.py: 1,000 and 10,000 synthetic stories, cold / warm / one story edited / one
