@@ -142,6 +142,27 @@ def test_the_same_file_again_and_a_re_export_change_nothing(tmp_path, capsys, mo
     assert "新接收 0 条" in out and "退回 3 条" in out
 
 
+def test_a_new_ledger_has_big_pages_and_an_old_one_keeps_its_own(tmp_path, capsys, monkeypatch):
+    """db.PAGE_BYTES for a ledger made now; one made with SQLite's default 4 KiB pages keeps them, is opened
+    and ingested into again, and holds as many rows for the same files."""
+    import sqlite3
+
+    from site_builder.ledger import db
+
+    (new, _, made_now), _ = ingest_both(tmp_path / "new", capsys, monkeypatch)
+    with sqlite3.connect(made_now / "records.sqlite") as made:
+        assert made.execute("PRAGMA page_size").fetchone()[0] == db.PAGE_BYTES == 16384
+    monkeypatch.setattr(db, "PAGE_BYTES", 4096)  # as ledgers made before it were
+    (old, _, data), _ = ingest_both(tmp_path / "old", capsys, monkeypatch)
+    monkeypatch.undo()
+    with sqlite3.connect(data / "records.sqlite") as made:
+        assert made.execute("PRAGMA page_size").fetchone()[0] == 4096
+    assert kit.ingest(capsys, data, tmp_path / "old" / "inbox")[1].count("此文件已处理过") == 2  # opened again
+    with sqlite3.connect(data / "records.sqlite") as made:
+        assert made.execute("PRAGMA page_size").fetchone()[0] == 4096
+    assert len(old["records"]) == len(new["records"]) > 0 and len(old["flags"]) == len(new["flags"])
+
+
 def test_a_folder_of_many_small_files(tmp_path, capsys):
     data = kit.data_dir(tmp_path)
     inbox = tmp_path / "inbox"
