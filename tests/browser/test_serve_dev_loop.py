@@ -4,6 +4,7 @@ caches nothing). Real Chromium, a real `serve` process, the same origin for both
 
 from __future__ import annotations
 
+import collections
 import socket
 import subprocess
 import sys
@@ -53,6 +54,7 @@ def test_an_edit_under_serve_shows_on_a_page_a_service_worker_controlled(browser
     page_url = f"{origin}stories/{STORY}/"
     log = (tmp_path / "servers.log").open("wb")
 
+    T = time.monotonic()  # phases are printed (shown when the test fails): it once took 30 s instead of 8
     production = start([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(site)],
                        origin, log)
     context = browser.new_context()
@@ -62,10 +64,13 @@ def test_an_edit_under_serve_shows_on_a_page_a_service_worker_controlled(browser
         helpers.wait_controlled(page)
         page.reload()  # the story page now comes from the production worker's cache
         helpers.wait_controlled(page)
+        print("phase: production ready+controlled", round(time.monotonic() - T, 2))
         stop(production)
+        print("phase: production stopped", round(time.monotonic() - T, 2))
 
         dev = start(helpers.SITE_BUILDER + ["serve", "--content", str(content), "--port", str(port),
                                             "--today", helpers.TODAY], origin, log)
+        print("phase: dev answering", round(time.monotonic() - T, 2))
         try:
             page.goto(page_url)  # may still come from the old cache; the browser fetches /sw.js again
             # Wait for the controller to change without sending the old worker anything: Chromium activates
@@ -83,8 +88,11 @@ def test_an_edit_under_serve_shows_on_a_page_a_service_worker_controlled(browser
                     + (r && r.waiting && r.waiting.state) + ', active ' + (r && r.active && r.active.state)
                     + ', controller changed ' + (now !== window.productionWorker);
             }""")) or seen[-1] is True  # noqa: E731
+            t0 = time.monotonic()
             try:
                 helpers.poll(in_control, timeout=60, interval=0.5, what="serve's worker in control")
+                print("phase: serve's worker in control after", round(time.monotonic() - t0, 2), "s;",
+                      collections.Counter(map(str, seen)))
             except AssertionError as error:
                 raise AssertionError(f"{error}; the registration: {seen[-1]}") from None
             assert page.evaluate("""() => new Promise((done) => {
@@ -107,7 +115,9 @@ def test_an_edit_under_serve_shows_on_a_page_a_service_worker_controlled(browser
             assert page.evaluate("document.documentElement.dataset.update") is None  # no 有新版本 prompt
             assert page.locator(".update-banner").count() == 0
         finally:
+            print("phase: test body done", round(time.monotonic() - T, 2))
             stop(dev)
+            print("phase: dev stopped", round(time.monotonic() - T, 2))
     finally:
         context.close()
         log.close()
