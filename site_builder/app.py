@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from site_builder import rules
+from site_builder import guard, rules
 from site_builder.errors import SiteBuilderError
 from site_builder.model import ROLES, Content
 from site_builder.pages import Page
@@ -217,7 +217,7 @@ def service_worker(template: Path, entries: list[dict[str, str]], base: str, scr
     try:
         source = template.read_text(encoding="utf-8")
     except OSError as error:
-        raise SiteBuilderError(f"{template}：无法读取 service worker 模板（{error.strerror}）；"
+        raise SiteBuilderError(f"{template}：无法读取 service worker 模板，{guard.oserror_reason(error)}；"
                                "应为 theme/sw.js") from None
     if PRECACHE_PLACEHOLDER not in source:
         raise SiteBuilderError(f"{template}：缺少预缓存占位符；应为含有 {PRECACHE_PLACEHOLDER} 的模板")

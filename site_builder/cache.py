@@ -109,7 +109,9 @@ class Cache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            warn(f"构建缓存 {path} 无法创建（{error.strerror}），本次不使用缓存")
+            from site_builder import guard
+
+            warn(f"构建缓存 {path} 无法创建，{guard.oserror_reason(error)}，本次不使用缓存")
             return cls.none()
         if path.exists():
             try:

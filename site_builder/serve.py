@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from site_builder import build, devguard, yamlload
+from site_builder import build, devguard, guard, yamlload
 from site_builder.pool import Pool
 from site_builder.errors import SiteBuilderError, UsageError
 
@@ -266,7 +266,7 @@ def serve(options: build.Options, host: str, port: int) -> None:
         try:
             server.serve(host=host, port=port, debug=False, restart_delay="forever")  # no reload at start
         except OSError as error:
-            raise UsageError(f"--port {port}：无法在 {host}:{port} 上监听（{error.strerror}）；"
+            raise UsageError(f"--port {port}：无法在 {host}:{port} 上监听，{guard.oserror_reason(error)}；"
                              "应为空闲的端口，例如 --port 8001") from None
         finally:
             stopping.set()
@@ -286,7 +286,7 @@ def check_port(host: str, port: int) -> None:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind((host, port))
     except OSError as error:
-        raise UsageError(f"--port {port}：无法在 {host}:{port} 上监听（{error.strerror}）；"
+        raise UsageError(f"--port {port}：无法在 {host}:{port} 上监听，{guard.oserror_reason(error)}；"
                          "应为空闲的端口，例如 --port 8001") from None
 
 

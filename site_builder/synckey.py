@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from site_builder import guard
 from site_builder.errors import SiteBuilderError
 
 SYNC_FILE = "app/sync.json"
@@ -57,7 +58,7 @@ def _public_key(root: Path, name: str | None) -> dict[str, str] | None:
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise SiteBuilderError(f"{_where()}：{shown} 无法读取（{error.strerror}）；应为 site-builder keys 生成的公钥文件") from None
+        raise SiteBuilderError(f"{_where()}：{shown} 无法读取，{guard.oserror_reason(error)}；应为 site-builder keys 生成的公钥文件") from None
     if b"PRIVATE KEY" in data:
         raise SiteBuilderError(f"{_where()}：{shown} 是私钥，绝不能随网站发布；应为公钥文件（site-builder keys 写的 "
                                "export-public.pem），私钥只放在 data/export-keys/")

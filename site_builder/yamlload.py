@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from site_builder import guard
 from site_builder.errors import Problem
 
 try:
@@ -306,7 +307,7 @@ def load(path: Path, shown: str) -> tuple[Any, list[Problem]]:
     except UnicodeDecodeError:
         return None, [Problem(shown, None, "不是 UTF-8 编码的文本", "UTF-8 编码的文件")]
     except OSError as error:
-        return None, [Problem(shown, None, f"无法读取（{error.strerror}）", "可以读取的文件")]
+        return None, [Problem(shown, None, f"无法读取，{guard.oserror_reason(error)}", "可以读取的文件")]
     return parse(text, shown)
 
 

@@ -201,6 +201,7 @@ def test_a_port_in_use_is_a_chinese_message(tmp_path):
                                  "--data", str(kit.data_dir(tmp_path)), "--port", str(port)],
                                 capture_output=True, text=True, timeout=60)
     assert result.returncode == 1 and "无法在 127.0.0.1" in result.stderr and "Traceback" not in result.stderr
+    assert "端口已被占用（EADDRINUSE）" in result.stderr and "in use" not in result.stderr  # not the system's English
 
 
 def test_while_the_server_fails_it_answers_500_and_stores_nothing(tmp_path):

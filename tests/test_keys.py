@@ -83,7 +83,7 @@ def test_without_sync_settings_nothing_is_published_but_nulls(tree):
 @pytest.mark.parametrize("endpoint, public_key, says", [
     ("null", "data/export-keys/KEY.pem", "不在内容文件夹中"),
     ("null", "private.pem", "是私钥"),
-    ("null", "missing.pem", "无法读取"),
+    ("null", "missing.pem", "无法读取，文件或文件夹不存在（ENOENT）"),  # the reason in Chinese, not the system's English
     ("null", "site.yaml", "不是 2048 位以上的 RSA 公钥"),
     ("http://collect.example.cn/batches", "null", "没有加密传输"),
     ("collect.example.cn", "null", "不是网址"),

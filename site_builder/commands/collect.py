@@ -9,6 +9,7 @@ import socket
 import sys
 from urllib.parse import urlsplit
 
+from site_builder import guard
 from site_builder.commands.common import add_data_arguments, content_dir_of, data_dir_of, ledger_file_of
 from site_builder.commands.ingest import today_of, usage_exit_1
 from site_builder.errors import UsageError
@@ -46,7 +47,7 @@ def _listen(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
         sock.listen(128)
     except OSError as error:
-        raise UsageError(f"--port {port}：无法在 {host}:{port} 上监听（{error.strerror}）；应为空闲的端口，例如 --port 8101") from None
+        raise UsageError(f"--port {port}：无法在 {host}:{port} 上监听，{guard.oserror_reason(error)}；应为空闲的端口，例如 --port 8101") from None
     sock.set_inheritable(True)
     return sock
 

@@ -5,11 +5,11 @@ error). Prints the address on its first line, then serves until Ctrl+C."""
 from __future__ import annotations
 
 import argparse
-import errno
 import socket
 import sys
 from pathlib import Path
 
+from site_builder import guard
 from site_builder.commands.common import add_data_arguments, content_dir_of, data_dir_of, day_of, ledger_file_of
 from site_builder.commands.ingest import usage_exit_1
 from site_builder.errors import UsageError
@@ -40,8 +40,8 @@ def listen(port: int) -> socket.socket:
         sock.bind((HOST, port))
     except OSError as error:
         sock.close()
-        reason = "端口已被占用" if error.errno == errno.EADDRINUSE else (error.strerror or str(error))
-        raise UsageError(f"--port {port}：无法在 {HOST}:{port} 上监听（{reason}）；应为空闲的端口，例如 --port {port + 1}") from None
+        raise UsageError(f"--port {port}：无法在 {HOST}:{port} 上监听，{guard.oserror_reason(error)}；"
+                         f"应为空闲的端口，例如 --port {port + 1}") from None
     sock.listen(64)
     return sock
 
