@@ -123,7 +123,9 @@ class Cache:
         try:
             return cls(_create(path, identity), path)
         except sqlite3.Error as error:
-            warn(f"构建缓存 {path} 无法创建（{error}），本次不使用缓存")
+            from site_builder import guard
+
+            warn(f"构建缓存 {path} 无法创建，{guard.sqlite_reason(error)}，本次不使用缓存")
             return cls.none()
 
     @property

@@ -63,7 +63,15 @@ SQLITE_REASONS = {
     "database is locked": "台账正被另一个程序使用，请稍后再试", "database or disk is full": "磁盘已满",
     "disk i/o error": "读写出错（磁盘可能有问题）", "unable to open database file": "无法打开台账文件",
     "attempt to write a readonly database": "台账文件是只读的（权限不足）",
+    "file is not a database": "不是 SQLite 数据库文件", "database disk image is malformed": "数据库文件已损坏",
 }
+
+
+def sqlite_reason(error: sqlite3.Error) -> str:
+    """不是 SQLite 数据库文件（file is not a database）: SQLite's words after a Chinese reason where we have one."""
+    text = short(str(error), 80)
+    reason = SQLITE_REASONS.get(str(error).lower())
+    return f"{reason}（{text}）" if reason else f"数据库提示：{text}"
 
 
 @dataclass
@@ -144,9 +152,7 @@ def unexpected_line(run: Run, error: BaseException, log: Path | None, data: Path
 def what_failed(error: BaseException) -> str:
     """`无法写入 data/archive/x.json：磁盘已满（ENOSPC）` — path, what was done, why."""
     if isinstance(error, sqlite3.Error):
-        text = str(error)
-        reason = SQLITE_REASONS.get(text.lower(), "")
-        return f"台账数据库出错：{reason}（{short(text, 80)}）" if reason else f"台账数据库出错：{short(text, 80)}"
+        return f"台账数据库出错：{sqlite_reason(error)}"
     assert isinstance(error, OSError)
     reason = oserror_reason(error)
     paths = [p for p in (error.filename, error.filename2) if p not in (None, "")]

@@ -160,3 +160,19 @@ def test_what_failed_names_the_path_and_the_reason():
     odd = OSError(errno.EIO, "Input/output error", "/media/usb/\udcb1\udca8.json")
     assert guard.what_failed(odd) == "无法使用 /media/usb/\\xb1\\xa8.json：读写出错（磁盘或 U 盘可能有问题）（EIO）"
     assert guard.option(["ingest", "--data=/x", "--data", "/y", "--", "--data", "/z"], "--data") == "/y"
+
+
+def test_a_ledger_that_is_not_a_database_is_named_in_chinese_and_left_as_it_is(tmp_path):
+    """SQLite's own words ("file is not a database") come after a Chinese reason, for ingest, report and
+    build alike; the file is not touched."""
+    data = kit.data_dir(tmp_path)
+    ledger = data / "records.sqlite"
+    ledger.write_bytes(b"not a database " * 100)
+    before = ledger.read_bytes()
+    for argv in (["ingest", str(kit.write(tmp_path / "inbox", [kit.record("diary")]))], ["report"],
+                 ["build", "--out", str(tmp_path / "site")]):
+        result = site_builder(*argv, "--content", str(kit.CONTENT), *(["--data", str(data)] if argv[0] != "build"
+                                                                       else ["--ledger", str(ledger)]), cwd=tmp_path)
+        assert result.returncode == 1 and "Traceback" not in result.stderr, (argv, result.stderr)
+        assert "不是 SQLite 数据库文件（file is not a database）" in result.stderr, (argv, result.stderr)
+    assert ledger.read_bytes() == before

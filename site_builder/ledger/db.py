@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterator
 
+from site_builder import guard
 from site_builder.errors import LedgerError
 
 SCHEMA_VERSION = "1"
@@ -60,10 +61,10 @@ def connect(path: Path) -> sqlite3.Connection:
             conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
     except sqlite3.OperationalError as error:
         if "locked" in str(error) or "busy" in str(error):
-            raise LedgerError(f"{path}：台账正被另一个程序写入，等待 30 秒后仍未释放（{error}）；应为等那个程序结束后再运行") from None
-        raise LedgerError(f"{path}：无法打开台账（{error}）；应为 site-builder ingest 写入的 SQLite 文件") from None
+            raise LedgerError(f"{path}：台账正被另一个程序写入，等待 30 秒后仍未释放（{guard.sqlite_reason(error)}）；应为等那个程序结束后再运行") from None
+        raise LedgerError(f"{path}：无法打开台账，{guard.sqlite_reason(error)}；应为 site-builder ingest 写入的 SQLite 文件") from None
     except sqlite3.DatabaseError as error:
-        raise LedgerError(f"{path}：无法打开台账（{error}）；应为 site-builder ingest 写入的 SQLite 文件") from None
+        raise LedgerError(f"{path}：无法打开台账，{guard.sqlite_reason(error)}；应为 site-builder ingest 写入的 SQLite 文件") from None
     return conn
 
 

@@ -13,6 +13,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from site_builder import guard
 from site_builder.errors import LedgerError
 from site_builder.ledger import staff
 from site_builder.ledger.trust import AWAITING, CORRECTION_UNCONFIRMED
@@ -98,7 +99,7 @@ def read(path: Path) -> Snapshot:
         finally:
             conn.close()
     except sqlite3.DatabaseError as error:
-        raise LedgerError(f"{path}：无法读取台账（{error}）；应为 site-builder ingest 写入的台账") from None
+        raise LedgerError(f"{path}：无法读取台账，{guard.sqlite_reason(error)}；应为 site-builder ingest 写入的台账") from None
 
 
 # What digest() reads: the newest row of each table the writers append to (by rowid: an index lookup).
@@ -131,7 +132,7 @@ def digest(path: Path) -> str | None:
         finally:
             conn.close()
     except sqlite3.DatabaseError as error:
-        raise LedgerError(f"{path}：无法读取台账（{error}）；应为 site-builder ingest 写入的台账") from None
+        raise LedgerError(f"{path}：无法读取台账，{guard.sqlite_reason(error)}；应为 site-builder ingest 写入的台账") from None
     return hashlib.sha256(json.dumps(facts, ensure_ascii=False, default=list).encode("utf-8")).hexdigest()[:32]
 
 
