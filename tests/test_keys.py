@@ -97,3 +97,16 @@ def test_bad_sync_settings_stop_the_build_with_the_reason(tree, endpoint, public
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "site.yaml：" in result.stderr and says in result.stderr
     assert not (tree / "build" / "site").exists()
+
+
+def test_a_damaged_private_key_is_named_in_chinese_and_nothing_is_ingested(tree):
+    assert run("keys", "--bits", "2048", cwd=tree).returncode == 0
+    (private,) = (tree / "data" / seal.KEYS_DIR).glob("*.pem")
+    private.write_text("-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n", encoding="utf-8")
+    inbox = tree / "inbox"
+    inbox.mkdir()
+    (inbox / "a.json").write_text("{}", encoding="utf-8")
+    result = run("ingest", str(inbox), cwd=tree)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"{private.name}：无法读取私钥，不是未加密的 PEM 私钥" in result.stderr, result.stderr
+    assert not (tree / "data" / "records.sqlite").exists()

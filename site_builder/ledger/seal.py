@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from site_builder.errors import LedgerError
+from site_builder.safetext import short
 from site_builder.ledger.formats import FORMAT, Unreadable
 
 VERSION = 2
@@ -144,7 +145,8 @@ def load_private_keys(data_dir: Path) -> dict[str, rsa.RSAPrivateKey]:
         try:
             key = serialization.load_pem_private_key(path.read_bytes(), password=None)
         except (ValueError, TypeError) as error:
-            raise LedgerError(f"{path}：无法读取私钥（{error}）；应为 site-builder keys 生成的 PEM 私钥文件") from None
+            raise LedgerError(f"{path}：无法读取私钥，不是未加密的 PEM 私钥（cryptography 提示：{short(str(error), 80)}）；"
+                              "应为 site-builder keys 生成的 PEM 私钥文件") from None
         if not isinstance(key, rsa.RSAPrivateKey):
             raise LedgerError(f"{path}：不是 RSA 私钥；应为 site-builder keys 生成的 PEM 私钥文件")
         keys[key_id(key.public_key())] = key
