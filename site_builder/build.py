@@ -153,7 +153,7 @@ def build(options: Options, progress: Progress | None = None, warn: Callable[[st
     with contextlib.ExitStack() as stack:
         stack.enter_context(collector.resting())  # ~10^6 objects at 10,000 stories, no cycles among them
         if pool is None:
-            pool = stack.enter_context(Pool(options.jobs))
+            pool = stack.enter_context(Pool(options.jobs, renewable=True))
         for attempt in (1, 2):
             cache = Cache.open(options.cache_file(), _identity(options), say) if options.cache else Cache.none()
             try:

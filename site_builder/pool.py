@@ -19,7 +19,8 @@ items at all when the job starts the workers by forking: they are forked with th
 100,000-record file to the workers and unpickling them there cost 0.4 s of CPU on a quiet machine (more
 on a busy one), half of it in this process; the 15,700 pages of a 10,000-story build (17.8 MB pickled)
 0.37 s. A job whose workers were already running, or were spawned, sends its chunks as usual; `renew()`
-stops forked workers so that the next job forks its own (the build calls it after loading the stories).
+stops forked workers so that the next job forks its own (the build calls it after loading the stories),
+in a pool made `renewable` (a build's own; the dev server's pool keeps its workers for the session).
 """
 
 from __future__ import annotations
@@ -56,8 +57,11 @@ def default_workers() -> int:
 class Pool:
     """Worker processes shared by the stages of a build; a context manager."""
 
-    def __init__(self, workers: int | None = None):
+    def __init__(self, workers: int | None = None, renewable: bool = False):
         self.workers = workers if workers is not None else default_workers()
+        # renew() may stop forked workers so that the next job forks its own: a pool for one build; a pool
+        # kept for a session (serve) keeps them, as its later jobs could only spawn new ones (its threads)
+        self.renewable = renewable
         self._executor: "ProcessPoolExecutor | None" = None
         self._broken = False  # a worker died: every later job runs in this process
         self._forked = False  # the running workers were forked (not spawned)
@@ -75,9 +79,9 @@ class Pool:
 
     def renew(self) -> None:
         """Let the next job fork its own workers (with its items, when it inherits them): the forked workers
-        of earlier jobs are stopped. Spawned workers are kept (starting them again costs more than
-        sending a job's items)."""
-        if self._executor is not None and self._forked:
+        of earlier jobs are stopped, in a renewable pool. Spawned workers are kept (starting them again
+        costs more than sending a job's items)."""
+        if self.renewable and self._executor is not None and self._forked:
             self.close()
 
     def map(self, task: Task[R], items: Sequence[T], setting: Any = None, min_items: int = 1,

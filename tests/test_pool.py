@@ -90,7 +90,11 @@ def test_renewed_pool_forks_the_next_job_with_its_items():
     import threading
 
     lock = threading.Lock()  # cannot be pickled
-    with Pool(2) as pool:
+    with Pool(2) as kept:  # a pool kept for a session (serve) keeps its workers
+        kept.map(seen, [{"n": n} for n in range(40)])
+        kept.renew()
+        assert kept._executor is not None
+    with Pool(2, renewable=True) as pool:
         assert pool._method() == "fork", threading.enumerate()
         first = pool.map(seen, [{"n": n} for n in range(40)])
         pool.renew()
