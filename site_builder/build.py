@@ -289,8 +289,7 @@ def _fill(staging: writer.Staging, options: Options, site_content: Content, figu
     with step("dispatch"):
         setting = render.setting_for(site_content, options.theme_dir, theme_assets, today, figures, linkable,
                                      staging.folder, bytecode_dir(options, cache), staging.flat, bodies)
-        if len(todo) >= render.PARALLEL_FROM:
-            pool.renew()  # workers forked now start with the pages in memory: they are not pickled to them
+        # (inherit: in the build's own pool, workers are forked with the pages, which are not pickled to them)
         rendering = pool.start(render.render_pages, todo, setting, min_items=render.PARALLEL_FROM, inherit=True)
     with step("unlinked"):
         produced.update({g.name: g.produce() for g in todo_groups if not g.linked})

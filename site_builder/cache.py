@@ -28,6 +28,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, MutableMapping, NamedTuple
 
+from site_builder import guard
+
 FORMAT = "site-builder-cache 1"
 CACHE_DIR = ".cache"
 
@@ -109,8 +111,6 @@ class Cache:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            from site_builder import guard
-
             warn(f"构建缓存 {path} 无法创建，{guard.oserror_reason(error)}，本次不使用缓存")
             return cls.none()
         if path.exists():
@@ -123,8 +123,6 @@ class Cache:
         try:
             return cls(_create(path, identity), path)
         except sqlite3.Error as error:
-            from site_builder import guard
-
             warn(f"构建缓存 {path} 无法创建，{guard.sqlite_reason(error)}，本次不使用缓存")
             return cls.none()
 
@@ -522,10 +520,7 @@ class BodyFile:
         self._pid = 0
 
     def __getstate__(self) -> dict:
-        return {"path": self.path, "digests": self.digests}
-
-    def __setstate__(self, state: dict) -> None:
-        self.__init__(state["path"], state["digests"])  # type: ignore[misc]
+        return {**self.__dict__, "_db": None, "_pid": 0}
 
     def bodies(self, digests: list[str]) -> dict[str, str]:
         if self._db is None or self._pid != os.getpid():  # (a worker forked with this process's object)

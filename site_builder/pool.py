@@ -18,9 +18,9 @@ items at all when the job starts the workers by forking: they are forked with th
 (`_inherited`), and each task names only a range of them. Pickling the records of ingest's
 100,000-record file to the workers and unpickling them there cost 0.4 s of CPU on a quiet machine (more
 on a busy one), half of it in this process; the 15,700 pages of a 10,000-story build (17.8 MB pickled)
-0.37 s. A job whose workers were already running, or were spawned, sends its chunks as usual; `renew()`
-stops forked workers so that the next job forks its own (the build calls it after loading the stories),
-in a pool made `renewable` (a build's own; the dev server's pool keeps its workers for the session).
+0.37 s. A job whose workers were already running, or were spawned, sends its chunks as usual, except in
+a pool made `renewable` (a build's own), where it stops forked workers and forks its own (the render,
+after the workers that read the stories); the dev server's pool keeps its workers for the session.
 """
 
 from __future__ import annotations
@@ -59,8 +59,9 @@ class Pool:
 
     def __init__(self, workers: int | None = None, renewable: bool = False):
         self.workers = workers if workers is not None else default_workers()
-        # renew() may stop forked workers so that the next job forks its own: a pool for one build; a pool
-        # kept for a session (serve) keeps them, as its later jobs could only spawn new ones (its threads)
+        # a job that inherits its items stops forked workers of earlier jobs and forks its own: a pool for one
+        # build, whose jobs run one after another; a pool kept for a session (serve) keeps its workers, as
+        # its later jobs could only spawn new ones (its threads run by then)
         self.renewable = renewable
         self._executor: "ProcessPoolExecutor | None" = None
         self._broken = False  # a worker died: every later job runs in this process
@@ -76,13 +77,6 @@ class Pool:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
-
-    def renew(self) -> None:
-        """Let the next job fork its own workers (with its items, when it inherits them): the forked workers
-        of earlier jobs are stopped, in a renewable pool. Spawned workers are kept (starting them again
-        costs more than sending a job's items)."""
-        if self.renewable and self._executor is not None and self._forked:
-            self.close()
 
     def map(self, task: Task[R], items: Sequence[T], setting: Any = None, min_items: int = 1,
             done: Callable[[int], None] | None = None) -> list[R]:
@@ -165,6 +159,8 @@ class Pool:
         from concurrent.futures.process import BrokenProcessPool
 
         key = uuid.uuid4().hex
+        if inherit and self.renewable and self._forked:
+            self.close()  # the workers of an earlier job: new ones are forked with these items
         inherited = inherit and self._executor is None and self._method() == "fork"
         if inherited:
             _inherited[key] = items  # before the first submit, which forks the workers

@@ -21,6 +21,7 @@ import jinja2
 
 from site_builder import links, rules, writer
 from site_builder.assets import Assets
+from site_builder.cache import BodyFile
 from site_builder.errors import ContentErrors, Problem, SiteBuilderError
 from site_builder.model import Content, Site, Story
 from site_builder.pages import tag_slug
@@ -240,7 +241,7 @@ class Setting:
     write_dir: Path | None = None  # pages are written here (writer.put) instead of being returned
     bytecode_dir: Path | None = None  # compiled templates kept between builds (build cache)
     write_flat: bool = False  # write_dir is a flat staging folder (writer.staged)
-    bodies: Any = None  # cache.BodyFile: story bodies the pages are given where they are rendered
+    bodies: BodyFile | None = None  # story bodies the pages are given where they are rendered
     _env: jinja2.Environment | None = field(default=None, repr=False, compare=False)
     fine_links: set[str] = field(default_factory=set, repr=False, compare=False)  # links.check_page's memo
 
@@ -257,7 +258,7 @@ class Setting:
 
 def setting_for(content: Content, theme_dir: Path, assets: Assets, today: dt.date, figures: dict | None,
                 names: frozenset[str] | None = None, write_dir: Path | None = None,
-                bytecode_dir: Path | None = None, write_flat: bool = False, bodies: Any = None) -> Setting:
+                bytecode_dir: Path | None = None, write_flat: bool = False, bodies: BodyFile | None = None) -> Setting:
     shared = replace(content, stories=NoStories(), body_store=None)  # type: ignore[arg-type]  # refuses use
     return Setting(shared, Path(theme_dir), dict(assets.names), today, figures, names, write_dir, bytecode_dir,
                    write_flat, bodies)
@@ -317,7 +318,7 @@ def render_all(pages: Iterable[Any], content: Content, theme_dir: Path, assets: 
     return {r.path: r.data for r in results if r.data is not None}
 
 
-def with_bodies_or_file(pages: list[Any], content: Content) -> tuple[list[Any], Any]:
+def with_bodies_or_file(pages: list[Any], content: Content) -> tuple[list[Any], BodyFile | None]:
     """with_bodies() for the bodies this build rendered (in memory); those in the build cache are left
     for render_pages to read where the pages are rendered: (pages, the cache.BodyFile to read them from,
     or None). Without a cache file, as with_bodies()."""
@@ -338,7 +339,7 @@ def _waiting(pages: list[Any]) -> list[Any]:
     return [p for p in pages if isinstance(p.context.get("story"), Story) and not p.context["story"].body_html]
 
 
-def _read_bodies(pages: list[Any], file: Any) -> None:
+def _read_bodies(pages: list[Any], file: BodyFile) -> None:
     """Give the pages whose story's body is among `file`'s (cache.BodyFile) that body, read from it."""
     waiting = [p for p in _waiting(pages) if p.context["story"].digest in file.digests]
     if waiting:

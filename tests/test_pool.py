@@ -84,21 +84,20 @@ def test_inherited_items_are_not_sent():
         assert [n for n, _ in again] == list(range(100)) and os.getpid() not in {pid for _, pid in again}
 
 
-def test_renewed_pool_forks_the_next_job_with_its_items():
-    """The build's render: renew() stops the workers the stories were loaded by, so start(inherit=True)
-    forks new ones that already hold the pages (unpicklable items would fail the job if sent)."""
+def test_a_renewable_pool_forks_an_inheriting_job_anew_and_a_kept_pool_does_not():
+    """The build's render: in a renewable pool, a job that inherits its items stops the workers the stories
+    were loaded by and forks new ones that hold its items (unpicklable items would fail the job if sent);
+    the dev server's pool keeps its workers and sends the items."""
     import threading
 
     lock = threading.Lock()  # cannot be pickled
-    with Pool(2) as kept:  # a pool kept for a session (serve) keeps its workers
-        kept.map(seen, [{"n": n} for n in range(40)])
-        kept.renew()
-        assert kept._executor is not None
+    with Pool(2) as kept:
+        before = {pid for _, pid in kept.map(seen, [{"n": n} for n in range(40)])}
+        again = kept.start(seen, [{"n": n} for n in range(40)], inherit=True)(None)
+        assert {pid for _, pid in again} <= before  # the same workers
     with Pool(2, renewable=True) as pool:
         assert pool._method() == "fork", threading.enumerate()
         first = pool.map(seen, [{"n": n} for n in range(40)])
-        pool.renew()
-        assert pool._executor is None  # (forked workers: stopped)
         items = [{"n": n, "lock": lock} for n in range(100)]
         found = pool.start(seen, items, inherit=True)(None)
         assert [n for n, _ in found] == list(range(100)) and not pool._broken

@@ -61,7 +61,7 @@ def connect(path: Path) -> sqlite3.Connection:
             conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
     except sqlite3.OperationalError as error:
         if "locked" in str(error) or "busy" in str(error):
-            raise LedgerError(f"{path}：台账正被另一个程序写入，等待 30 秒后仍未释放（{guard.sqlite_reason(error)}）；应为等那个程序结束后再运行") from None
+            raise LedgerError(f"{path}：台账正被另一个程序写入，等待 30 秒后仍未释放；应为等那个程序结束后再运行") from None
         raise LedgerError(f"{path}：无法打开台账，{guard.sqlite_reason(error)}；应为 site-builder ingest 写入的 SQLite 文件") from None
     except sqlite3.DatabaseError as error:
         raise LedgerError(f"{path}：无法打开台账，{guard.sqlite_reason(error)}；应为 site-builder ingest 写入的 SQLite 文件") from None
